@@ -1,0 +1,3 @@
+module github.com/gatehouse-iam/gatehouse
+
+go 1.26

@@ -1,0 +1,28 @@
+package ports
+
+import (
+	"context"
+	"time"
+)
+
+// Clock tells the time. Tests inject a fixed or stepping clock.
+type Clock interface {
+	Now() time.Time
+}
+
+// IDs makes new identifiers (time-ordered, so indexes stay compact).
+type IDs interface {
+	NewID() string
+}
+
+// Tx runs fn in one database transaction. Stores called with the ctx that fn receives take
+// part in it; nested calls join the outer transaction.
+type Tx interface {
+	Run(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// PasswordHasher hashes passwords for storage and verifies them.
+type PasswordHasher interface {
+	Hash(password string) (string, error)
+	Verify(encoded, password string) (bool, error)
+}
