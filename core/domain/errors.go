@@ -178,7 +178,9 @@ func CodeOf(err error) string {
 type Problems []FieldError
 
 // Add records a problem with field.
-func (p *Problems) Add(field, reason string) { *p = append(*p, FieldError{Field: field, Reason: reason}) }
+func (p *Problems) Add(field, reason string) {
+	*p = append(*p, FieldError{Field: field, Reason: reason})
+}
 
 // Err is nil when nothing was recorded.
 func (p Problems) Err() error {

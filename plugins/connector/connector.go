@@ -63,10 +63,10 @@ const (
 // Info is a connector's metadata.
 type Info struct {
 	// Name is the connector type's identifier, such as "tencentsms"; lower case, digits, '_'.
-	Name        string `json:"name"`
-	DisplayName string `json:"display_name"`
-	Version     string `json:"version"`
-	Description string `json:"description"`
+	Name        string  `json:"name"`
+	DisplayName string  `json:"display_name"`
+	Version     string  `json:"version"`
+	Description string  `json:"description"`
 	Channel     Channel `json:"channel"`
 	// ConfigSchema is a JSON Schema (draft 2020-12) object describing Config. Secret properties
 	// carry "writeOnly": true; the host encrypts them at rest and never shows them again.
