@@ -1,0 +1,236 @@
+// Package storage implements the core's stores with bun on MySQL/MariaDB and on embedded SQLite
+// through one code path. Dialect differences are confined to this file, errors.go and the
+// migrations.
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/mysqldialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	"github.com/uptrace/bun/migrate"
+	_ "modernc.org/sqlite" // pure-Go SQLite driver "sqlite"
+
+	"github.com/gatehouse-iam/gatehouse/migrations"
+)
+
+// DB is an open database with its dialect.
+type DB struct {
+	*bun.DB
+	Dialect string // migrations.MySQL or migrations.SQLite
+
+	// txOptions: MySQL transactions run READ COMMITTED, which takes no gap locks and so avoids
+	// most insert deadlocks; SQLite transactions are serialized anyway.
+	txOptions *sql.TxOptions
+}
+
+// Open connects to databaseURL:
+//   - sqlite:PATH, sqlite://PATH or file:PATH for embedded SQLite (the directory is created);
+//   - mysql://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?PARAMS] for MySQL/MariaDB.
+func Open(ctx context.Context, databaseURL string) (*DB, error) {
+	switch {
+	case strings.HasPrefix(databaseURL, "mysql://"):
+		cfg, err := mysqlConfigFromURL(databaseURL)
+		if err != nil {
+			return nil, err
+		}
+		return OpenMySQL(ctx, cfg.FormatDSN())
+	case strings.HasPrefix(databaseURL, "sqlite:"), strings.HasPrefix(databaseURL, "file:"):
+		path := strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(databaseURL, "sqlite:"), "file:"), "//")
+		return OpenSQLite(ctx, path)
+	default:
+		return nil, fmt.Errorf("database url %q: scheme must be sqlite: or mysql://", redactURL(databaseURL))
+	}
+}
+
+// OpenSQLite opens (creating it when missing) the SQLite database file at path, with foreign
+// keys on, WAL journaling and immediate transactions so concurrent writers queue instead of
+// failing to upgrade a read lock.
+func OpenSQLite(ctx context.Context, path string) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("sqlite: empty path")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("sqlite: create directory: %w", err)
+	}
+	dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
+		"&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+	sqldb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	sqldb.SetMaxOpenConns(8)
+	sqldb.SetMaxIdleConns(8)
+	sqldb.SetConnMaxIdleTime(0)
+	db := &DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), Dialect: migrations.SQLite}
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("sqlite: ping: %w", err)
+	}
+	return db, nil
+}
+
+// OpenMySQL opens a MySQL/MariaDB database from a go-sql-driver DSN
+// (user:password@tcp(host:port)/database). Times are UTC, text is utf8mb4.
+func OpenMySQL(ctx context.Context, dsn string) (*DB, error) {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("mysql: parse dsn: %w", err)
+	}
+	cfg.ParseTime = true
+	cfg.Loc = time.UTC
+	if cfg.Params == nil {
+		cfg.Params = map[string]string{}
+	}
+	cfg.Params["charset"] = "utf8mb4"
+	cfg.Collation = "utf8mb4_bin"
+	cfg.Params["time_zone"] = "'+00:00'"
+	sqldb, err := sql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		return nil, fmt.Errorf("mysql: open: %w", err)
+	}
+	sqldb.SetMaxOpenConns(32)
+	sqldb.SetMaxIdleConns(32)
+	sqldb.SetConnMaxLifetime(time.Hour)
+	db := &DB{DB: bun.NewDB(sqldb, mysqldialect.New()), Dialect: migrations.MySQL,
+		txOptions: &sql.TxOptions{Isolation: sql.LevelReadCommitted}}
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("mysql: ping %s: %w", cfg.Addr, err)
+	}
+	return db, nil
+}
+
+func mysqlConfigFromURL(raw string) (*mysql.Config, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("database url: %w", err)
+	}
+	cfg := mysql.NewConfig()
+	cfg.Net = "tcp"
+	cfg.Addr = u.Host
+	if u.Port() == "" {
+		cfg.Addr = u.Hostname() + ":3306"
+	}
+	cfg.User = u.User.Username()
+	cfg.Passwd, _ = u.User.Password()
+	cfg.DBName = strings.TrimPrefix(u.Path, "/")
+	if cfg.DBName == "" {
+		return nil, errors.New("database url: mysql needs a database name in the path")
+	}
+	for k, v := range u.Query() {
+		if cfg.Params == nil {
+			cfg.Params = map[string]string{}
+		}
+		cfg.Params[k] = v[0]
+	}
+	return cfg, nil
+}
+
+// redactURL hides a password in a database URL for error messages and logs.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// RedactURL is redactURL for callers outside the package (configuration logging).
+func RedactURL(raw string) string { return redactURL(raw) }
+
+// Migrator returns bun's migrator over this dialect's embedded migrations.
+func (db *DB) Migrator() (*migrate.Migrator, error) {
+	files, err := migrations.For(db.Dialect)
+	if err != nil {
+		return nil, err
+	}
+	set := migrate.NewMigrations()
+	if err := set.Discover(files); err != nil {
+		return nil, fmt.Errorf("discover migrations: %w", err)
+	}
+	return migrate.NewMigrator(db.DB, set, migrate.WithMarkAppliedOnSuccess(true)), nil
+}
+
+// MigrateUp applies every pending migration and returns how many ran.
+func (db *DB) MigrateUp(ctx context.Context) (int, error) {
+	m, err := db.Migrator()
+	if err != nil {
+		return 0, err
+	}
+	if err := m.Init(ctx); err != nil {
+		return 0, fmt.Errorf("init migrations: %w", err)
+	}
+	if err := m.Lock(ctx); err != nil {
+		return 0, fmt.Errorf("lock migrations: %w", err)
+	}
+	defer func() { _ = m.Unlock(ctx) }()
+	group, err := m.Migrate(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("migrate up: %w", err)
+	}
+	return len(group.Migrations), nil
+}
+
+// MigrateDown rolls back the last applied group of migrations and returns how many it undid.
+func (db *DB) MigrateDown(ctx context.Context) (int, error) {
+	m, err := db.Migrator()
+	if err != nil {
+		return 0, err
+	}
+	if err := m.Init(ctx); err != nil {
+		return 0, fmt.Errorf("init migrations: %w", err)
+	}
+	if err := m.Lock(ctx); err != nil {
+		return 0, fmt.Errorf("lock migrations: %w", err)
+	}
+	defer func() { _ = m.Unlock(ctx) }()
+	group, err := m.Rollback(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("migrate down: %w", err)
+	}
+	return len(group.Migrations), nil
+}
+
+// MigrationStatus lists every migration with whether it is applied.
+func (db *DB) MigrationStatus(ctx context.Context) (migrate.MigrationSlice, error) {
+	m, err := db.Migrator()
+	if err != nil {
+		return nil, err
+	}
+	if err := m.Init(ctx); err != nil {
+		return nil, fmt.Errorf("init migrations: %w", err)
+	}
+	return m.MigrationsWithStatus(ctx)
+}
+
+// MigrationIDs lists the migration names of a dialect, for the test that keeps dialects in step.
+func MigrationIDs(dialect string) ([]string, error) {
+	files, err := migrations.For(dialect)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := fs.ReadDir(files, ".")
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, e := range entries {
+		ids = append(ids, e.Name())
+	}
+	return ids, nil
+}

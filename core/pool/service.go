@@ -1,0 +1,27 @@
+// Package pool holds the use cases of user pools: create, list, get, edit, delete and set the
+// default pool. A pool's logo is stored through ports.ImageStore.
+package pool
+
+import (
+	"strings"
+
+	"github.com/gatehouse-iam/gatehouse/ports"
+)
+
+// Service runs the pool use cases.
+type Service struct {
+	Pools      ports.PoolStore
+	Images     ports.ImageStore
+	Attributes ports.AttributeStore
+	Apps       ports.ApplicationCounter
+	Tx         ports.Tx
+	Clock      ports.Clock
+	IDs        ports.IDs
+	// PublicURL is the server's external base URL; a pool's issuer lives below it.
+	PublicURL string
+}
+
+// Issuer is the OpenID Connect issuer URL of pool id.
+func (s *Service) Issuer(id string) string {
+	return strings.TrimRight(s.PublicURL, "/") + "/pools/" + id
+}

@@ -1,0 +1,68 @@
+package pool
+
+import (
+	"context"
+
+	"github.com/gatehouse-iam/gatehouse/core/domain"
+)
+
+// UpdateRequest edits a pool; nil fields stay as they are. A non-nil empty Logo removes the logo.
+type UpdateRequest struct {
+	ID   string
+	Name *string
+	Logo *[]byte
+}
+
+// Update edits a pool's name and logo in one transaction; the previous logo image is removed.
+func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.Pool, error) {
+	var name, logoType string
+	var err error
+	if req.Name != nil {
+		if name, err = domain.ValidatePoolName(*req.Name); err != nil {
+			return nil, err
+		}
+	}
+	if req.Logo != nil && len(*req.Logo) > 0 {
+		if logoType, err = domain.SniffImage("logo", *req.Logo); err != nil {
+			return nil, err
+		}
+	}
+	var updated *domain.Pool
+	err = s.Tx.Run(ctx, func(ctx context.Context) error {
+		var oldLogo string
+		updated, err = s.Pools.Update(ctx, req.ID, func(p *domain.Pool) error {
+			if req.Name != nil {
+				p.Name = name
+			}
+			if req.Logo != nil {
+				oldLogo, p.LogoImageID = p.LogoImageID, ""
+			}
+			p.UpdatedAt = s.Clock.Now()
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if oldLogo != "" {
+			if err := s.Images.Delete(ctx, oldLogo); err != nil {
+				return err
+			}
+		}
+		if req.Logo != nil && len(*req.Logo) > 0 {
+			return s.putLogo(ctx, updated, logoType, *req.Logo)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return updated, nil
+}
+
+// SetDefault makes id the default pool; exactly one pool is the default afterwards.
+func (s *Service) SetDefault(ctx context.Context, id string) (*domain.Pool, error) {
+	if err := s.Pools.SetDefault(ctx, id); err != nil {
+		return nil, err
+	}
+	return s.Pools.Get(ctx, id)
+}
