@@ -1,0 +1,58 @@
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gatehouse-iam/gatehouse/core/domain"
+)
+
+// errorBody is the one error shape of every endpoint.
+type errorBody struct {
+	Error       string              `json:"error"`
+	Description string              `json:"error_description,omitempty"`
+	Details     []domain.FieldError `json:"details,omitempty"`
+}
+
+// statusOf is the one mapping from error kind to HTTP status.
+func statusOf(kind domain.Kind) int {
+	switch kind {
+	case domain.KindInvalid:
+		return http.StatusBadRequest
+	case domain.KindUnauthenticated:
+		return http.StatusUnauthorized
+	case domain.KindForbidden:
+		return http.StatusForbidden
+	case domain.KindNotFound:
+		return http.StatusNotFound
+	case domain.KindConflict:
+		return http.StatusConflict
+	case domain.KindRateLimited:
+		return http.StatusTooManyRequests
+	case domain.KindUnavailable:
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// writeError answers with err's status and body. Internal errors are logged with their cause
+// and answered without it.
+func writeError(c *gin.Context, err error) {
+	e, ok := domain.AsError(err)
+	if !ok || e.Kind == domain.KindInternal {
+		slog.ErrorContext(c.Request.Context(), "request failed", "request_id", requestID(c), "error", err)
+		c.AbortWithStatusJSON(http.StatusInternalServerError, errorBody{Error: domain.CodeInternal, Description: "An internal error occurred."})
+		return
+	}
+	if e.RetryAfter > 0 {
+		c.Header("Retry-After", strconv.Itoa(int((e.RetryAfter+999_999_999)/1_000_000_000)))
+	}
+	if e.Kind == domain.KindUnauthenticated {
+		c.Header("WWW-Authenticate", `Bearer realm="gatehouse"`)
+	}
+	c.AbortWithStatusJSON(statusOf(e.Kind), errorBody{Error: e.Code, Description: e.Description, Details: e.Details})
+}

@@ -1,0 +1,61 @@
+// Package httpapi is Gatehouse's HTTP face on gin: routing, request decoding and validation, the
+// one error-to-status mapping, and the management API under /admin/v1.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gatehouse-iam/gatehouse/core/domain"
+	"github.com/gatehouse-iam/gatehouse/core/pool"
+)
+
+// Deps are the use cases and checks the HTTP face drives.
+type Deps struct {
+	Logger *slog.Logger
+	Admin  AdminVerifier
+	// Ready reports whether the server can serve (the database answers).
+	Ready func(ctx context.Context) error
+	Pools *pool.Service
+}
+
+type api struct{ Deps }
+
+// New builds the engine with every route.
+func New(d Deps) *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	a := &api{Deps: d}
+	r := gin.New()
+	r.ContextWithFallback = true
+	r.HandleMethodNotAllowed = true
+	r.Use(withRequestID, accessLog(d.Logger), recoverPanics)
+	r.NoRoute(func(c *gin.Context) {
+		writeError(c, &domain.Error{Kind: domain.KindNotFound, Code: domain.CodeNotFound, Description: "No such endpoint."})
+	})
+	r.NoMethod(func(c *gin.Context) {
+		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, errorBody{Error: "method_not_allowed", Description: "This endpoint does not accept " + c.Request.Method + "."})
+	})
+
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/readyz", a.readyz)
+	r.GET("/pools/:pool_id/logo", a.poolLogo)
+
+	admin := r.Group("/admin/v1", requireAdmin(d.Admin))
+	a.registerPools(admin)
+	return r
+}
+
+func (a *api) readyz(c *gin.Context) {
+	if err := a.Ready(c.Request.Context()); err != nil {
+		a.Logger.WarnContext(c.Request.Context(), "not ready", "error", err)
+		c.JSON(http.StatusServiceUnavailable, errorBody{Error: "not_ready", Description: "The database does not answer."})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+}

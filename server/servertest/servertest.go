@@ -1,0 +1,191 @@
+// Package servertest starts Gatehouse through its real wiring on a fresh database and drives it
+// over HTTP like a client would. The same tests run on SQLite and on MySQL.
+package servertest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gatehouse-iam/gatehouse/adapters/storage"
+	"github.com/gatehouse-iam/gatehouse/adapters/storage/storagetest"
+	"github.com/gatehouse-iam/gatehouse/server"
+)
+
+// AdminToken is the management token of every test server.
+const AdminToken = "test-admin-token"
+
+// Server is a running test server.
+type Server struct {
+	t     testing.TB
+	URL   string
+	App   *server.App
+	DB    *storage.DB
+	Token string
+	Logs  *LogBuffer
+}
+
+// Each runs fn against a fresh server on every dialect.
+func Each(t *testing.T, fn func(t *testing.T, s *Server)) {
+	t.Helper()
+	for _, d := range storagetest.Dialects {
+		t.Run(d, func(t *testing.T) { fn(t, Start(t, d)) })
+	}
+}
+
+// Start wires a server on a fresh database of dialect and serves it on a loopback port.
+func Start(tb testing.TB, dialect string, opts ...func(*server.Config, *server.Overrides)) *Server {
+	tb.Helper()
+	db := storagetest.New(tb, dialect)
+	logs := &LogBuffer{}
+	ts := httptest.NewUnstartedServer(nil)
+	cfg := server.Config{PublicURL: "http://" + ts.Listener.Addr().String(), AdminToken: AdminToken, DataDir: tb.TempDir()}
+	var ov server.Overrides
+	for _, o := range opts {
+		o(&cfg, &ov)
+	}
+	app, err := server.Build(context.Background(), cfg, db, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), ov)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ts.Config.Handler = app.Engine
+	ts.Start()
+	tb.Cleanup(ts.Close)
+	return &Server{t: tb, URL: ts.URL, App: app, DB: db, Token: AdminToken, Logs: logs}
+}
+
+// Response is an HTTP answer with its body read.
+type Response struct {
+	t      testing.TB
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Do sends body (nil, []byte as is, or anything else as JSON) with the admin token.
+func (s *Server) Do(method, path string, body any) *Response {
+	s.t.Helper()
+	return s.DoWith(method, path, "Bearer "+s.Token, body)
+}
+
+// DoWith sends a request with the given Authorization header value ("" for none).
+func (s *Server) DoWith(method, path, authorization string, body any) *Response {
+	s.t.Helper()
+	var r io.Reader
+	contentType := "application/json"
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		r = bytes.NewReader(b)
+	case string:
+		r = strings.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		r = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, s.URL+path, r)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if r != nil {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if authorization != "" {
+		req.Header.Set("Authorization", authorization)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return &Response{t: s.t, Status: resp.StatusCode, Header: resp.Header, Body: data}
+}
+
+// Expect fails the test unless the status is want; it returns the response for chaining.
+func (r *Response) Expect(want int) *Response {
+	r.t.Helper()
+	if r.Status != want {
+		r.t.Fatalf("status %d, want %d; body: %s", r.Status, want, r.Body)
+	}
+	return r
+}
+
+// Decode unmarshals the body into v.
+func (r *Response) Decode(v any) {
+	r.t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		r.t.Fatalf("decode %s: %v", r.Body, err)
+	}
+}
+
+// Map is the body as a JSON object.
+func (r *Response) Map() map[string]any {
+	r.t.Helper()
+	var m map[string]any
+	r.Decode(&m)
+	return m
+}
+
+// ErrorBody is the standard error body.
+type ErrorBody struct {
+	Error       string `json:"error"`
+	Description string `json:"error_description"`
+	Details     []struct {
+		Field  string `json:"field"`
+		Reason string `json:"reason"`
+	} `json:"details"`
+}
+
+// ExpectError checks the status, the error code and that each named field has a detail.
+func (r *Response) ExpectError(status int, code string, fields ...string) ErrorBody {
+	r.t.Helper()
+	r.Expect(status)
+	var e ErrorBody
+	r.Decode(&e)
+	if e.Error != code {
+		r.t.Fatalf("error %q, want %q; body: %s", e.Error, code, r.Body)
+	}
+	var got []string
+	for _, d := range e.Details {
+		got = append(got, d.Field)
+	}
+	for _, f := range fields {
+		if !slices.Contains(got, f) {
+			r.t.Fatalf("no detail for field %q in %s", f, r.Body)
+		}
+	}
+	return e
+}
+
+// LogBuffer collects log output safely across goroutines.
+type LogBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *LogBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *LogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
