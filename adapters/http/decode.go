@@ -184,6 +184,10 @@ func pageOf(c *gin.Context) (domain.Page, error) {
 				problems.Add(name, "must be an integer")
 				continue
 			}
+			if n < 1 {
+				problems.Add(name, "must be at least 1")
+				continue
+			}
 			*dst = n
 		}
 	}

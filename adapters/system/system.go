@@ -7,10 +7,11 @@ import (
 	"github.com/google/uuid"
 )
 
-// Clock is the wall clock in UTC.
+// Clock is the wall clock in UTC, truncated to the microsecond both databases store, so a
+// value answered right after a write equals the one read back later.
 type Clock struct{}
 
-func (Clock) Now() time.Time { return time.Now().UTC() }
+func (Clock) Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 // IDs makes UUIDv7 identifiers: time-ordered, so primary-key indexes stay append-mostly.
 type IDs struct{}

@@ -1,0 +1,42 @@
+package server
+
+import (
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+)
+
+func TestConfigPrecedence(t *testing.T) {
+	env := map[string]string{"GATEHOUSE_HTTP_ADDR": ":9000", "GATEHOUSE_DATA_DIR": "/var/lib/gh", "GATEHOUSE_LOG_LEVEL": "debug"}
+	cfg, rest, err := LoadConfig("serve", []string{"--http-addr", ":9100", "extra"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.HTTPAddr != ":9100" {
+		t.Errorf("flag must win over env: %q", cfg.HTTPAddr)
+	}
+	if cfg.DatabaseURL != "sqlite:/var/lib/gh/gatehouse.db" {
+		t.Errorf("database default follows the data dir: %q", cfg.DatabaseURL)
+	}
+	if cfg.PublicURL != "http://localhost:8080" || !cfg.AutoMigrate || cfg.LogLevel != slog.LevelDebug || cfg.ShutdownTimeout != 15*time.Second {
+		t.Errorf("defaults: %+v", cfg)
+	}
+	if len(rest) != 1 || rest[0] != "extra" {
+		t.Errorf("rest %v", rest)
+	}
+}
+
+func TestConfigRefusesBadValues(t *testing.T) {
+	for _, args := range [][]string{
+		{"--public-url", "localhost:8080"},
+		{"--auto-migrate", "maybe"},
+		{"--log-level", "loud"},
+		{"--log-format", "xml"},
+		{"--shutdown-timeout", "soon"},
+	} {
+		if _, _, err := LoadConfig("serve", args, func(string) string { return "" }, io.Discard); err == nil {
+			t.Errorf("%v accepted", args)
+		}
+	}
+}
