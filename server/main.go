@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"time"
@@ -147,6 +146,3 @@ func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	}
 	return nil
 }
-
-// discardLogger is for tests that do not look at logs.
-var discardLogger = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -1,0 +1,56 @@
+# Gatehouse. `make run` starts the server on embedded SQLite with the built plugins;
+# `make test` runs every test (the MySQL suite too when GATEHOUSE_TEST_MYSQL_DSN is set, and
+# then it is required when CI is set).
+
+GO        ?= go
+BIN       := bin
+PLUGINS   := $(BIN)/plugins
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -X github.com/gatehouse-iam/gatehouse/server.Version=$(VERSION)
+CONNECTORS := $(patsubst connectors/%/main.go,%,$(wildcard connectors/*/main.go))
+BENCH_MYSQL_DSN ?= root@tcp(127.0.0.1:3306)/gatehouse_bench
+
+.PHONY: all build plugins run test test-short lint proto proto-check bench clean
+
+all: build
+
+build: plugins
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/gatehouse ./server/cmd/gatehouse
+
+plugins:
+	@mkdir -p $(PLUGINS)
+	@for c in $(CONNECTORS); do \
+		echo "building connector $$c"; \
+		$(GO) build -o $(PLUGINS)/$$c ./connectors/$$c || exit 1; \
+	done
+
+run: build
+	GATEHOUSE_PLUGIN_DIR=$(PLUGINS) ./$(BIN)/gatehouse serve
+
+test:
+	$(GO) test -race -timeout 20m ./...
+
+test-short:
+	$(GO) test -short ./...
+
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "not gofmt-formatted:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+proto:
+	$(GO) generate ./plugins/internal/protocol
+
+proto-check: proto
+	@git diff --exit-code -- plugins/internal/protocol || (echo "generated protocol code is stale: run make proto" && exit 1)
+
+# Benchmarks print their raw lines and then one table. MySQL rows need a reachable server;
+# set BENCH_MYSQL_DSN to point elsewhere or to empty to skip them.
+bench:
+	@if [ -n "$(BENCH_MYSQL_DSN)" ] && command -v mysql >/dev/null 2>&1; then \
+		mysql -uroot -h127.0.0.1 -e 'CREATE DATABASE IF NOT EXISTS gatehouse_bench' 2>/dev/null || true; fi
+	GATEHOUSE_TEST_MYSQL_DSN='$(BENCH_MYSQL_DSN)' $(GO) test -run '^$$' -bench . -benchtime 2000x -timeout 60m ./... \
+		| $(GO) run ./internal/tools/benchtable
+
+clean:
+	rm -rf $(BIN)
