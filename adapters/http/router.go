@@ -32,7 +32,8 @@ func New(d Deps) *gin.Engine {
 	}
 	a := &api{Deps: d}
 	r := gin.New()
-	r.ContextWithFallback = true
+	// Handlers pass c.Request.Context() to the core, never c itself: gin recycles its Context
+	// objects, while database drivers keep watching a context after a call returns.
 	r.HandleMethodNotAllowed = true
 	r.Use(withRequestID, accessLog(d.Logger), recoverPanics)
 	r.NoRoute(func(c *gin.Context) {
