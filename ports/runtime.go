@@ -26,3 +26,10 @@ type PasswordHasher interface {
 	Hash(password string) (string, error)
 	Verify(encoded, password string) (bool, error)
 }
+
+// Cipher encrypts secrets at rest. associated binds a ciphertext to its owner (a row id), so it
+// does not decrypt anywhere else.
+type Cipher interface {
+	Seal(plaintext, associated []byte) ([]byte, error)
+	Open(sealed, associated []byte) ([]byte, error)
+}

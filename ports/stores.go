@@ -97,3 +97,13 @@ type GroupMembers interface {
 	Remove(ctx context.Context, poolID, groupID string, userIDs []string) error
 	List(ctx context.Context, poolID, groupID string, page domain.Page) (domain.List[domain.User], error)
 }
+
+// ConnectorStore keeps a pool's connector instances. Secret configuration fields arrive and
+// leave sealed (ports.Cipher); the store never sees them in clear.
+type ConnectorStore interface {
+	Create(ctx context.Context, c *domain.Connector) error
+	Get(ctx context.Context, poolID, id string) (*domain.Connector, error)
+	List(ctx context.Context, poolID string, page domain.Page) (domain.List[domain.Connector], error)
+	Update(ctx context.Context, poolID, id string, fn func(*domain.Connector) error) (*domain.Connector, error)
+	Delete(ctx context.Context, poolID, id string) error
+}

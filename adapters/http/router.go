@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gatehouse-iam/gatehouse/core/connector"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 	"github.com/gatehouse-iam/gatehouse/core/pool"
 )
@@ -18,8 +19,9 @@ type Deps struct {
 	Logger *slog.Logger
 	Admin  AdminVerifier
 	// Ready reports whether the server can serve (the database answers).
-	Ready func(ctx context.Context) error
-	Pools *pool.Service
+	Ready      func(ctx context.Context) error
+	Pools      *pool.Service
+	Connectors *connector.Service
 }
 
 type api struct{ Deps }
@@ -49,6 +51,7 @@ func New(d Deps) *gin.Engine {
 
 	admin := r.Group("/admin/v1", requireAdmin(d.Admin))
 	a.registerPools(admin)
+	a.registerConnectors(admin)
 	return r
 }
 

@@ -19,6 +19,7 @@ var uniqueKeyFields = map[string]string{
 	"users_pool_email_key":      "email",
 	"users_pool_phone_key":      "phone_number",
 	"user_groups_pool_name_key": "name",
+	"connectors_pool_name_key":  "name",
 }
 
 // sqliteUniqueColumns maps SQLite's "UNIQUE constraint failed: t.a, t.b" column lists to the
@@ -30,6 +31,7 @@ var sqliteUniqueColumns = map[string]string{
 	"users.pool_id, users.email":            "users_pool_email_key",
 	"users.pool_id, users.phone_number":     "users_pool_phone_key",
 	"user_groups.pool_id, user_groups.name": "user_groups_pool_name_key",
+	"connectors.pool_id, connectors.name":   "connectors_pool_name_key",
 }
 
 // mapErr turns driver errors into domain errors: no rows → not found (naming what), duplicate

@@ -1,0 +1,111 @@
+// Package connector holds the use cases of a pool's connector instances: list the connector
+// types, create, read, edit and delete instances (secret fields sealed at rest, never shown
+// again), verify credentials, and send test messages through the message service.
+package connector
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"slices"
+
+	"github.com/gatehouse-iam/gatehouse/core/domain"
+	"github.com/gatehouse-iam/gatehouse/core/messaging"
+	"github.com/gatehouse-iam/gatehouse/ports"
+)
+
+// Service runs the connector use cases.
+type Service struct {
+	Connectors ports.ConnectorStore
+	Pools      ports.PoolStore
+	Sender     ports.MessageSender
+	Messages   *messaging.Service
+	Cipher     ports.Cipher
+	Clock      ports.Clock
+	IDs        ports.IDs
+}
+
+// Types lists the connector types the server can run.
+func (s *Service) Types(ctx context.Context) ([]domain.ConnectorType, error) {
+	return s.Sender.ConnectorTypes(ctx)
+}
+
+// typeOf finds a connector type; an unknown one is bad input in field.
+func (s *Service) typeOf(ctx context.Context, name, field string) (domain.ConnectorType, error) {
+	types, err := s.Sender.ConnectorTypes(ctx)
+	if err != nil {
+		return domain.ConnectorType{}, err
+	}
+	for _, t := range types {
+		if t.Name == name {
+			return t, nil
+		}
+	}
+	return domain.ConnectorType{}, domain.Invalid(domain.CodeUnknownConnectorType, "No connector type is named "+quote(name)+".",
+		domain.FieldError{Field: field, Reason: "is not a known connector type"})
+}
+
+func quote(s string) string { b, _ := json.Marshal(s); return string(b) }
+
+// decodeConfig parses a configuration object, keeping numbers exact.
+func decodeConfig(raw json.RawMessage) (map[string]any, error) {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return map[string]any{}, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var cfg map[string]any
+	if err := dec.Decode(&cfg); err != nil || cfg == nil {
+		return nil, domain.InvalidField("config", "must be a JSON object")
+	}
+	return cfg, nil
+}
+
+// split separates the secret fields of cfg from the public ones. A secret given as null or ""
+// means "remove it".
+func split(t domain.ConnectorType, cfg map[string]any) (public map[string]any, secrets map[string]any, removed []string) {
+	public, secrets = map[string]any{}, map[string]any{}
+	for k, v := range cfg {
+		if !slices.Contains(t.SecretFields, k) {
+			public[k] = v
+			continue
+		}
+		if v == nil || v == "" {
+			removed = append(removed, k)
+			continue
+		}
+		secrets[k] = v
+	}
+	return public, secrets, removed
+}
+
+func merged(public, secrets map[string]any) ([]byte, error) {
+	full := make(map[string]any, len(public)+len(secrets))
+	for k, v := range public {
+		full[k] = v
+	}
+	for k, v := range secrets {
+		full[k] = v
+	}
+	b, err := json.Marshal(full)
+	if err != nil {
+		return nil, domain.Internal("encode connector config", err)
+	}
+	return b, nil
+}
+
+// SecretStatus tells, for every secret field of the connector's type, whether it has a value.
+func (s *Service) SecretStatus(ctx context.Context, c *domain.Connector) map[string]bool {
+	status := map[string]bool{}
+	for _, f := range c.SecretsSet {
+		status[f] = true
+	}
+	if t, err := s.typeOf(ctx, c.Type, "type"); err == nil {
+		for _, f := range t.SecretFields {
+			if !status[f] {
+				status[f] = false
+			}
+		}
+	}
+	return status
+}

@@ -1,0 +1,144 @@
+// Package messaging sends SMS and email through a pool's connectors: it reassembles a
+// connector's configuration (opening its sealed secrets), checks the recipient for the channel,
+// resolves the template for the usage and locale, and calls ports.MessageSender.
+package messaging
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/gatehouse-iam/gatehouse/core/domain"
+	"github.com/gatehouse-iam/gatehouse/ports"
+)
+
+// DefaultLocale is the locale templates fall back to before the locale-less one.
+const DefaultLocale = "en"
+
+// Service sends messages through connectors.
+type Service struct {
+	Sender ports.MessageSender
+	Cipher ports.Cipher
+}
+
+// SendRequest is one message through one connector instance.
+type SendRequest struct {
+	Connector *domain.Connector
+	To        string
+	Usage     string
+	Locale    string
+	Variables map[string]string
+}
+
+// Send delivers a message and returns the provider's receipt and the latency.
+func (s *Service) Send(ctx context.Context, req SendRequest) (domain.Delivery, error) {
+	to, err := NormalizeRecipient(req.Connector.Channel, req.To)
+	if err != nil {
+		return domain.Delivery{}, err
+	}
+	usage := req.Usage
+	if usage == "" {
+		usage = domain.UsageTest
+	}
+	if !domain.IsCanonicalUsage(usage) {
+		return domain.Delivery{}, domain.InvalidField("usage", "must be one of the canonical usages")
+	}
+	tpl, ok := domain.ResolveTemplate(req.Connector.Templates, usage, req.Locale, DefaultLocale)
+	if !ok {
+		return domain.Delivery{}, domain.Invalid("template_not_found",
+			"The connector has no template for usage "+usage+" and no generic template.",
+			domain.FieldError{Field: "usage", Reason: "has no template"})
+	}
+	cfg, err := s.FullConfig(req.Connector)
+	if err != nil {
+		return domain.Delivery{}, err
+	}
+	return s.Sender.Send(ctx, req.Connector.Type, cfg, domain.OutboundMessage{
+		To: to, Usage: usage, Locale: req.Locale, Template: tpl, Variables: req.Variables,
+	})
+}
+
+// NormalizeRecipient checks to for the channel: an E.164 phone number for SMS (11-digit
+// mainland numbers gain +86), a bare email address for email.
+func NormalizeRecipient(channel, to string) (string, error) {
+	if channel == domain.ChannelSMS {
+		return domain.NormalizePhone(to)
+	}
+	return domain.NormalizeEmail(to)
+}
+
+// FullConfig is the connector's configuration as the plugin needs it: public fields and opened
+// secrets in one JSON object.
+func (s *Service) FullConfig(c *domain.Connector) ([]byte, error) {
+	secrets, err := OpenSecrets(s.Cipher, c)
+	if err != nil {
+		return nil, err
+	}
+	full := make(map[string]any, len(c.Config)+len(secrets))
+	for k, v := range c.Config {
+		full[k] = v
+	}
+	for k, v := range secrets {
+		full[k] = v
+	}
+	b, err := json.Marshal(full)
+	if err != nil {
+		return nil, domain.Internal("encode connector config", err)
+	}
+	return b, nil
+}
+
+// OpenSecrets decrypts a connector's secret fields.
+func OpenSecrets(cipher ports.Cipher, c *domain.Connector) (map[string]any, error) {
+	if len(c.SealedSecrets) == 0 {
+		return map[string]any{}, nil
+	}
+	plain, err := cipher.Open(c.SealedSecrets, []byte(c.ID))
+	if err != nil {
+		return nil, domain.Internal("open connector secrets", err)
+	}
+	var secrets map[string]any
+	if err := json.Unmarshal(plain, &secrets); err != nil {
+		return nil, domain.Internal("decode connector secrets", err)
+	}
+	return secrets, nil
+}
+
+// SealSecrets encrypts secrets into c, bound to c.ID, and records which fields are set.
+func SealSecrets(cipher ports.Cipher, c *domain.Connector, secrets map[string]any) error {
+	c.SecretsSet = c.SecretsSet[:0]
+	for k := range secrets {
+		c.SecretsSet = append(c.SecretsSet, k)
+	}
+	sortStrings(c.SecretsSet)
+	if len(secrets) == 0 {
+		c.SealedSecrets = nil
+		return nil
+	}
+	plain, err := json.Marshal(secrets)
+	if err != nil {
+		return domain.Internal("encode connector secrets", err)
+	}
+	sealed, err := cipher.Seal(plain, []byte(c.ID))
+	if err != nil {
+		return domain.Internal("seal connector secrets", err)
+	}
+	c.SealedSecrets = sealed
+	return nil
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// TestVariables are the sample values a test message is rendered with.
+func TestVariables() map[string]string {
+	return map[string]string{
+		"code": "123456", "otp": "123456", "mailverifycode": "123456",
+		"ttl_seconds": "300", "time": "300", "ttl_minutes": "5",
+		"username": "test-user", "name": "test-user", "app_name": "Gatehouse",
+	}
+}
