@@ -42,3 +42,11 @@ func Text(s string) string {
 		return strings.Repeat("*", len(run))
 	})
 }
+
+var addrRe = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+`)
+
+// Addresses masks every email address in free text, such as an SMTP server's reply that echoes
+// the recipient, then scrubs digit runs as Text does.
+func Addresses(s string) string {
+	return Text(addrRe.ReplaceAllStringFunc(s, Email))
+}

@@ -28,3 +28,10 @@ func TestEmail(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+func TestAddresses(t *testing.T) {
+	got := Addresses("550 5.1.1 <bob.smith@example.com>: user 12345678 unknown")
+	if got != "550 5.1.1 <b***@example.com>: user ****5678 unknown" {
+		t.Fatal(got)
+	}
+}
