@@ -88,8 +88,10 @@ func (s *SMTP) Validate(ctx context.Context, raw connector.Config, verify bool) 
 	if err != nil {
 		return mapError(ctx, err, "")
 	}
-	c.stop()
+	// Quit politely, but never past the caller's deadline.
+	stop := context.AfterFunc(ctx, func() { c.raw.Close() })
 	_ = p.mc.CloseWithSMTPClient(c.client)
+	stop()
 	c.raw.Close()
 	return nil
 }
@@ -349,6 +351,34 @@ func (p *pool) put(c *conn) {
 	}
 	p.idle = append(p.idle, c)
 	p.mu.Unlock()
+	// Close the session if nothing reuses it in time, so an idle tenant holds no sockets.
+	time.AfterFunc(maxIdleAge+time.Second, p.reapIdle)
+}
+
+// reapIdle closes idle sessions unused for maxIdleAge.
+func (p *pool) reapIdle() {
+	p.mu.Lock()
+	var stale []*conn
+	kept := p.idle[:0]
+	for _, c := range p.idle {
+		if time.Since(c.lastUsed) >= maxIdleAge {
+			stale = append(stale, c)
+		} else {
+			kept = append(kept, c)
+		}
+	}
+	p.idle = kept
+	p.mu.Unlock()
+	for _, c := range stale {
+		p.quit(c)
+	}
+}
+
+// quit ends an idle session with QUIT, giving the server two seconds to answer.
+func (p *pool) quit(c *conn) {
+	_ = c.raw.SetDeadline(time.Now().Add(2 * time.Second))
+	_ = p.mc.CloseWithSMTPClient(c.client)
+	c.raw.Close()
 }
 
 func (p *pool) discard(c *conn) {
@@ -364,10 +394,12 @@ func (p *pool) close() {
 	idle := p.idle
 	p.idle, p.closed = nil, true
 	p.mu.Unlock()
-	for _, c := range idle {
-		_ = p.mc.CloseWithSMTPClient(c.client)
-		c.raw.Close()
-	}
+	// Eviction happens inside some other tenant's Send; do not make it wait for QUITs.
+	go func() {
+		for _, c := range idle {
+			p.quit(c)
+		}
+	}()
 }
 
 // send delivers m on an idle session when there is one. A reused session found dead before

@@ -491,3 +491,33 @@ func TestPoolAndTemplatesCachedPerConfig(t *testing.T) {
 		t.Fatalf("%d parsed templates cached, want 3", n)
 	}
 }
+
+func TestConcurrentSendsShareThePoolSafely(t *testing.T) {
+	ca := newTestCA(t)
+	b := &backend{user: testUser, pass: testPass}
+	port := startServer(t, SecuritySTARTTLS, ca, b)
+	s := New()
+	cfg := config(t, SecuritySTARTTLS, port, ca)
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			_, err := s.Send(context.Background(), cfg, message())
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(b.Messages()); n != 8 {
+		t.Fatalf("%d messages", n)
+	}
+	p := poolFor(t, s, cfg)
+	p.mu.Lock()
+	idle := len(p.idle)
+	p.mu.Unlock()
+	if idle > maxIdlePerConfig {
+		t.Fatalf("%d idle sessions kept, limit %d", idle, maxIdlePerConfig)
+	}
+}
