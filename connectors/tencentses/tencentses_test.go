@@ -359,3 +359,18 @@ func mustDecode(t *testing.T, raw connector.Config) Config {
 	}
 	return c
 }
+
+func TestSenderDisplayNames(t *testing.T) {
+	for in, want := range map[string]string{
+		"noreply@mail.example.com":                    "noreply@mail.example.com",
+		"Gatehouse <noreply@mail.example.com>":        "Gatehouse <noreply@mail.example.com>",
+		`"Gatehouse Team" <noreply@mail.example.com>`: "Gatehouse Team <noreply@mail.example.com>",
+		"腾讯云 <noreply@mail.example.com>":              "腾讯云 <noreply@mail.example.com>",
+	} {
+		raw, _ := json.Marshal(map[string]any{"secret_id": "a", "secret_key": "b", "from": in})
+		_, from, err := decode(raw)
+		if err != nil || from != want {
+			t.Errorf("%q: got %q, %v; want %q", in, from, err, want)
+		}
+	}
+}

@@ -420,3 +420,24 @@ func TestClientReusedPerConfig(t *testing.T) {
 		t.Fatalf("%d clients cached, want 2", s.clients.Len())
 	}
 }
+
+func TestConcurrentSendsShareOneClient(t *testing.T) {
+	fake := newFake(t)
+	s := New()
+	cfg := config(t, fake)
+	errs := make(chan error, 10)
+	for range 10 {
+		go func() {
+			_, err := s.Send(context.Background(), cfg, message("code", "ttl_minutes"))
+			errs <- err
+		}()
+	}
+	for range 10 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(fake.Requests()); n != 10 || s.clients.Len() != 1 {
+		t.Fatalf("requests=%d clients=%d", n, s.clients.Len())
+	}
+}
