@@ -261,7 +261,9 @@ func newPool(cfg *settings) (*pool, error) {
 // the raw connection back through the context so the caller can close it when its own
 // context ends: go-mail holds a lock while it waits for a reply, so closing the socket is the
 // only way to interrupt a server that stalls.
-func (p *pool) dialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+func (p *pool) dialContext(ctx context.Context, network, _ string) (net.Conn, error) {
+	// go-mail formats the address as host:port, which breaks IPv6 literals; join it here.
+	addr := net.JoinHostPort(p.cfg.Host, strconv.Itoa(p.cfg.Port))
 	d := net.Dialer{}
 	c, err := d.DialContext(ctx, network, addr)
 	if err != nil {
