@@ -304,11 +304,35 @@ var retryAfter = map[string]time.Duration{
 }
 
 // invalidConfigCodes are refusals that only a change of configuration or template can fix.
+// Names from Tencent's SMS 2021-01-11 error list.
 var invalidConfigCodes = map[string]bool{
-	"FailedOperation.SignatureIncorrectOrUnapproved":           true,
-	"FailedOperation.TemplateIncorrectOrUnapproved":            true,
-	"FailedOperation.TemplateParamSetNotMatchApprovedTemplate": true,
-	"UnauthorizedOperation.SmsSdkAppIdVerifyFail":              true,
+	"FailedOperation.SignatureIncorrectOrUnapproved":            true,
+	"FailedOperation.TemplateIncorrectOrUnapproved":             true,
+	"FailedOperation.TemplateParamSetNotMatchApprovedTemplate":  true,
+	"FailedOperation.TemplateUnapprovedOrNotExist":              true,
+	"FailedOperation.TemplateIdNotExist":                        true,
+	"FailedOperation.MissingSignatureList":                      true,
+	"FailedOperation.MissingTemplateList":                       true,
+	"InvalidParameterValue.SdkAppIdNotExist":                    true,
+	"InvalidParameterValue.TemplateParameterFormatError":        true,
+	"UnauthorizedOperation.SmsSdkAppIdVerifyFail":               true,
+	"UnauthorizedOperation.SdkAppIdIsDisabled":                  true,
+	"UnauthorizedOperation.RequestIpNotInWhitelist":             true,
+	"UnauthorizedOperation.RequestPermissionDeny":               true,
+	"UnsupportedOperation.ChineseMainlandTemplateToGlobalPhone": true,
+	"UnsupportedOperation.GlobalTemplateToChineseMainlandPhone": true,
+}
+
+// invalidRecipientCodes name a number Tencent cannot parse or deliver to.
+var invalidRecipientCodes = map[string]bool{
+	"InvalidParameterValue.IncorrectPhoneNumber": true,
+	"FailedOperation.PhoneNumberParseFail":       true,
+}
+
+// quotaCodes mean the account cannot pay for more messages.
+var quotaCodes = map[string]bool{
+	"FailedOperation.InsufficientBalanceInSmsPackage":  true,
+	"UnauthorizedOperation.SerivceSuspendDueToArrears": true, // sic, Tencent's spelling
 }
 
 // mapFailure turns a failed call into the connector's typed error (see README.md for the
@@ -327,9 +351,9 @@ func mapFailure(f tencentcloud.Failure, phone string) error {
 		e = connector.RateLimited(retryAfter[code], msg)
 	case strings.HasPrefix(code, "AuthFailure.") || invalidConfigCodes[code]:
 		e = connector.InvalidConfig(msg)
-	case code == "InvalidParameterValue.IncorrectPhoneNumber":
+	case invalidRecipientCodes[code]:
 		e = connector.InvalidRecipient(msg)
-	case code == "FailedOperation.InsufficientBalanceInSmsPackage":
+	case quotaCodes[code]:
 		e = connector.QuotaExceeded(msg)
 	case code == "InternalError" || strings.HasPrefix(code, "InternalError."):
 		e = connector.Unavailable(msg)
