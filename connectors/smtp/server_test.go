@@ -185,6 +185,12 @@ func startServer(t *testing.T, mode string, ca testCA, b *backend) int {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serve(t, ln, mode, ca, b)
+}
+
+// serve runs the test SMTP server on ln.
+func serve(t *testing.T, ln net.Listener, mode string, ca testCA, b *backend) int {
+	t.Helper()
 	var l net.Listener = countingListener{ln, &b.conns}
 	tlsCfg := &tls.Config{
 		Certificates: []tls.Certificate{ca.server},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"reflect"
 	"strings"
 	"testing"
@@ -519,5 +520,21 @@ func TestConcurrentSendsShareThePoolSafely(t *testing.T) {
 	p.mu.Unlock()
 	if idle > maxIdlePerConfig {
 		t.Fatalf("%d idle sessions kept, limit %d", idle, maxIdlePerConfig)
+	}
+}
+
+func TestIPv6LoopbackHost(t *testing.T) {
+	ln, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback here: %v", err)
+	}
+	b := &backend{user: testUser, pass: testPass}
+	port := serve(t, ln, SecurityNone, testCA{}, b)
+	cfg := config(t, SecurityNone, port, testCA{}, func(m map[string]any) { m["host"] = "::1" })
+	if _, err := New().Send(context.Background(), cfg, message()); err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Messages()) != 1 {
+		t.Fatal("no message received over IPv6")
 	}
 }

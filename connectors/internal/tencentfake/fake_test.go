@@ -11,9 +11,12 @@ import (
 	tcerr "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/errors"
 )
 
-// workedExample is the request from Tencent Cloud's "Signature v3" API documentation: CVM
-// DescribeInstances in ap-guangzhou at timestamp 1551113065, signed with the documented
-// example SecretId/SecretKey. The documentation publishes the resulting signature.
+// workedExample is the request from Tencent Cloud's "Signature v3" API documentation (for
+// instance https://www.tencentcloud.com/document/product/382/40467, section "Signature
+// Process"), which walks through signing CVM
+// DescribeInstances in ap-guangzhou at timestamp 1551113065 with the example SecretId/SecretKey
+// AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE / Gu5t9xGARNpq86cd98joQYCN3EXAMPLE and publishes the
+// hashed payload (35e9c5b0…), the hashed canonical request (5ffe6a04…) and the signature.
 func workedExample() tencentfake.SignedRequest {
 	return tencentfake.SignedRequest{
 		Method: "POST",
