@@ -1,0 +1,6 @@
+// Command smtp is Gatehouse's SMTP email connector, run by the host as a plugin process.
+package main
+
+import "github.com/gatehouse-iam/gatehouse/plugins/connector"
+
+func main() { connector.Serve(New()) }
