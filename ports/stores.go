@@ -107,3 +107,21 @@ type ConnectorStore interface {
 	Update(ctx context.Context, poolID, id string, fn func(*domain.Connector) error) (*domain.Connector, error)
 	Delete(ctx context.Context, poolID, id string) error
 }
+
+// MessageSettingsStore keeps each pool's message settings; Get of a pool without settings
+// returns empty settings, not an error.
+type MessageSettingsStore interface {
+	Get(ctx context.Context, poolID string) (*domain.MessageSettings, error)
+	Put(ctx context.Context, s *domain.MessageSettings) error
+}
+
+// QuotaCounter counts a pool's messages on the platform's default connectors. Consume is atomic
+// across server instances: of many concurrent calls at most limit succeed in total.
+type QuotaCounter interface {
+	// Consume takes one message from the pool's quota on channel; false when none is left.
+	Consume(ctx context.Context, poolID, channel string, limit int) (bool, error)
+	// Refund gives back one message whose send failed.
+	Refund(ctx context.Context, poolID, channel string) error
+	// Used tells how many messages the pool has used per channel.
+	Used(ctx context.Context, poolID string) (map[string]int, error)
+}

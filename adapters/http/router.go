@@ -11,6 +11,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/core/connector"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
+	"github.com/gatehouse-iam/gatehouse/core/messaging"
 	"github.com/gatehouse-iam/gatehouse/core/pool"
 )
 
@@ -22,6 +23,7 @@ type Deps struct {
 	Ready      func(ctx context.Context) error
 	Pools      *pool.Service
 	Connectors *connector.Service
+	Messages   *messaging.Service
 }
 
 type api struct{ Deps }
@@ -52,6 +54,7 @@ func New(d Deps) *gin.Engine {
 	admin := r.Group("/admin/v1", requireAdmin(d.Admin))
 	a.registerPools(admin)
 	a.registerConnectors(admin)
+	a.registerMessageSettings(admin)
 	return r
 }
 

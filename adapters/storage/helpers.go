@@ -35,6 +35,18 @@ func paginate(q *bun.SelectQuery, page domain.Page) *bun.SelectQuery {
 	return q.Limit(int64(page.Size)).Offset(int64(page.Offset()))
 }
 
+// insertIgnore inserts model unless a row with the same key exists.
+func (db *DB) insertIgnore(ctx context.Context, model any) error {
+	q := db.idb(ctx).NewInsert().Model(model)
+	if db.Dialect == "mysql" {
+		q = q.Ignore()
+	} else {
+		q = q.On("CONFLICT DO NOTHING")
+	}
+	_, err := q.Exec(ctx)
+	return err
+}
+
 // mustAffect turns "no row changed" into not found.
 func mustAffect(res sql.Result, what string) error {
 	n, err := res.RowsAffected()

@@ -23,7 +23,14 @@ func (s *Service) List(ctx context.Context, poolID string, page domain.Page) (do
 	return s.Connectors.List(ctx, poolID, page)
 }
 
-// Delete removes a connector instance.
+// Delete removes a connector instance; one the pool's message settings use is refused.
 func (s *Service) Delete(ctx context.Context, poolID, id string) error {
+	settings, err := s.Messages.Settings.Get(ctx, poolID)
+	if err != nil {
+		return err
+	}
+	if settings.SMSConnectorID == id || settings.EmailConnectorID == id {
+		return domain.Conflict("connector_in_use", "The pool's message settings use this connector; choose another one first.")
+	}
 	return s.Connectors.Delete(ctx, poolID, id)
 }

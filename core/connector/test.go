@@ -24,7 +24,7 @@ func (s *Service) Test(ctx context.Context, req TestRequest) (domain.Delivery, e
 	if err != nil {
 		return domain.Delivery{}, err
 	}
-	return s.Messages.Send(ctx, messaging.SendRequest{Connector: c, To: req.To, Usage: req.Usage, Locale: req.Locale,
+	return s.Messages.SendWith(ctx, messaging.SendRequest{Connector: c, To: req.To, Usage: req.Usage, Locale: req.Locale,
 		Variables: messaging.TestVariables()})
 }
 
@@ -68,7 +68,7 @@ func (s *Service) TestDraft(ctx context.Context, req DraftTestRequest) (domain.D
 	if err := messaging.SealSecrets(s.Cipher, draft, secrets); err != nil {
 		return domain.Delivery{}, err
 	}
-	return s.Messages.Send(ctx, messaging.SendRequest{Connector: draft, To: req.To, Usage: req.Usage, Locale: req.Locale,
+	return s.Messages.SendWith(ctx, messaging.SendRequest{Connector: draft, To: req.To, Usage: req.Usage, Locale: req.Locale,
 		Variables: messaging.TestVariables()})
 }
 

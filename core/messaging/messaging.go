@@ -16,8 +16,24 @@ const DefaultLocale = "en"
 
 // Service sends messages through connectors.
 type Service struct {
-	Sender ports.MessageSender
-	Cipher ports.Cipher
+	Sender     ports.MessageSender
+	Cipher     ports.Cipher
+	Pools      ports.PoolStore
+	Settings   ports.MessageSettingsStore
+	Connectors ports.ConnectorStore
+	Quotas     ports.QuotaCounter
+	Clock      ports.Clock
+	// Platform are the operator's default connectors per channel, used by pools without their
+	// own, each under FreeQuota messages per pool.
+	Platform  map[string]PlatformConnector
+	FreeQuota map[string]int
+}
+
+// PlatformConnector is a default connector chosen by the operator in configuration.
+type PlatformConnector struct {
+	Type      string
+	Config    map[string]any
+	Templates []domain.MessageTemplate
 }
 
 // SendRequest is one message through one connector instance.
@@ -29,8 +45,9 @@ type SendRequest struct {
 	Variables map[string]string
 }
 
-// Send delivers a message and returns the provider's receipt and the latency.
-func (s *Service) Send(ctx context.Context, req SendRequest) (domain.Delivery, error) {
+// SendWith delivers a message through one connector instance and returns the provider's
+// receipt and the latency.
+func (s *Service) SendWith(ctx context.Context, req SendRequest) (domain.Delivery, error) {
 	to, err := NormalizeRecipient(req.Connector.Channel, req.To)
 	if err != nil {
 		return domain.Delivery{}, err

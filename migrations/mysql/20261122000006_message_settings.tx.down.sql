@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS message_quota_usage;
+--bun:split
+DROP TABLE IF EXISTS message_settings;
