@@ -57,7 +57,7 @@ func serve(impl Connector, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *describe {
-		out, err := json.MarshalIndent(impl.Describe(), "", "  ")
+		out, err := json.Marshal(impl.Describe())
 		if err != nil {
 			fmt.Fprintf(stderr, "describe: %v\n", err)
 			return 1
