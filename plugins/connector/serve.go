@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"sync"
 
 	"github.com/hashicorp/go-hclog"
@@ -66,6 +67,14 @@ func serve(impl Connector, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return 0
+	}
+
+	// A connector's live heap is a few megabytes, so the default GOGC=100 collects very often
+	// under load; 400 costs little memory and cut the plugin's CPU per call by about a fifth
+	// in the host benchmarks. The host starts plugins without its environment, so GOGC is
+	// honoured only when a connector's own main sets it.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
 	}
 
 	// The logger was created with the process's real stderr before go-plugin swaps os.Stderr

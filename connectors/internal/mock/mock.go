@@ -350,7 +350,6 @@ type Record struct {
 	Variables  map[string]string `json:"variables,omitempty"`
 }
 
-
 // outbox is one open outbox file. One plugin process serves every tenant, so sends to the same
 // file are serialised by mu, and each line is one write to an O_APPEND file so lines never
 // interleave, not even with another process appending to the same file.
