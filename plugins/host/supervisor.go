@@ -80,8 +80,13 @@ func (e *entry) call(ctx context.Context, fn func(context.Context, connector.Con
 	if err != nil {
 		return err
 	}
-	cctx, cancel := context.WithTimeout(ctx, e.host.cfg.CallTimeout)
-	defer cancel()
+	// The caller's deadline wins when it is sooner; only then is a timer of our own saved.
+	cctx := ctx
+	if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > e.host.cfg.CallTimeout {
+		var cancel context.CancelFunc
+		cctx, cancel = context.WithTimeout(ctx, e.host.cfg.CallTimeout)
+		defer cancel()
+	}
 	err = fn(cctx, inst.conn)
 	if err == nil {
 		if e.consecutive.Load() != 0 {

@@ -85,6 +85,7 @@ func BenchmarkSend(b *testing.B) {
 		for _, outbox := range []string{"file", Discard} {
 			b.Run(fmt.Sprintf("%s/outbox=%s/c1", where.name, outbox), func(b *testing.B) {
 				send := where.mk(b, outbox)
+				b.ReportAllocs()
 				ctx := context.Background()
 				lat := make([]time.Duration, 0, b.N)
 				b.ResetTimer()
@@ -102,6 +103,7 @@ func BenchmarkSend(b *testing.B) {
 			})
 			b.Run(fmt.Sprintf("%s/outbox=%s/c16", where.name, outbox), func(b *testing.B) {
 				send := where.mk(b, outbox)
+				b.ReportAllocs()
 				ctx := context.Background()
 				// 16 goroutines whatever GOMAXPROCS is.
 				b.SetParallelism((16 + gomaxprocs() - 1) / gomaxprocs())
