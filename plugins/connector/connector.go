@@ -1,124 +1,74 @@
-// Package connector is the SDK for writing a Gatehouse message connector: an SMS or email
-// provider packaged as a plugin process. An integrator implements Connector with plain Go types
-// and calls Serve from main; the protocol, transport and supervision stay out of sight.
 package connector
 
-import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"fmt"
-)
+import "github.com/gatehouse-iam/gatehouse/plugins/internal/sdk"
+
+// The types below are aliases of plugins/internal/sdk, where they are defined so that the gRPC
+// bridge (plugins/internal/protocol) can use them while Serve in this package uses the bridge.
+// For an integrator they are this package's own types: same names, same methods, same fields.
 
 // Connector is what an integrator implements. Config travels with every call, so one plugin
 // process serves every tenant and a restarted plugin needs nothing replayed.
-type Connector interface {
-	// Describe returns the connector's metadata. It must not depend on any configuration.
-	Describe() Info
-	// Validate checks cfg. With verify it also proves the credentials with the provider
-	// (one authenticated read call) without sending anything.
-	Validate(ctx context.Context, cfg Config, verify bool) error
-	// Send delivers msg and returns the provider's receipt. It honours ctx's deadline and
-	// retries nothing: the host decides about retries.
-	Send(ctx context.Context, cfg Config, msg Message) (Receipt, error)
-}
+//
+//	Describe() Info                                            // metadata; must not depend on any config
+//	Validate(ctx context.Context, cfg Config, verify bool) error // with verify, prove credentials without sending
+//	Send(ctx context.Context, cfg Config, msg Message) (Receipt, error) // honour ctx; retry nothing
+type Connector = sdk.Connector
 
 // Channel is the kind of message a connector carries.
-type Channel string
+type Channel = sdk.Channel
 
 const (
-	SMS   Channel = "sms"
-	Email Channel = "email"
+	SMS   Channel = sdk.SMS
+	Email Channel = sdk.Email
 )
 
 // Usage is why a message is sent. Templates are keyed by usage; Generic is the fallback.
-type Usage string
+type Usage = sdk.Usage
 
 const (
-	UsageSignup           Usage = "signup"
-	UsageLogin            Usage = "login"
-	UsageResetPassword    Usage = "reset_password"
-	UsageUpdateUserinfo   Usage = "update_userinfo"
-	UsageMFA              Usage = "mfa"
-	UsageRetrieveUsername Usage = "retrieve_username"
-	UsageTest             Usage = "test"
-	UsageGeneric          Usage = "generic"
+	UsageSignup           Usage = sdk.UsageSignup
+	UsageLogin            Usage = sdk.UsageLogin
+	UsageResetPassword    Usage = sdk.UsageResetPassword
+	UsageUpdateUserinfo   Usage = sdk.UsageUpdateUserinfo
+	UsageMFA              Usage = sdk.UsageMFA
+	UsageRetrieveUsername Usage = sdk.UsageRetrieveUsername
+	UsageTest             Usage = sdk.UsageTest
+	UsageGeneric          Usage = sdk.UsageGeneric
 )
 
 // Usages lists every canonical usage.
-var Usages = []Usage{UsageSignup, UsageLogin, UsageResetPassword, UsageUpdateUserinfo, UsageMFA, UsageRetrieveUsername, UsageTest, UsageGeneric}
+var Usages = sdk.Usages
 
 // TemplateKind says what a connector's templates hold.
-type TemplateKind string
+type TemplateKind = sdk.TemplateKind
 
 const (
 	// TemplateProvider templates name a template registered with the provider (an ID) and the
 	// ordered variable names that fill its positional parameters.
-	TemplateProvider TemplateKind = "provider"
+	TemplateProvider TemplateKind = sdk.TemplateProvider
 	// TemplateContent templates carry the subject and bodies themselves, as Go templates over
 	// the named variables.
-	TemplateContent TemplateKind = "content"
+	TemplateContent TemplateKind = sdk.TemplateContent
 )
 
-// Info is a connector's metadata.
-type Info struct {
-	// Name is the connector type's identifier, such as "tencentsms"; lower case, digits, '_'.
-	Name        string  `json:"name"`
-	DisplayName string  `json:"display_name"`
-	Version     string  `json:"version"`
-	Description string  `json:"description"`
-	Channel     Channel `json:"channel"`
-	// ConfigSchema is a JSON Schema (draft 2020-12) object describing Config. Secret properties
-	// carry "writeOnly": true; the host encrypts them at rest and never shows them again.
-	ConfigSchema json.RawMessage `json:"config_schema"`
-	// Usages are the usages the connector accepts templates for.
-	Usages []Usage `json:"usages"`
-	// TemplateKind says whether templates reference provider templates or carry content.
-	TemplateKind TemplateKind `json:"template_kind"`
-	// Placeholders are the variable names a template may use, such as "code" and "ttl_minutes".
-	// A template using any other name is refused when it is saved.
-	Placeholders []string `json:"placeholders"`
-}
+// Info is a connector's metadata: Name (lower case, digits, '_'), DisplayName, Version,
+// Description, Channel, ConfigSchema (a JSON Schema object; secret properties carry
+// "writeOnly": true), Usages, TemplateKind and Placeholders (the variable names a template may
+// use; a template using any other name is refused when it is saved).
+type Info = sdk.Info
 
-// Config is a connector instance's configuration as JSON, shaped by Info.ConfigSchema.
-type Config json.RawMessage
+// Config is a connector instance's configuration as JSON, shaped by Info.ConfigSchema. Its
+// Decode method unmarshals into a struct, refusing unknown fields, and reports the offending
+// field of a type mismatch as a FieldError.
+type Config = sdk.Config
 
-// Decode unmarshals the configuration into v, refusing fields v does not declare.
-func (c Config) Decode(v any) error {
-	dec := json.NewDecoder(bytes.NewReader(c))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return InvalidConfig(fmt.Sprintf("config: %v", err))
-	}
-	return nil
-}
+// Template is the template resolved for one message (by usage, then locale, then generic): ID
+// and Params for provider templates, Subject, Body and HTMLBody (Go templates) for content ones.
+type Template = sdk.Template
 
-// Template is the template resolved for one message (by usage, then locale, then generic).
-type Template struct {
-	// ID is the provider's template ID (TemplateProvider).
-	ID string `json:"id,omitempty"`
-	// Params are the variable names filling the provider template's positional parameters in
-	// order (TemplateProvider), or the variables a content template uses.
-	Params []string `json:"params,omitempty"`
-	// Subject, Body and HTMLBody are Go templates over the variables (TemplateContent).
-	Subject  string `json:"subject,omitempty"`
-	Body     string `json:"body,omitempty"`
-	HTMLBody string `json:"html_body,omitempty"`
-}
-
-// Message is one message to deliver.
-type Message struct {
-	// To is an E.164 phone number for SMS or an email address.
-	To     string `json:"to"`
-	Usage  Usage  `json:"usage"`
-	Locale string `json:"locale,omitempty"`
-	// Template is the resolved template.
-	Template Template `json:"template"`
-	// Variables are the named values: code, ttl_seconds, ttl_minutes, username, app_name ...
-	Variables map[string]string `json:"variables,omitempty"`
-}
+// Message is one message to deliver: To (E.164 phone number or email address), Usage, Locale,
+// the resolved Template and the named Variables (code, ttl_minutes, username ...).
+type Message = sdk.Message
 
 // Receipt is the provider's acknowledgement of a sent message.
-type Receipt struct {
-	MessageID string `json:"message_id"`
-}
+type Receipt = sdk.Receipt

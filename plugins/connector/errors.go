@@ -1,96 +1,58 @@
 package connector
 
 import (
-	"errors"
-	"fmt"
 	"time"
+
+	"github.com/gatehouse-iam/gatehouse/plugins/internal/sdk"
 )
 
 // ErrorKind is the closed set of errors that cross the plugin boundary.
-type ErrorKind string
+type ErrorKind = sdk.ErrorKind
 
 const (
-	KindInvalidConfig    ErrorKind = "invalid_config"
-	KindInvalidRecipient ErrorKind = "invalid_recipient"
-	KindRateLimited      ErrorKind = "rate_limited"
-	KindQuotaExceeded    ErrorKind = "quota_exceeded"
-	KindRejected         ErrorKind = "rejected"
-	KindUnavailable      ErrorKind = "unavailable"
+	KindInvalidConfig    ErrorKind = sdk.KindInvalidConfig
+	KindInvalidRecipient ErrorKind = sdk.KindInvalidRecipient
+	KindRateLimited      ErrorKind = sdk.KindRateLimited
+	KindQuotaExceeded    ErrorKind = sdk.KindQuotaExceeded
+	KindRejected         ErrorKind = sdk.KindRejected
+	KindUnavailable      ErrorKind = sdk.KindUnavailable
 )
 
 // FieldError names a configuration field and why it is wrong.
-type FieldError struct {
-	Field  string `json:"field"`
-	Reason string `json:"reason"`
-}
+type FieldError = sdk.FieldError
 
-// Error is the typed error every connector call returns. Messages must not contain secrets,
-// codes or full phone numbers: they reach logs and administrators.
-type Error struct {
-	Kind ErrorKind
-	// Message is a human explanation.
-	Message string
-	// Fields lists offending configuration fields (KindInvalidConfig).
-	Fields []FieldError
-	// RetryAfter is how long to wait before trying again (KindRateLimited), zero when unknown.
-	RetryAfter time.Duration
-	// ProviderCode is the provider's own error code, such as "LimitExceeded.PhoneNumberDailyLimit".
-	ProviderCode string
-}
-
-func (e *Error) Error() string {
-	msg := string(e.Kind)
-	if e.ProviderCode != "" {
-		msg += " (" + e.ProviderCode + ")"
-	}
-	if e.Message != "" {
-		msg += ": " + e.Message
-	}
-	for _, f := range e.Fields {
-		msg += fmt.Sprintf(" [%s: %s]", f.Field, f.Reason)
-	}
-	return msg
-}
+// Error is the typed error every connector call returns: Kind, Message, Fields (offending
+// configuration fields, KindInvalidConfig), RetryAfter (KindRateLimited) and ProviderCode.
+// Messages must not contain secrets, codes or full phone numbers: they reach logs and
+// administrators.
+type Error = sdk.Error
 
 // InvalidConfig reports configuration the provider cannot work with.
 func InvalidConfig(message string, fields ...FieldError) *Error {
-	return &Error{Kind: KindInvalidConfig, Message: message, Fields: fields}
+	return sdk.InvalidConfig(message, fields...)
 }
 
 // InvalidRecipient reports a recipient the provider refuses (malformed or unknown number/address).
-func InvalidRecipient(message string) *Error {
-	return &Error{Kind: KindInvalidRecipient, Message: message}
-}
+func InvalidRecipient(message string) *Error { return sdk.InvalidRecipient(message) }
 
 // RateLimited reports a provider-side rate limit; retryAfter may be zero.
 func RateLimited(retryAfter time.Duration, message string) *Error {
-	return &Error{Kind: KindRateLimited, Message: message, RetryAfter: retryAfter}
+	return sdk.RateLimited(retryAfter, message)
 }
 
 // QuotaExceeded reports an exhausted balance or package with the provider.
-func QuotaExceeded(message string) *Error {
-	return &Error{Kind: KindQuotaExceeded, Message: message}
-}
+func QuotaExceeded(message string) *Error { return sdk.QuotaExceeded(message) }
 
 // Rejected reports any other refusal by the provider, with its code.
-func Rejected(providerCode, message string) *Error {
-	return &Error{Kind: KindRejected, Message: message, ProviderCode: providerCode}
-}
+func Rejected(providerCode, message string) *Error { return sdk.Rejected(providerCode, message) }
 
 // Unavailable reports a failure worth retrying later: network errors, provider outages.
-func Unavailable(message string) *Error {
-	return &Error{Kind: KindUnavailable, Message: message}
-}
+func Unavailable(message string) *Error { return sdk.Unavailable(message) }
 
 // AsError finds the *Error in err's chain; an untyped error becomes KindUnavailable, so nothing
 // untyped ever crosses the boundary.
-func AsError(err error) *Error {
-	if err == nil {
-		return nil
-	}
-	var e *Error
-	if errors.As(err, &e) {
-		return e
-	}
-	return Unavailable(err.Error())
-}
+func AsError(err error) *Error { return sdk.AsError(err) }
+
+// ErrorKinds lists every kind; nothing else crosses the boundary. ErrorKind.Known tells
+// whether a kind is one of them.
+var ErrorKinds = sdk.ErrorKinds

@@ -1,0 +1,59 @@
+package connector
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"reflect"
+	"testing"
+)
+
+type describeOnly struct{ info Info }
+
+func (d describeOnly) Describe() Info                             { return d.info }
+func (describeOnly) Validate(context.Context, Config, bool) error { return nil }
+func (describeOnly) Send(context.Context, Config, Message) (Receipt, error) {
+	return Receipt{}, nil
+}
+
+func TestServeDescribe(t *testing.T) {
+	info := Info{Name: "x", DisplayName: "X", Version: "1", Channel: SMS, ConfigSchema: json.RawMessage(`{"type":"object"}`),
+		Usages: []Usage{UsageLogin}, TemplateKind: TemplateProvider, Placeholders: []string{"code"}}
+	var stdout, stderr bytes.Buffer
+	if code := serve(describeOnly{info}, []string{"--describe"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit code %d, stderr %s", code, stderr.String())
+	}
+	var got Info
+	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
+		t.Fatalf("stdout is not Info JSON: %v\n%s", err, stdout.String())
+	}
+	var want Info
+	b, _ := json.Marshal(info)
+	_ = json.Unmarshal(b, &want)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("described %+v, want %+v", got, want)
+	}
+}
+
+func TestServeRejectsUnknownFlag(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := serve(describeOnly{}, []string{"--nope"}, &stdout, &stderr); code != 2 {
+		t.Fatalf("exit code %d, want 2", code)
+	}
+	if stdout.Len() != 0 {
+		t.Errorf("printed to stdout: %q", stdout.String())
+	}
+}
+
+func TestDecodeNamesFields(t *testing.T) {
+	var v struct {
+		N int `json:"n"`
+	}
+	for cfg, field := range map[string]string{`{"n":"x"}`: "n", `{"m":1}`: "m", `[1]`: "."} {
+		err := Config(cfg).Decode(&v)
+		e := AsError(err)
+		if e == nil || e.Kind != KindInvalidConfig || len(e.Fields) != 1 || e.Fields[0].Field != field {
+			t.Errorf("Decode(%s) = %#v, want invalid_config naming %q", cfg, e, field)
+		}
+	}
+}

@@ -1,0 +1,24 @@
+// Package protocol is the wire between the Gatehouse host and a connector plugin: the versioned
+// connector.proto, its generated code, the go-plugin handshake and plugin set, and both gRPC
+// bridge halves (Server wraps an sdk.Connector inside the plugin; Client implements the same
+// interface in the host). Each file named after a concept converts that concept between the
+// SDK's plain Go types and the generated messages, so neither side ever sees protobuf types.
+package protocol
+
+import plugin "github.com/hashicorp/go-plugin"
+
+// ProtocolVersion is the version written in connector.proto ("protocol version N"); it is the
+// handshake's ProtocolVersion, so a host and a plugin built against different versions refuse
+// each other at launch instead of misreading messages.
+const ProtocolVersion = 1
+
+// PluginName is the name under which the connector is dispensed from the plugin set.
+const PluginName = "connector"
+
+// Handshake is shared by the host and every plugin. The magic cookie is not a secret: it only
+// keeps a user who runs a plugin binary by hand from seeing a confusing hang.
+var Handshake = plugin.HandshakeConfig{
+	ProtocolVersion:  ProtocolVersion,
+	MagicCookieKey:   "GATEHOUSE_CONNECTOR_PLUGIN",
+	MagicCookieValue: "5f1d6c0b2e8a4c3e9b7a1f2d0c6e8a4b",
+}
