@@ -9,10 +9,15 @@ import (
 	"github.com/gin-gonic/gin"
 
 	httpapi "github.com/gatehouse-iam/gatehouse/adapters/http"
+	"github.com/gatehouse-iam/gatehouse/adapters/secrets"
 	"github.com/gatehouse-iam/gatehouse/adapters/storage"
 	"github.com/gatehouse-iam/gatehouse/adapters/system"
 	"github.com/gatehouse-iam/gatehouse/core/admintoken"
+	"github.com/gatehouse-iam/gatehouse/core/connector"
+	"github.com/gatehouse-iam/gatehouse/core/domain"
+	"github.com/gatehouse-iam/gatehouse/core/messaging"
 	"github.com/gatehouse-iam/gatehouse/core/pool"
+	"github.com/gatehouse-iam/gatehouse/plugins/host"
 	"github.com/gatehouse-iam/gatehouse/ports"
 )
 
@@ -22,6 +27,7 @@ type App struct {
 	DB     *storage.DB
 	Stores *storage.Stores
 	Engine *gin.Engine
+	Host   *host.Host
 	// GeneratedAdminToken is set when this start generated the admin token; it is shown once.
 	GeneratedAdminToken string
 }
@@ -31,9 +37,28 @@ type Overrides struct {
 	Clock ports.Clock
 }
 
-// Build wires an App over an open database.
+// Close stops every connector plugin.
+func (a *App) Close() error { return a.Host.Close() }
+
+// Build wires an App over an open database. Close the App to stop its plugins.
 func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger, ov Overrides) (*App, error) {
 	stores := storage.NewStores(db)
+	master, err := secrets.LoadMasterKey(cfg.SecretKey, cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("secret key: %w", err)
+	}
+	connectorCipher, err := secrets.NewCipher(secrets.Derive(master, "connector-secrets"))
+	if err != nil {
+		return nil, err
+	}
+	platform, err := platformConnectors(cfg)
+	if err != nil {
+		return nil, err
+	}
+	plugins, err := host.New(ctx, host.Config{PluginDir: cfg.PluginDir, CallTimeout: cfg.PluginCallTimeout, Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("connector plugins: %w", err)
+	}
 	guard, generated, err := admintoken.Setup(ctx, stores.Settings, cfg.AdminToken)
 	if err != nil {
 		return nil, fmt.Errorf("admin token: %w", err)
@@ -45,13 +70,20 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 	ids := system.IDs{}
 	pools := &pool.Service{Pools: stores.Pools, Images: stores.Images, Attributes: stores.Attributes, Apps: stores.Apps,
 		Tx: db, Clock: clock, IDs: ids, PublicURL: cfg.PublicURL}
+	messages := &messaging.Service{Sender: plugins, Cipher: connectorCipher, Pools: stores.Pools, Settings: stores.MessageSettings,
+		Connectors: stores.Connectors, Quotas: stores.Quotas, Clock: clock, Platform: platform,
+		FreeQuota: map[string]int{domain.ChannelSMS: cfg.FreeSMSQuota, domain.ChannelEmail: cfg.FreeEmailQuota}}
+	connectors := &connector.Service{Connectors: stores.Connectors, Pools: stores.Pools, Sender: plugins, Messages: messages,
+		Cipher: connectorCipher, Clock: clock, IDs: ids}
 	engine := httpapi.New(httpapi.Deps{
-		Logger: logger,
-		Admin:  guard,
-		Ready:  func(ctx context.Context) error { return db.PingContext(ctx) },
-		Pools:  pools,
+		Logger:     logger,
+		Admin:      guard,
+		Ready:      func(ctx context.Context) error { return db.PingContext(ctx) },
+		Pools:      pools,
+		Connectors: connectors,
+		Messages:   messages,
 	})
-	return &App{Config: cfg, DB: db, Stores: stores, Engine: engine, GeneratedAdminToken: generated}, nil
+	return &App{Config: cfg, DB: db, Stores: stores, Engine: engine, Host: plugins, GeneratedAdminToken: generated}, nil
 }
 
 // newLogger builds the process logger from the configuration.

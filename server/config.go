@@ -26,6 +26,22 @@ type Config struct {
 	LogLevel        slog.Level
 	LogFormat       string
 	ShutdownTimeout time.Duration
+
+	SecretKey         string
+	PluginDir         string
+	PluginCallTimeout time.Duration
+	// DefaultConnectors are the platform's connectors per channel for pools without their own.
+	DefaultSMS, DefaultEmail PlatformConnectorConfig
+	FreeSMSQuota             int
+	FreeEmailQuota           int
+}
+
+// PlatformConnectorConfig names a default connector type with its JSON configuration and
+// templates; empty config and templates take the built-in defaults of the mock connectors.
+type PlatformConnectorConfig struct {
+	Type      string
+	Config    string
+	Templates string
 }
 
 // option describes one setting for the flag set, the environment and the README table.
@@ -63,8 +79,38 @@ var options = []option{
 			c.LogFormat = v
 			return nil
 		}},
+	{"secret-key", "GATEHOUSE_SECRET_KEY", "", "32-byte master key (base64 or hex) sealing secrets at rest (default: generated into <data-dir>/secret.key)",
+		func(c *Config, v string) error { c.SecretKey = v; return nil }},
+	{"plugin-dir", "GATEHOUSE_PLUGIN_DIR", "bin/plugins", "directory of connector plugin binaries",
+		func(c *Config, v string) error { c.PluginDir = v; return nil }},
+	{"plugin-call-timeout", "GATEHOUSE_PLUGIN_CALL_TIMEOUT", "10s", "deadline of every call to a connector plugin",
+		func(c *Config, v string) (err error) { c.PluginCallTimeout, err = time.ParseDuration(v); return err }},
+	{"default-sms-connector", "GATEHOUSE_DEFAULT_SMS_CONNECTOR", "mocksms", "connector type carrying SMS of pools without their own",
+		func(c *Config, v string) error { c.DefaultSMS.Type = v; return nil }},
+	{"default-sms-config", "GATEHOUSE_DEFAULT_SMS_CONFIG", "", `its JSON config (default {"outbox": "<data-dir>/outbox-sms.jsonl"})`,
+		func(c *Config, v string) error { c.DefaultSMS.Config = v; return nil }},
+	{"default-sms-templates", "GATEHOUSE_DEFAULT_SMS_TEMPLATES", "", "its JSON templates array (default: built-in mock templates)",
+		func(c *Config, v string) error { c.DefaultSMS.Templates = v; return nil }},
+	{"default-email-connector", "GATEHOUSE_DEFAULT_EMAIL_CONNECTOR", "mockemail", "connector type carrying email of pools without their own",
+		func(c *Config, v string) error { c.DefaultEmail.Type = v; return nil }},
+	{"default-email-config", "GATEHOUSE_DEFAULT_EMAIL_CONFIG", "", `its JSON config (default {"outbox": "<data-dir>/outbox-email.jsonl"})`,
+		func(c *Config, v string) error { c.DefaultEmail.Config = v; return nil }},
+	{"default-email-templates", "GATEHOUSE_DEFAULT_EMAIL_TEMPLATES", "", "its JSON templates array (default: built-in mock templates)",
+		func(c *Config, v string) error { c.DefaultEmail.Templates = v; return nil }},
+	{"free-sms-quota", "GATEHOUSE_FREE_SMS_QUOTA", "50", "SMS per pool on the default connector",
+		func(c *Config, v string) (err error) { c.FreeSMSQuota, err = parseCount(v); return err }},
+	{"free-email-quota", "GATEHOUSE_FREE_EMAIL_QUOTA", "50", "emails per pool on the default connector",
+		func(c *Config, v string) (err error) { c.FreeEmailQuota, err = parseCount(v); return err }},
 	{"shutdown-timeout", "GATEHOUSE_SHUTDOWN_TIMEOUT", "15s", "how long serve waits for requests in flight when stopping",
 		func(c *Config, v string) (err error) { c.ShutdownTimeout, err = time.ParseDuration(v); return err }},
+}
+
+func parseCount(v string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, errors.New("must be a whole number ≥ 0")
+	}
+	return n, nil
 }
 
 // LoadConfig parses args (flags of a subcommand) over the environment read through getenv and

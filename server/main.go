@@ -78,6 +78,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	if err != nil {
 		return err
 	}
+	defer app.Close()
 	if app.GeneratedAdminToken != "" {
 		// Shown once, on stdout and never in the log; only its hash is stored.
 		fmt.Fprintf(stdout, "\nGenerated admin token (shown once; store it now, only its hash is kept):\n\n    %s\n\n", app.GeneratedAdminToken)

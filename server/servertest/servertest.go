@@ -6,7 +6,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +20,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/adapters/storage"
 	"github.com/gatehouse-iam/gatehouse/adapters/storage/storagetest"
+	"github.com/gatehouse-iam/gatehouse/internal/testbin"
 	"github.com/gatehouse-iam/gatehouse/server"
 )
 
@@ -47,7 +51,14 @@ func Start(tb testing.TB, dialect string, opts ...func(*server.Config, *server.O
 	db := storagetest.New(tb, dialect)
 	logs := &LogBuffer{}
 	ts := httptest.NewUnstartedServer(nil)
-	cfg := server.Config{PublicURL: "http://" + ts.Listener.Addr().String(), AdminToken: AdminToken, DataDir: tb.TempDir()}
+	cfg, _, err := server.LoadConfig("servertest", nil, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg.PublicURL = "http://" + ts.Listener.Addr().String()
+	cfg.AdminToken = AdminToken
+	cfg.DataDir = tb.TempDir()
+	cfg.PluginDir = PluginDir(tb)
 	var ov server.Overrides
 	for _, o := range opts {
 		o(&cfg, &ov)
@@ -56,10 +67,59 @@ func Start(tb testing.TB, dialect string, opts ...func(*server.Config, *server.O
 	if err != nil {
 		tb.Fatal(err)
 	}
+	tb.Cleanup(func() { _ = app.Close() })
 	ts.Config.Handler = app.Engine
 	ts.Start()
 	tb.Cleanup(ts.Close)
 	return &Server{t: tb, URL: ts.URL, App: app, DB: db, Token: AdminToken, Logs: logs}
+}
+
+// Connectors are the connector plugins every test server runs.
+var Connectors = []string{"mocksms", "mockemail"}
+
+// PluginDir builds the test connectors (once per test binary) and returns a fresh directory
+// holding copies of them, so a test may change or remove its binaries freely.
+func PluginDir(tb testing.TB) string {
+	tb.Helper()
+	dir := tb.TempDir()
+	for _, name := range Connectors {
+		data, err := os.ReadFile(testbin.Build(tb, "./connectors/"+name))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o755); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// DataFile is the path of a file in the server's data directory, such as the default
+// connectors' outboxes "outbox-sms.jsonl" and "outbox-email.jsonl".
+func (s *Server) DataFile(name string) string { return filepath.Join(s.App.Config.DataDir, name) }
+
+// Outbox reads the JSON lines a mock connector appended to path.
+func Outbox(tb testing.TB, path string) []map[string]any {
+	tb.Helper()
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out []map[string]any
+	for _, line := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
+		if len(line) == 0 {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal(line, &m); err != nil {
+			tb.Fatalf("outbox line %q: %v", line, err)
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 // Response is an HTTP answer with its body read.
