@@ -28,6 +28,8 @@ type App struct {
 	Stores *storage.Stores
 	Engine *gin.Engine
 	Host   *host.Host
+
+	messages *messaging.Service
 	// GeneratedAdminToken is set when this start generated the admin token; it is shown once.
 	GeneratedAdminToken string
 }
@@ -36,6 +38,9 @@ type App struct {
 type Overrides struct {
 	Clock ports.Clock
 }
+
+// Messages is the message service, for the sign-in flows and tests.
+func (a *App) Messages() *messaging.Service { return a.messages }
 
 // Close stops every connector plugin.
 func (a *App) Close() error { return a.Host.Close() }
@@ -83,7 +88,7 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 		Connectors: connectors,
 		Messages:   messages,
 	})
-	return &App{Config: cfg, DB: db, Stores: stores, Engine: engine, Host: plugins, GeneratedAdminToken: generated}, nil
+	return &App{Config: cfg, DB: db, Stores: stores, Engine: engine, Host: plugins, GeneratedAdminToken: generated, messages: messages}, nil
 }
 
 // newLogger builds the process logger from the configuration.
