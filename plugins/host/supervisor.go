@@ -39,6 +39,7 @@ type entry struct {
 	// caller waiting for someone else's launch still honours its own deadline.
 	sem      chan struct{}
 	retryAt  time.Time
+	lastErr  error // why the last launch failed or the process died, the cause while backing off
 	closed   bool
 	reapers  sync.WaitGroup
 	launches int
@@ -121,7 +122,11 @@ func (e *entry) acquire(ctx context.Context) (*instance, error) {
 		e.crashedLocked(inst, "connector plugin exited")
 	}
 	if wait := time.Until(e.retryAt); wait > 0 {
-		err := unavailable("the connector plugin crashed and is being restarted", nil)
+		desc := "the connector plugin crashed and is being restarted"
+		if errors.Is(e.lastErr, ErrBinaryChanged) {
+			desc = "the connector binary changed since it was registered and is refused"
+		}
+		err := unavailable(desc, e.lastErr)
 		err.RetryAfter = wait
 		return nil, err
 	}
@@ -129,6 +134,7 @@ func (e *entry) acquire(ctx context.Context) (*instance, error) {
 	if err != nil {
 		n := e.consecutive.Add(1)
 		e.retryAt = time.Now().Add(e.backoff(int(n)))
+		e.lastErr = err
 		e.log.Error("connector plugin failed to start", "error", err, "consecutive_failures", n)
 		if errors.Is(err, ErrBinaryChanged) {
 			return nil, unavailable("the connector binary changed since it was registered and is refused", err)
@@ -228,6 +234,7 @@ func (e *entry) crashedLocked(inst *instance, why string) {
 	e.cur.Store(nil)
 	n := e.consecutive.Add(1)
 	e.retryAt = time.Now().Add(e.backoff(int(n)))
+	e.lastErr = errors.New(why)
 	e.log.Warn(why, "pid", inst.pid, "consecutive_failures", n, "next_launch_in", e.backoff(int(n)).String())
 	e.reapers.Add(1)
 	go func() {
