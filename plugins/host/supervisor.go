@@ -89,15 +89,18 @@ func (e *entry) call(ctx context.Context, fn func(context.Context, connector.Con
 		defer cancel()
 	}
 	err = fn(cctx, inst.conn)
-	if err == nil {
+	code, transport := protocol.IsTransport(err)
+	if !transport {
+		// The plugin answered (with a receipt or a connector error): it works, so a later
+		// crash is relaunched at once again.
 		if e.consecutive.Load() != 0 {
 			e.consecutive.Store(0)
 		}
-		return nil
+		return err
 	}
 	// The call got no answer although the caller still waits (or our own deadline hit): find
 	// out whether the plugin is still there, so the next call relaunches a dead one.
-	if code, ok := protocol.IsTransport(err); ok && ctx.Err() == nil && code != codes.Canceled {
+	if ctx.Err() == nil && code != codes.Canceled {
 		e.checkHealth(inst)
 	}
 	return err
