@@ -308,6 +308,13 @@ func TestChangedBinaryRefused(t *testing.T) {
 	if !errors.Is(err, ErrBinaryChanged) {
 		t.Fatalf("error %v is not ErrBinaryChanged", err)
 	}
+	// Still refused, with the same cause, while the host backs off.
+	for range 3 {
+		_, err = f.h.Send(context.Background(), "mocksms", f.config(""), smsMessage)
+		if !errors.Is(err, ErrBinaryChanged) {
+			t.Fatalf("later call: %v is not ErrBinaryChanged", err)
+		}
+	}
 	if _, statErr := os.Stat(f.box); statErr == nil {
 		t.Error("the changed binary ran: the outbox exists")
 	}

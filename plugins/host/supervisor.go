@@ -39,6 +39,7 @@ type entry struct {
 	// caller waiting for someone else's launch still honours its own deadline.
 	sem      chan struct{}
 	retryAt  time.Time
+	lastErr  error // why the last launch failed or the process died, the cause while backing off
 	closed   bool
 	reapers  sync.WaitGroup
 	launches int
@@ -88,15 +89,18 @@ func (e *entry) call(ctx context.Context, fn func(context.Context, connector.Con
 		defer cancel()
 	}
 	err = fn(cctx, inst.conn)
-	if err == nil {
+	code, transport := protocol.IsTransport(err)
+	if !transport {
+		// The plugin answered (with a receipt or a connector error): it works, so a later
+		// crash is relaunched at once again.
 		if e.consecutive.Load() != 0 {
 			e.consecutive.Store(0)
 		}
-		return nil
+		return err
 	}
 	// The call got no answer although the caller still waits (or our own deadline hit): find
 	// out whether the plugin is still there, so the next call relaunches a dead one.
-	if code, ok := protocol.IsTransport(err); ok && ctx.Err() == nil && code != codes.Canceled {
+	if ctx.Err() == nil && code != codes.Canceled {
 		e.checkHealth(inst)
 	}
 	return err
@@ -121,7 +125,11 @@ func (e *entry) acquire(ctx context.Context) (*instance, error) {
 		e.crashedLocked(inst, "connector plugin exited")
 	}
 	if wait := time.Until(e.retryAt); wait > 0 {
-		err := unavailable("the connector plugin crashed and is being restarted", nil)
+		desc := "the connector plugin crashed and is being restarted"
+		if errors.Is(e.lastErr, ErrBinaryChanged) {
+			desc = "the connector binary changed since it was registered and is refused"
+		}
+		err := unavailable(desc, e.lastErr)
 		err.RetryAfter = wait
 		return nil, err
 	}
@@ -129,6 +137,7 @@ func (e *entry) acquire(ctx context.Context) (*instance, error) {
 	if err != nil {
 		n := e.consecutive.Add(1)
 		e.retryAt = time.Now().Add(e.backoff(int(n)))
+		e.lastErr = err
 		e.log.Error("connector plugin failed to start", "error", err, "consecutive_failures", n)
 		if errors.Is(err, ErrBinaryChanged) {
 			return nil, unavailable("the connector binary changed since it was registered and is refused", err)
@@ -228,6 +237,7 @@ func (e *entry) crashedLocked(inst *instance, why string) {
 	e.cur.Store(nil)
 	n := e.consecutive.Add(1)
 	e.retryAt = time.Now().Add(e.backoff(int(n)))
+	e.lastErr = errors.New(why)
 	e.log.Warn(why, "pid", inst.pid, "consecutive_failures", n, "next_launch_in", e.backoff(int(n)).String())
 	e.reapers.Add(1)
 	go func() {

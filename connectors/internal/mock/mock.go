@@ -147,7 +147,10 @@ func (c *Connector) Validate(ctx context.Context, raw connector.Config, verify b
 			return connector.InvalidConfig("outbox cannot be opened for writing", connector.FieldError{Field: "outbox", Reason: "cannot be opened for appending"})
 		}
 	}
-	return ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return connector.Unavailable("validation abandoned: " + err.Error())
+	}
+	return nil
 }
 
 var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)

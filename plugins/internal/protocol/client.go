@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -18,9 +19,8 @@ import (
 type Client struct {
 	rpc ConnectorClient
 
-	infoOnce sync.Once
-	info     sdk.Info
-	infoErr  error
+	infoMu sync.Mutex
+	info   *sdk.Info
 }
 
 var _ sdk.Connector = (*Client)(nil)
@@ -30,23 +30,31 @@ func NewClient(cc grpc.ClientConnInterface) *Client {
 	return &Client{rpc: NewConnectorClient(cc)}
 }
 
-// Info fetches and caches the plugin's metadata.
+// Info fetches the plugin's metadata once and caches it; a failed fetch is not cached.
 func (c *Client) Info(ctx context.Context) (sdk.Info, error) {
-	c.infoOnce.Do(func() {
-		resp, err := c.rpc.Describe(ctx, &DescribeRequest{})
-		if err != nil {
-			c.infoErr = callError("describe", err)
-			return
-		}
-		c.info = infoFromProto(resp.GetInfo())
-	})
-	return c.info, c.infoErr
+	c.infoMu.Lock()
+	defer c.infoMu.Unlock()
+	if c.info != nil {
+		return *c.info, nil
+	}
+	resp, err := c.rpc.Describe(ctx, &DescribeRequest{})
+	if err != nil {
+		return sdk.Info{}, callError("describe", err)
+	}
+	info := infoFromProto(resp.GetInfo())
+	c.info = &info
+	return info, nil
 }
+
+// describeTimeout bounds Describe, whose signature has no context.
+const describeTimeout = 10 * time.Second
 
 // Describe implements sdk.Connector. The interface has no error, so a failed call yields an
 // empty Info; callers that care use Info.
 func (c *Client) Describe() sdk.Info {
-	info, _ := c.Info(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), describeTimeout)
+	defer cancel()
+	info, _ := c.Info(ctx)
 	return info
 }
 
