@@ -8,6 +8,8 @@ type Stores struct {
 	Settings   *SettingStore
 	Apps       *ApplicationCounter
 	Attributes *AttributeStore
+	Groups     *GroupStore
+	Members    *GroupMembersStore
 }
 
 // NewStores builds every store over db.
@@ -19,5 +21,7 @@ func NewStores(db *DB) *Stores {
 		Settings:   &SettingStore{db: db},
 		Apps:       &ApplicationCounter{db: db},
 		Attributes: &AttributeStore{db: db},
+		Groups:     &GroupStore{db: db},
+		Members:    &GroupMembersStore{db: db},
 	}
 }
