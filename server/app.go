@@ -12,6 +12,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/adapters/storage"
 	"github.com/gatehouse-iam/gatehouse/adapters/system"
 	"github.com/gatehouse-iam/gatehouse/core/admintoken"
+	"github.com/gatehouse-iam/gatehouse/core/group"
 	"github.com/gatehouse-iam/gatehouse/core/pool"
 	"github.com/gatehouse-iam/gatehouse/ports"
 )
@@ -45,11 +46,13 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 	ids := system.IDs{}
 	pools := &pool.Service{Pools: stores.Pools, Images: stores.Images, Attributes: stores.Attributes, Apps: stores.Apps,
 		Tx: db, Clock: clock, IDs: ids, PublicURL: cfg.PublicURL}
+	groups := &group.Service{Groups: stores.Groups, Members: stores.Members, Pools: stores.Pools, Clock: clock, IDs: ids}
 	engine := httpapi.New(httpapi.Deps{
 		Logger: logger,
 		Admin:  guard,
 		Ready:  func(ctx context.Context) error { return db.PingContext(ctx) },
 		Pools:  pools,
+		Groups: groups,
 	})
 	return &App{Config: cfg, DB: db, Stores: stores, Engine: engine, GeneratedAdminToken: generated}, nil
 }

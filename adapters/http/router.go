@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/gatehouse-iam/gatehouse/core/domain"
+	"github.com/gatehouse-iam/gatehouse/core/group"
 	"github.com/gatehouse-iam/gatehouse/core/pool"
 )
 
@@ -20,6 +21,9 @@ type Deps struct {
 	// Ready reports whether the server can serve (the database answers).
 	Ready func(ctx context.Context) error
 	Pools *pool.Service
+
+	// Groups runs the user group use cases.
+	Groups *group.Service
 }
 
 type api struct{ Deps }
@@ -48,6 +52,7 @@ func New(d Deps) *gin.Engine {
 
 	admin := r.Group("/admin/v1", requireAdmin(d.Admin))
 	a.registerPools(admin)
+	a.registerGroups(admin)
 	return r
 }
 
