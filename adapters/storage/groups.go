@@ -214,14 +214,25 @@ func (s *GroupMembersStore) List(ctx context.Context, poolID, groupID string, pa
 	if !exists {
 		return domain.List[domain.User]{}, domain.NotFound("group")
 	}
+	// The group was just found in the pool and group ids are global, so filtering memberships
+	// by group_id alone stays inside the pool. They always join users of that pool (Add checks
+	// it, deleting a user cascades), so the total is an index-only count over the membership
+	// primary key; adding pool_id would cost a row lookup per member on SQLite.
+	total, err := s.db.idb(ctx).NewSelect().TableExpr("user_group_members AS m").
+		Where("m.group_id = ?", groupID).Count(ctx)
+	if err != nil {
+		return domain.List[domain.User]{}, mapErr(err, "group member")
+	}
+	// Deferred join: the page of user ids is cut from the membership primary key alone, so a
+	// deep page skips index entries rather than joined user rows; only the page's users are
+	// read. Ordered by user id (UUIDv7, so oldest user first).
+	ids := s.db.idb(ctx).NewSelect().TableExpr("user_group_members AS m").ColumnExpr("m.user_id").
+		Where("m.group_id = ?", groupID).OrderExpr("m.user_id ASC")
 	var rows []memberUserRow
-	// Ordered by user id (UUIDv7, so oldest user first), which walks the membership primary key.
-	q := s.db.idb(ctx).NewSelect().TableExpr("user_group_members AS m").
-		Join("JOIN users AS u ON u.id = m.user_id").
+	err = s.db.idb(ctx).NewSelect().TableExpr("(?) AS p", paginate(ids, page)).
+		Join("JOIN users AS u ON u.id = p.user_id AND u.pool_id = ?", poolID).
 		ColumnExpr("u.id, u.user_name, u.email, u.phone_number, u.status").
-		Where("m.group_id = ? AND m.pool_id = ? AND u.pool_id = ?", groupID, poolID, poolID).
-		OrderExpr("m.user_id ASC")
-	total, err := paginate(q, page).ScanAndCount(ctx, &rows)
+		OrderExpr("p.user_id ASC").Scan(ctx, &rows)
 	if err != nil {
 		return domain.List[domain.User]{}, mapErr(err, "group member")
 	}

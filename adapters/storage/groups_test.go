@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -282,6 +283,60 @@ func TestGroupMembers(t *testing.T) {
 		}
 		if g, err := s.Groups.Get(ctx, "p2", "q1"); err != nil || g.MemberCount != 1 {
 			t.Fatalf("the other pool's group: %+v %v", g, err)
+		}
+	})
+}
+
+// TestGroupStoreConcurrency: simultaneous member changes of one group neither fail nor lose
+// rows, and simultaneous creates of one name leave exactly one group.
+func TestGroupStoreConcurrency(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := storage.NewStores(db)
+		if err := s.Pools.Create(ctx, newPool("p1", "One")); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Groups.Create(ctx, newGroup("g1", "p1", "A", testTime)); err != nil {
+			t.Fatal(err)
+		}
+		const users = 20
+		for i := range users {
+			insertUser(t, db, "p1", fmt.Sprintf("u%02d", i), fmt.Sprintf("user%02d", i))
+		}
+		const workers = 8
+		errs := make(chan error, 2*workers)
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				// Overlapping windows of users, so workers race on the same memberships.
+				var ids []string
+				for i := w; i < w+10; i++ {
+					ids = append(ids, fmt.Sprintf("u%02d", i%users))
+				}
+				errs <- s.Members.Add(ctx, "p1", "g1", ids)
+			}()
+			go func() {
+				defer wg.Done()
+				err := s.Groups.Create(ctx, newGroup(fmt.Sprintf("dup%d", w), "p1", "Same", testTime))
+				if err != nil && domain.KindOf(err) != domain.KindConflict {
+					errs <- err
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatalf("concurrent change failed: %v", err)
+			}
+		}
+		if g, _ := s.Groups.Get(ctx, "p1", "g1"); g.MemberCount != min(users, workers-1+10) {
+			t.Fatalf("member count = %d, want %d", g.MemberCount, min(users, workers-1+10))
+		}
+		if n := countRows(t, db, "user_groups", "pool_id = ? AND name = ?", "p1", "Same"); n != 1 {
+			t.Fatalf("%d groups named Same, want 1", n)
 		}
 	})
 }

@@ -69,7 +69,7 @@ func checkGroupDescription(p *Problems, description string) string {
 }
 
 // ValidateGroupBatch checks the ids of a batch request (group ids to delete, user ids to add or
-// remove): 1 to 100 non-empty ids. Repeated ids are dropped, keeping the first occurrence, so a
+// remove): 1 to 100 non-empty ids, trimmed. Repeated ids are dropped, keeping the first occurrence, so a
 // client repeating an id is not mistaken for one naming an unknown object.
 func ValidateGroupBatch(field string, ids []string) ([]string, error) {
 	switch {
@@ -82,7 +82,10 @@ func ValidateGroupBatch(field string, ids []string) ([]string, error) {
 	seen := make(map[string]bool, len(ids))
 	out := make([]string, 0, len(ids))
 	for i, id := range ids {
-		if strings.TrimSpace(id) == "" {
+		// Ids never hold spaces; trimming keeps MySQL's padded CHAR comparison ("id " = "id")
+		// from making one id look like two.
+		id = strings.TrimSpace(id)
+		if id == "" {
 			p.Add(fmt.Sprintf("%s[%d]", field, i), "is required")
 			continue
 		}

@@ -83,6 +83,7 @@ func TestValidateGroupBatch(t *testing.T) {
 	}{
 		{name: "one", in: []string{"a"}, want: []string{"a"}},
 		{name: "duplicates dropped in order", in: []string{"b", "a", "b", "a"}, want: []string{"b", "a"}},
+		{name: "trimmed before deduplication", in: []string{" a", "a ", "b"}, want: []string{"a", "b"}},
 		{name: "nil", in: nil, wantFields: []string{"ids"}},
 		{name: "empty", in: []string{}, wantFields: []string{"ids"}},
 		{name: "100", in: many(100), want: many(100)},
