@@ -106,6 +106,11 @@ func TestGroupsAPI(t *testing.T) {
 			g.CreatedAt.IsZero() || !g.UpdatedAt.Equal(g.CreatedAt) {
 			t.Fatalf("created group: %+v", g)
 		}
+		var read groupJSON
+		s.Do(http.MethodGet, groupsPath(pool, "/", g.ID), nil).Expect(http.StatusOK).Decode(&read)
+		if read != g {
+			t.Fatalf("read back %+v, created %+v", read, g)
+		}
 		raw := s.Do(http.MethodGet, groupsPath(pool, "/", g.ID), nil).Expect(http.StatusOK).Map()
 		for _, k := range []string{"id", "name", "description", "member_count", "created_at", "updated_at"} {
 			if _, ok := raw[k]; !ok {
@@ -166,6 +171,9 @@ func TestGroupsAPI(t *testing.T) {
 		s.Do(http.MethodPatch, groupsPath(pool, "/", g.ID), map[string]any{"name": "Gold", "description": ""}).Expect(http.StatusOK).Decode(&edited)
 		if edited.Name != "Gold" || edited.Description != "" {
 			t.Fatalf("edit both: %+v", edited)
+		}
+		if s.Do(http.MethodGet, groupsPath(pool, "/", g.ID), nil).Expect(http.StatusOK).Decode(&read); read != edited {
+			t.Fatalf("read back %+v, edited %+v", read, edited)
 		}
 		s.Do(http.MethodPatch, groupsPath(pool, "/", g.ID), map[string]any{}).Expect(http.StatusOK).Decode(&edited)
 		if edited.Name != "Gold" {

@@ -4,6 +4,8 @@
 package group
 
 import (
+	"time"
+
 	"github.com/gatehouse-iam/gatehouse/ports"
 )
 
@@ -15,3 +17,7 @@ type Service struct {
 	Clock   ports.Clock
 	IDs     ports.IDs
 }
+
+// now is the clock's time at the databases' precision (microseconds), so the group a create or
+// edit answers with equals the one read back later.
+func (s *Service) now() time.Time { return s.Clock.Now().UTC().Truncate(time.Microsecond) }

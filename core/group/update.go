@@ -44,7 +44,7 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.Group,
 		if req.Description != nil {
 			g.Description = description
 		}
-		g.UpdatedAt = s.Clock.Now()
+		g.UpdatedAt = s.now()
 		return nil
 	})
 }
