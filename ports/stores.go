@@ -82,19 +82,26 @@ type UserStore interface {
 	Delete(ctx context.Context, poolID string, ids []string) error
 }
 
-// GroupStore keeps user groups and their members.
+// GroupStore keeps user groups and their members. Get and List fill MemberCount.
 type GroupStore interface {
 	Create(ctx context.Context, group *domain.Group) error
 	Get(ctx context.Context, poolID, id string) (*domain.Group, error)
 	List(ctx context.Context, poolID string, page domain.Page) (domain.List[domain.Group], error)
 	Update(ctx context.Context, poolID, id string, fn func(*domain.Group) error) (*domain.Group, error)
+	// Delete removes the groups with ids and their memberships; it fails with not found,
+	// removing nothing, when any of them is not in the pool.
 	Delete(ctx context.Context, poolID string, ids []string) error
 }
 
-// GroupMembers keeps which users belong to which group.
+// GroupMembers keeps which users belong to which group. Every method fails with not found when
+// the group is not in the pool.
 type GroupMembers interface {
+	// Add makes the users members; existing members stay as they are. It fails with not found,
+	// adding nothing, when any user is not in the pool.
 	Add(ctx context.Context, poolID, groupID string, userIDs []string) error
+	// Remove ends the users' membership; ids that are not members are ignored.
 	Remove(ctx context.Context, poolID, groupID string, userIDs []string) error
+	// List returns a page of members with ID, UserName, Email, PhoneNumber and Status filled.
 	List(ctx context.Context, poolID, groupID string, page domain.Page) (domain.List[domain.User], error)
 }
 

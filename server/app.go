@@ -15,6 +15,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/core/admintoken"
 	"github.com/gatehouse-iam/gatehouse/core/connector"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
+	"github.com/gatehouse-iam/gatehouse/core/group"
 	"github.com/gatehouse-iam/gatehouse/core/messaging"
 	"github.com/gatehouse-iam/gatehouse/core/pool"
 	"github.com/gatehouse-iam/gatehouse/plugins/host"
@@ -80,6 +81,7 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 		FreeQuota: map[string]int{domain.ChannelSMS: cfg.FreeSMSQuota, domain.ChannelEmail: cfg.FreeEmailQuota}}
 	connectors := &connector.Service{Connectors: stores.Connectors, Pools: stores.Pools, Sender: plugins, Messages: messages,
 		Cipher: connectorCipher, Clock: clock, IDs: ids}
+	groups := &group.Service{Groups: stores.Groups, Members: stores.Members, Pools: stores.Pools, Clock: clock, IDs: ids}
 	engine := httpapi.New(httpapi.Deps{
 		Logger:     logger,
 		Admin:      guard,
@@ -87,6 +89,7 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 		Pools:      pools,
 		Connectors: connectors,
 		Messages:   messages,
+		Groups:     groups,
 	})
 	return &App{Config: cfg, DB: db, Stores: stores, Engine: engine, Host: plugins, GeneratedAdminToken: generated, messages: messages}, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/core/connector"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
+	"github.com/gatehouse-iam/gatehouse/core/group"
 	"github.com/gatehouse-iam/gatehouse/core/messaging"
 	"github.com/gatehouse-iam/gatehouse/core/pool"
 )
@@ -24,6 +25,9 @@ type Deps struct {
 	Pools      *pool.Service
 	Connectors *connector.Service
 	Messages   *messaging.Service
+
+	// Groups runs the user group use cases.
+	Groups *group.Service
 }
 
 type api struct{ Deps }
@@ -55,6 +59,7 @@ func New(d Deps) *gin.Engine {
 	a.registerPools(admin)
 	a.registerConnectors(admin)
 	a.registerMessageSettings(admin)
+	a.registerGroups(admin)
 	return r
 }
 

@@ -11,6 +11,8 @@ type Stores struct {
 	Connectors      *ConnectorStore
 	MessageSettings *MessageSettingsStore
 	Quotas          *QuotaCounter
+	Groups          *GroupStore
+	Members         *GroupMembersStore
 }
 
 // NewStores builds every store over db.
@@ -25,5 +27,7 @@ func NewStores(db *DB) *Stores {
 		Connectors:      &ConnectorStore{db: db},
 		MessageSettings: &MessageSettingsStore{db: db},
 		Quotas:          &QuotaCounter{db: db},
+		Groups:          &GroupStore{db: db},
+		Members:         &GroupMembersStore{db: db},
 	}
 }
