@@ -9,10 +9,13 @@ import (
 	"github.com/gin-gonic/gin"
 
 	httpapi "github.com/gatehouse-iam/gatehouse/adapters/http"
+	"github.com/gatehouse-iam/gatehouse/adapters/password"
 	"github.com/gatehouse-iam/gatehouse/adapters/storage"
 	"github.com/gatehouse-iam/gatehouse/adapters/system"
 	"github.com/gatehouse-iam/gatehouse/core/admintoken"
+	"github.com/gatehouse-iam/gatehouse/core/attribute"
 	"github.com/gatehouse-iam/gatehouse/core/pool"
+	"github.com/gatehouse-iam/gatehouse/core/user"
 	"github.com/gatehouse-iam/gatehouse/ports"
 )
 
@@ -29,6 +32,8 @@ type App struct {
 // Overrides replaces parts of the wiring in tests (a fixed clock, cheaper password hashing).
 type Overrides struct {
 	Clock ports.Clock
+	// PasswordHasher replaces argon2id with the default cost (tests use cheap parameters).
+	PasswordHasher ports.PasswordHasher
 }
 
 // Build wires an App over an open database.
@@ -45,11 +50,21 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 	ids := system.IDs{}
 	pools := &pool.Service{Pools: stores.Pools, Images: stores.Images, Attributes: stores.Attributes, Apps: stores.Apps,
 		Tx: db, Clock: clock, IDs: ids, PublicURL: cfg.PublicURL}
+	var hasher ports.PasswordHasher = password.New()
+	if ov.PasswordHasher != nil {
+		hasher = ov.PasswordHasher
+	}
+	attributes := &attribute.Service{Pools: stores.Pools, Attributes: stores.Attributes, Tx: db, Clock: clock, IDs: ids}
+	users := &user.Service{Pools: stores.Pools, Attributes: stores.Attributes, Users: stores.Users, Hasher: hasher,
+		Clock: clock, IDs: ids}
 	engine := httpapi.New(httpapi.Deps{
 		Logger: logger,
 		Admin:  guard,
 		Ready:  func(ctx context.Context) error { return db.PingContext(ctx) },
 		Pools:  pools,
+
+		Attributes: attributes,
+		Users:      users,
 	})
 	return &App{Config: cfg, DB: db, Stores: stores, Engine: engine, GeneratedAdminToken: generated}, nil
 }

@@ -9,8 +9,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gatehouse-iam/gatehouse/core/attribute"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 	"github.com/gatehouse-iam/gatehouse/core/pool"
+	"github.com/gatehouse-iam/gatehouse/core/user"
 )
 
 // Deps are the use cases and checks the HTTP face drives.
@@ -20,6 +22,10 @@ type Deps struct {
 	// Ready reports whether the server can serve (the database answers).
 	Ready func(ctx context.Context) error
 	Pools *pool.Service
+
+	// Attributes and Users serve a pool's attribute catalogue and its users.
+	Attributes *attribute.Service
+	Users      *user.Service
 }
 
 type api struct{ Deps }
@@ -48,6 +54,8 @@ func New(d Deps) *gin.Engine {
 
 	admin := r.Group("/admin/v1", requireAdmin(d.Admin))
 	a.registerPools(admin)
+	a.registerAttributes(admin)
+	a.registerUsers(admin)
 	return r
 }
 
