@@ -77,7 +77,7 @@ func (a *api) registerAttributes(r *gin.RouterGroup) {
 }
 
 func (a *api) listAttributes(c *gin.Context) {
-	views, err := a.Attributes.List(c, c.Param("pool_id"))
+	views, err := a.Attributes.List(c.Request.Context(), c.Param("pool_id"))
 	if err != nil {
 		writeError(c, err)
 		return
@@ -96,7 +96,7 @@ func (a *api) createAttribute(c *gin.Context) {
 		return
 	}
 	enabled := req.Enabled == nil || *req.Enabled
-	v, err := a.Attributes.Create(c, attribute.CreateRequest{PoolID: c.Param("pool_id"), Name: req.Name, Label: req.Label,
+	v, err := a.Attributes.Create(c.Request.Context(), attribute.CreateRequest{PoolID: c.Param("pool_id"), Name: req.Name, Label: req.Label,
 		Type: domain.FieldType(req.FieldType), Options: req.Options,
 		Masking: domain.Masking{Rule: domain.MaskRule(req.Masking), KeepFirst: req.MaskKeepFirst, KeepLast: req.MaskKeepLast},
 		Regex:   req.Regex, RegexError: req.RegexError, Enabled: enabled})
@@ -108,7 +108,7 @@ func (a *api) createAttribute(c *gin.Context) {
 }
 
 func (a *api) getAttribute(c *gin.Context) {
-	v, err := a.Attributes.Get(c, c.Param("pool_id"), c.Param("name"))
+	v, err := a.Attributes.Get(c.Request.Context(), c.Param("pool_id"), c.Param("name"))
 	if err != nil {
 		writeError(c, err)
 		return
@@ -133,7 +133,7 @@ func (a *api) updateAttribute(c *gin.Context) {
 		m := domain.MaskRule(*req.Masking)
 		upd.Masking = &m
 	}
-	v, err := a.Attributes.Update(c, upd)
+	v, err := a.Attributes.Update(c.Request.Context(), upd)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -142,7 +142,7 @@ func (a *api) updateAttribute(c *gin.Context) {
 }
 
 func (a *api) deleteAttribute(c *gin.Context) {
-	if err := a.Attributes.Delete(c, c.Param("pool_id"), c.Param("name")); err != nil {
+	if err := a.Attributes.Delete(c.Request.Context(), c.Param("pool_id"), c.Param("name")); err != nil {
 		writeError(c, err)
 		return
 	}

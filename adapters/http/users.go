@@ -133,7 +133,7 @@ func (a *api) createUser(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	u, err := a.Users.Create(c, user.CreateRequest{PoolID: c.Param("pool_id"), UserName: req.UserName, Email: req.Email,
+	u, err := a.Users.Create(c.Request.Context(), user.CreateRequest{PoolID: c.Param("pool_id"), UserName: req.UserName, Email: req.Email,
 		Password: req.Password, PhoneNumber: req.PhoneNumber, Nickname: req.Nickname, GroupIDs: req.GroupIDs, Attributes: req.Attributes})
 	if err != nil {
 		writeError(c, err)
@@ -148,7 +148,7 @@ func (a *api) listUsers(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	list, err := a.Users.List(c, user.ListRequest{PoolID: c.Param("pool_id"), Search: c.Query("search"),
+	list, err := a.Users.List(c.Request.Context(), user.ListRequest{PoolID: c.Param("pool_id"), Search: c.Query("search"),
 		Status: c.Query("status"), GroupID: c.Query("group_id"), Page: page})
 	if err != nil {
 		writeError(c, err)
@@ -158,7 +158,7 @@ func (a *api) listUsers(c *gin.Context) {
 }
 
 func (a *api) getUser(c *gin.Context) {
-	u, err := a.Users.Get(c, c.Param("pool_id"), c.Param("user_id"))
+	u, err := a.Users.Get(c.Request.Context(), c.Param("pool_id"), c.Param("user_id"))
 	if err != nil {
 		writeError(c, err)
 		return
@@ -172,7 +172,7 @@ func (a *api) updateUser(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	u, err := a.Users.Update(c, user.UpdateRequest{PoolID: c.Param("pool_id"), ID: c.Param("user_id"),
+	u, err := a.Users.Update(c.Request.Context(), user.UpdateRequest{PoolID: c.Param("pool_id"), ID: c.Param("user_id"),
 		UserName: req.UserName.ptr(), Email: req.Email.ptr(), PhoneNumber: req.PhoneNumber.ptr(),
 		Nickname: req.Nickname.ptr(), GroupIDs: req.GroupIDs, Attributes: req.Attributes})
 	if err != nil {
@@ -183,7 +183,7 @@ func (a *api) updateUser(c *gin.Context) {
 }
 
 func (a *api) deleteUser(c *gin.Context) {
-	if err := a.Users.Delete(c, user.DeleteRequest{PoolID: c.Param("pool_id"), IDs: []string{c.Param("user_id")}}); err != nil {
+	if err := a.Users.Delete(c.Request.Context(), user.DeleteRequest{PoolID: c.Param("pool_id"), IDs: []string{c.Param("user_id")}}); err != nil {
 		writeError(c, err)
 		return
 	}
@@ -196,7 +196,7 @@ func (a *api) batchDeleteUsers(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	if err := a.Users.Delete(c, user.DeleteRequest{PoolID: c.Param("pool_id"), IDs: req.UserIDs}); err != nil {
+	if err := a.Users.Delete(c.Request.Context(), user.DeleteRequest{PoolID: c.Param("pool_id"), IDs: req.UserIDs}); err != nil {
 		writeError(c, err)
 		return
 	}
@@ -206,7 +206,7 @@ func (a *api) batchDeleteUsers(c *gin.Context) {
 // userTransition serves lock, unlock, freeze and unfreeze: no body, the user in the answer.
 func (a *api) userTransition(change func(ctx context.Context, poolID, id string) (*domain.User, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		u, err := change(c, c.Param("pool_id"), c.Param("user_id"))
+		u, err := change(c.Request.Context(), c.Param("pool_id"), c.Param("user_id"))
 		if err != nil {
 			writeError(c, err)
 			return
@@ -223,7 +223,7 @@ func (a *api) resetPassword(c *gin.Context) {
 			return
 		}
 	}
-	pw, err := a.Users.ResetPassword(c, user.ResetPasswordRequest{PoolID: c.Param("pool_id"), ID: c.Param("user_id"), Password: req.Password})
+	pw, err := a.Users.ResetPassword(c.Request.Context(), user.ResetPasswordRequest{PoolID: c.Param("pool_id"), ID: c.Param("user_id"), Password: req.Password})
 	if err != nil {
 		writeError(c, err)
 		return
