@@ -133,8 +133,18 @@ func (s *UserStore) getWhere(ctx context.Context, where string, args ...any) (*d
 	return &users[0], nil
 }
 
-// loadDetails fills the attribute values and group ids of users with one query each.
-func (s *UserStore) loadDetails(ctx context.Context, users []domain.User) error {
+// detailsQuery reads a set of users' attribute values and group ids in one round trip: the
+// values branch has kind 'v' (name, JSON value), the memberships branch kind 'g' (group id).
+// Memberships come in the order they were made.
+const detailsQuery = `SELECT user_id, 'v' AS kind, name AS k, value AS v, NULL AS created_at
+	FROM user_attribute_values WHERE user_id IN (?)
+UNION ALL
+SELECT user_id, 'g' AS kind, group_id AS k, '' AS v, created_at
+	FROM user_group_members WHERE user_id IN (?)
+ORDER BY kind, created_at, k`
+
+// loadDetails fills the attribute values and group ids of users.
+func (s *UserStore) loadDetails(ctx context.Context, users []domain.User) (err error) {
 	if len(users) == 0 {
 		return nil
 	}
@@ -144,27 +154,33 @@ func (s *UserStore) loadDetails(ctx context.Context, users []domain.User) error 
 		ids[i] = users[i].ID
 		byID[users[i].ID] = &users[i]
 	}
-	var values []userValueRow
-	if err := s.db.idb(ctx).NewSelect().Model(&values).Where("user_id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+	rows, err := s.db.idb(ctx).QueryContext(ctx, detailsQuery, bun.In(ids), bun.In(ids))
+	if err != nil {
 		return mapErr(err, "user")
 	}
-	for _, v := range values {
-		var val any
-		if err := json.Unmarshal([]byte(v.Value), &val); err != nil {
-			return domain.Internal("user attribute value "+v.Name, err)
+	defer func() {
+		if cerr := rows.Close(); err == nil && cerr != nil {
+			err = mapErr(cerr, "user")
 		}
-		byID[v.UserID].Attributes[v.Name] = val
+	}()
+	for rows.Next() {
+		var userID, kind, k, v string
+		var createdAt any
+		if err := rows.Scan(&userID, &kind, &k, &v, &createdAt); err != nil {
+			return mapErr(err, "user")
+		}
+		u := byID[userID]
+		if kind == "g" {
+			u.GroupIDs = append(u.GroupIDs, k)
+			continue
+		}
+		var val any
+		if err := json.Unmarshal([]byte(v), &val); err != nil {
+			return domain.Internal("user attribute value "+k, err)
+		}
+		u.Attributes[k] = val
 	}
-	var members []memberRow
-	if err := s.db.idb(ctx).NewSelect().Model(&members).Where("user_id IN (?)", bun.In(ids)).
-		Order("created_at ASC", "group_id ASC").Scan(ctx); err != nil {
-		return mapErr(err, "user")
-	}
-	for _, m := range members {
-		u := byID[m.UserID]
-		u.GroupIDs = append(u.GroupIDs, m.GroupID)
-	}
-	return nil
+	return mapErr(rows.Err(), "user")
 }
 
 func (s *UserStore) List(ctx context.Context, poolID string, q ports.UserQuery) (domain.List[domain.User], error) {
