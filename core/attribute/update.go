@@ -29,13 +29,15 @@ type UpdateRequest struct {
 func (s *Service) Update(ctx context.Context, req UpdateRequest) (*View, error) {
 	var view View
 	err := s.Tx.Run(ctx, func(ctx context.Context) error {
-		inUse, err := s.Attributes.InUse(ctx, req.PoolID, req.Name)
-		if err != nil {
-			return err
-		}
+		var inUse bool
 		updated, err := s.Attributes.Update(ctx, req.PoolID, req.Name, func(a *domain.Attribute) error {
 			if a.Source == domain.AttributeBuiltin {
 				return errBuiltin()
+			}
+			// Asked with the attribute row locked, inside the same transaction.
+			var err error
+			if inUse, err = s.Attributes.InUse(ctx, req.PoolID, a.Name); err != nil {
+				return err
 			}
 			renamed := req.NewName != nil && *req.NewName != a.Name
 			retyped := req.Type != nil && *req.Type != a.Type
