@@ -80,10 +80,11 @@ func TestUsersAPI(t *testing.T) {
 		s.Do(http.MethodPost, attrs, map[string]any{"name": "old", "label": "Old", "field_type": "string", "enabled": false}).Expect(201)
 
 		var alice userJSON
-		s.Do(http.MethodPost, users, map[string]any{"user_name": "  Alice ", "email": "Alice@Example.com", "password": "correct horse",
+		created := s.Do(http.MethodPost, users, map[string]any{"user_name": "  Alice ", "email": "Alice@Example.com", "password": "correct horse",
 			"phone_number": "138 1234 5678", "nickname": "Ally", "group_ids": []string{"g-a"},
 			"attributes": map[string]any{"code": "AB1234", "idno": "110101199001011234", "score": 42, "birthdate": "1990-01-01"}}).
-			Expect(http.StatusCreated).Decode(&alice)
+			Expect(http.StatusCreated)
+		created.Decode(&alice)
 		if alice.UserName != "alice" || alice.Email != "alice@example.com" || alice.PhoneNumber == nil || *alice.PhoneNumber != "+8613812345678" ||
 			alice.Nickname == nil || *alice.Nickname != "Ally" || alice.Status != "disabled" || alice.AlreadyFirstLogin || alice.Source != "admin" ||
 			!slices.Equal(alice.GroupIDs, []string{"g-a"}) || alice.Attributes["code"] != "AB1234" || alice.Attributes["score"] != 42.0 || alice.LockType != nil {
@@ -93,6 +94,7 @@ func TestUsersAPI(t *testing.T) {
 			t.Fatal("stored hash does not verify the password")
 		}
 		aliceURL := users + "/" + alice.ID
+		unchanged(t, s, aliceURL, created.Body, "create (the created answer is what a read returns)")
 
 		// Detail is raw, list is masked.
 		var detail userJSON

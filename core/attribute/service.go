@@ -5,6 +5,7 @@ package attribute
 
 import (
 	"context"
+	"time"
 
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 	"github.com/gatehouse-iam/gatehouse/ports"
@@ -41,3 +42,7 @@ func (s *Service) pool(ctx context.Context, poolID string) error {
 	_, err := s.Pools.Get(ctx, poolID)
 	return err
 }
+
+// now is the clock's time at the storage's precision (microseconds), so an answer shows the
+// same timestamps a later read returns.
+func (s *Service) now() time.Time { return s.Clock.Now().UTC().Truncate(time.Microsecond) }

@@ -8,7 +8,7 @@ import (
 
 // Lock locks a user as an administrator (lock_type admin); only an administrator unlocks it.
 func (s *Service) Lock(ctx context.Context, poolID, id string) (*domain.User, error) {
-	return s.transition(ctx, poolID, id, func(u *domain.User) error { return u.Lock(s.Clock.Now()) })
+	return s.transition(ctx, poolID, id, func(u *domain.User) error { return u.Lock(s.now()) })
 }
 
 // transition applies one status change to a stored user in one transaction.
@@ -17,7 +17,7 @@ func (s *Service) transition(ctx context.Context, poolID, id string, change func
 		if err := change(u); err != nil {
 			return err
 		}
-		u.UpdatedAt = s.Clock.Now()
+		u.UpdatedAt = s.now()
 		return nil
 	})
 }

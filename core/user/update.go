@@ -70,7 +70,7 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.User, 
 		for _, name := range remove {
 			delete(u.Attributes, name)
 		}
-		u.UpdatedAt = s.Clock.Now()
+		u.UpdatedAt = s.now()
 		return nil
 	})
 }
