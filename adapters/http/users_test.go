@@ -166,6 +166,17 @@ func TestUsersAPI(t *testing.T) {
 		s.Do(http.MethodPost, "/admin/v1/pools/"+pb+"x/users", ok(nil)).ExpectError(404, "not_found")
 		s.DoWith(http.MethodPost, users, "", ok(nil)).ExpectError(401, "invalid_token")
 		s.DoWith(http.MethodGet, aliceURL, "Bearer nope", nil).ExpectError(401, "invalid_token")
+		for _, ep := range [][2]string{
+			{http.MethodGet, attrs}, {http.MethodPost, attrs}, {http.MethodGet, attrs + "/code"},
+			{http.MethodPatch, attrs + "/code"}, {http.MethodDelete, attrs + "/code"},
+			{http.MethodGet, users}, {http.MethodPost, users}, {http.MethodPost, users + "/batch-delete"},
+			{http.MethodGet, aliceURL}, {http.MethodPatch, aliceURL}, {http.MethodDelete, aliceURL},
+			{http.MethodPost, aliceURL + "/lock"}, {http.MethodPost, aliceURL + "/unlock"}, {http.MethodPost, aliceURL + "/freeze"},
+			{http.MethodPost, aliceURL + "/unfreeze"}, {http.MethodPost, aliceURL + "/reset-password"},
+		} {
+			s.DoWith(ep[0], ep[1], "", map[string]any{}).ExpectError(401, "invalid_token")
+			s.DoWith(ep[0], ep[1], "Bearer wrong", map[string]any{}).ExpectError(401, "invalid_token")
+		}
 		unchanged(t, s, users, beforeList, "refused creates")
 		unchanged(t, s, aliceURL, beforeAlice, "refused creates")
 
