@@ -70,7 +70,8 @@ type UserQuery struct {
 	Page    domain.Page
 }
 
-// UserStore keeps users with their attribute values and group memberships.
+// UserStore keeps users with their attribute values and group memberships. Create and Update
+// refuse (kind invalid, field group_ids) a group id that is not a group of the user's pool.
 type UserStore interface {
 	Create(ctx context.Context, user *domain.User) error
 	Get(ctx context.Context, poolID, id string) (*domain.User, error)

@@ -9,15 +9,18 @@ import (
 	"github.com/gin-gonic/gin"
 
 	httpapi "github.com/gatehouse-iam/gatehouse/adapters/http"
+	"github.com/gatehouse-iam/gatehouse/adapters/password"
 	"github.com/gatehouse-iam/gatehouse/adapters/secrets"
 	"github.com/gatehouse-iam/gatehouse/adapters/storage"
 	"github.com/gatehouse-iam/gatehouse/adapters/system"
 	"github.com/gatehouse-iam/gatehouse/core/admintoken"
+	"github.com/gatehouse-iam/gatehouse/core/attribute"
 	"github.com/gatehouse-iam/gatehouse/core/connector"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 	"github.com/gatehouse-iam/gatehouse/core/group"
 	"github.com/gatehouse-iam/gatehouse/core/messaging"
 	"github.com/gatehouse-iam/gatehouse/core/pool"
+	"github.com/gatehouse-iam/gatehouse/core/user"
 	"github.com/gatehouse-iam/gatehouse/plugins/host"
 	"github.com/gatehouse-iam/gatehouse/ports"
 )
@@ -38,6 +41,8 @@ type App struct {
 // Overrides replaces parts of the wiring in tests (a fixed clock, cheaper password hashing).
 type Overrides struct {
 	Clock ports.Clock
+	// PasswordHasher replaces argon2id with the default cost (tests use cheap parameters).
+	PasswordHasher ports.PasswordHasher
 }
 
 // Messages is the message service, for the sign-in flows and tests.
@@ -82,6 +87,13 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 	connectors := &connector.Service{Connectors: stores.Connectors, Pools: stores.Pools, Sender: plugins, Messages: messages,
 		Cipher: connectorCipher, Clock: clock, IDs: ids}
 	groups := &group.Service{Groups: stores.Groups, Members: stores.Members, Pools: stores.Pools, Clock: clock, IDs: ids}
+	var hasher ports.PasswordHasher = password.New()
+	if ov.PasswordHasher != nil {
+		hasher = ov.PasswordHasher
+	}
+	attributes := &attribute.Service{Pools: stores.Pools, Attributes: stores.Attributes, Tx: db, Clock: clock, IDs: ids}
+	users := &user.Service{Pools: stores.Pools, Attributes: stores.Attributes, Users: stores.Users, Hasher: hasher,
+		Clock: clock, IDs: ids}
 	engine := httpapi.New(httpapi.Deps{
 		Logger:     logger,
 		Admin:      guard,
@@ -90,6 +102,8 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 		Connectors: connectors,
 		Messages:   messages,
 		Groups:     groups,
+		Attributes: attributes,
+		Users:      users,
 	})
 	return &App{Config: cfg, DB: db, Stores: stores, Engine: engine, Host: plugins, GeneratedAdminToken: generated, messages: messages}, nil
 }

@@ -36,15 +36,6 @@ type listJSON[T any] struct {
 	Total    int `json:"total"`
 }
 
-func createPool(t *testing.T, s *servertest.Server, name string) string {
-	t.Helper()
-	id, _ := s.Do(http.MethodPost, "/admin/v1/pools", map[string]any{"name": name}).Expect(http.StatusCreated).Map()["id"].(string)
-	if id == "" {
-		t.Fatal("pool without id")
-	}
-	return id
-}
-
 func createGroup(t *testing.T, s *servertest.Server, poolID, name string) groupJSON {
 	t.Helper()
 	var g groupJSON

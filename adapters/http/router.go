@@ -9,11 +9,13 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gatehouse-iam/gatehouse/core/attribute"
 	"github.com/gatehouse-iam/gatehouse/core/connector"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 	"github.com/gatehouse-iam/gatehouse/core/group"
 	"github.com/gatehouse-iam/gatehouse/core/messaging"
 	"github.com/gatehouse-iam/gatehouse/core/pool"
+	"github.com/gatehouse-iam/gatehouse/core/user"
 )
 
 // Deps are the use cases and checks the HTTP face drives.
@@ -28,6 +30,10 @@ type Deps struct {
 
 	// Groups runs the user group use cases.
 	Groups *group.Service
+
+	// Attributes and Users serve a pool's attribute catalogue and its users.
+	Attributes *attribute.Service
+	Users      *user.Service
 }
 
 type api struct{ Deps }
@@ -60,6 +66,8 @@ func New(d Deps) *gin.Engine {
 	a.registerConnectors(admin)
 	a.registerMessageSettings(admin)
 	a.registerGroups(admin)
+	a.registerAttributes(admin)
+	a.registerUsers(admin)
 	return r
 }
 

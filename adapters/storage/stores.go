@@ -13,6 +13,7 @@ type Stores struct {
 	Quotas          *QuotaCounter
 	Groups          *GroupStore
 	Members         *GroupMembersStore
+	Users           *UserStore
 }
 
 // NewStores builds every store over db.
@@ -29,5 +30,6 @@ func NewStores(db *DB) *Stores {
 		Quotas:          &QuotaCounter{db: db},
 		Groups:          &GroupStore{db: db},
 		Members:         &GroupMembersStore{db: db},
+		Users:           &UserStore{db: db},
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/gatehouse-iam/gatehouse/adapters/password"
 	"github.com/gatehouse-iam/gatehouse/adapters/storage"
 	"github.com/gatehouse-iam/gatehouse/adapters/storage/storagetest"
 	"github.com/gatehouse-iam/gatehouse/internal/testbin"
@@ -26,6 +27,10 @@ import (
 
 // AdminToken is the management token of every test server.
 const AdminToken = "test-admin-token"
+
+// CheapHasher is argon2id with minimal cost, so tests creating many users stay fast. Its hashes
+// carry their parameters, so password.New().Verify checks them too.
+var CheapHasher = &password.Argon2id{Params: password.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}}
 
 // Server is a running test server.
 type Server struct {
@@ -62,6 +67,9 @@ func Start(tb testing.TB, dialect string, opts ...func(*server.Config, *server.O
 	var ov server.Overrides
 	for _, o := range opts {
 		o(&cfg, &ov)
+	}
+	if ov.PasswordHasher == nil {
+		ov.PasswordHasher = CheapHasher
 	}
 	app, err := server.Build(context.Background(), cfg, db, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), ov)
 	if err != nil {

@@ -1,0 +1,34 @@
+package user
+
+import (
+	"context"
+	"strings"
+
+	"github.com/gatehouse-iam/gatehouse/core/domain"
+)
+
+// DeleteRequest deletes 1 to 100 users of a pool.
+type DeleteRequest struct {
+	PoolID string
+	IDs    []string
+}
+
+// Delete removes the users with their attribute values and memberships in one transaction.
+// When any id is not a user of the pool nothing is deleted and the answer is not found.
+func (s *Service) Delete(ctx context.Context, req DeleteRequest) error {
+	switch {
+	case len(req.IDs) == 0:
+		return domain.InvalidField("user_ids", "must have at least 1 item")
+	case len(req.IDs) > MaxBatchDelete:
+		return domain.InvalidField("user_ids", "must have at most 100 items")
+	}
+	for _, id := range req.IDs {
+		if strings.TrimSpace(id) == "" {
+			return domain.InvalidField("user_ids", "must not contain empty ids")
+		}
+	}
+	if _, err := s.Pools.Get(ctx, req.PoolID); err != nil {
+		return err
+	}
+	return s.Users.Delete(ctx, req.PoolID, req.IDs)
+}
