@@ -8,6 +8,11 @@ type Stores struct {
 	Settings   *SettingStore
 	Apps       *ApplicationCounter
 	Attributes *AttributeStore
+	// Applications and authentication sources (with the pool lock and group lookup they use).
+	Applications *ApplicationStore
+	AuthSources  *AuthSourceStore
+	PoolLocker   *PoolLocker
+	GroupLookup  *GroupLookup
 }
 
 // NewStores builds every store over db.
@@ -19,5 +24,10 @@ func NewStores(db *DB) *Stores {
 		Settings:   &SettingStore{db: db},
 		Apps:       &ApplicationCounter{db: db},
 		Attributes: &AttributeStore{db: db},
+
+		Applications: &ApplicationStore{db: db},
+		AuthSources:  &AuthSourceStore{db: db},
+		PoolLocker:   &PoolLocker{db: db},
+		GroupLookup:  &GroupLookup{db: db},
 	}
 }
