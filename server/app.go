@@ -8,10 +8,13 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gatehouse-iam/gatehouse/adapters/clientsecret"
 	httpapi "github.com/gatehouse-iam/gatehouse/adapters/http"
 	"github.com/gatehouse-iam/gatehouse/adapters/storage"
 	"github.com/gatehouse-iam/gatehouse/adapters/system"
 	"github.com/gatehouse-iam/gatehouse/core/admintoken"
+	"github.com/gatehouse-iam/gatehouse/core/application"
+	"github.com/gatehouse-iam/gatehouse/core/authsource"
 	"github.com/gatehouse-iam/gatehouse/core/pool"
 	"github.com/gatehouse-iam/gatehouse/ports"
 )
@@ -45,11 +48,27 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 	ids := system.IDs{}
 	pools := &pool.Service{Pools: stores.Pools, Images: stores.Images, Attributes: stores.Attributes, Apps: stores.Apps,
 		Tx: db, Clock: clock, IDs: ids, PublicURL: cfg.PublicURL}
+	key, err := serverKey(cfg)
+	if err != nil {
+		return nil, err
+	}
+	secrets, err := clientsecret.New(key)
+	if err != nil {
+		return nil, err
+	}
+	apps := &application.Service{Pools: stores.Pools, Apps: stores.Applications, Sources: stores.AuthSources,
+		Attributes: stores.Attributes, Groups: stores.GroupLookup, Images: stores.Images, Locker: stores.PoolLocker,
+		Secrets: secrets, Tx: db, Clock: clock, IDs: ids}
+	sources := &authsource.Service{Pools: stores.Pools, Sources: stores.AuthSources, Apps: stores.Applications,
+		Images: stores.Images, Locker: stores.PoolLocker, Tx: db, Clock: clock, IDs: ids}
 	engine := httpapi.New(httpapi.Deps{
 		Logger: logger,
 		Admin:  guard,
 		Ready:  func(ctx context.Context) error { return db.PingContext(ctx) },
 		Pools:  pools,
+
+		Applications: apps,
+		AuthSources:  sources,
 	})
 	return &App{Config: cfg, DB: db, Stores: stores, Engine: engine, GeneratedAdminToken: generated}, nil
 }

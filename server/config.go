@@ -22,6 +22,7 @@ type Config struct {
 	DataDir         string
 	DatabaseURL     string
 	AdminToken      string
+	SecretKey       string
 	AutoMigrate     bool
 	LogLevel        slog.Level
 	LogFormat       string
@@ -51,6 +52,14 @@ var options = []option{
 		func(c *Config, v string) error { c.DatabaseURL = v; return nil }},
 	{"admin-token", "GATEHOUSE_ADMIN_TOKEN", "", "bearer token of the management API (generated and printed once when unset)",
 		func(c *Config, v string) error { c.AdminToken = v; return nil }},
+	{"secret-key", "GATEHOUSE_SECRET_KEY", "", "server key (at least 32 characters) from which keys such as the client-secret HMAC key are derived (default: 32 random bytes kept in <data-dir>/secret.key)",
+		func(c *Config, v string) error {
+			if v != "" && len(v) < 32 {
+				return errors.New("must be at least 32 characters")
+			}
+			c.SecretKey = v
+			return nil
+		}},
 	{"auto-migrate", "GATEHOUSE_AUTO_MIGRATE", "true", "apply pending migrations when serve starts",
 		func(c *Config, v string) (err error) { c.AutoMigrate, err = strconv.ParseBool(v); return err }},
 	{"log-level", "GATEHOUSE_LOG_LEVEL", "info", "debug, info, warn or error",

@@ -9,6 +9,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gatehouse-iam/gatehouse/core/application"
+	"github.com/gatehouse-iam/gatehouse/core/authsource"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 	"github.com/gatehouse-iam/gatehouse/core/pool"
 )
@@ -20,6 +22,9 @@ type Deps struct {
 	// Ready reports whether the server can serve (the database answers).
 	Ready func(ctx context.Context) error
 	Pools *pool.Service
+
+	Applications *application.Service
+	AuthSources  *authsource.Service
 }
 
 type api struct{ Deps }
@@ -45,9 +50,13 @@ func New(d Deps) *gin.Engine {
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", a.readyz)
 	r.GET("/pools/:pool_id/logo", a.poolLogo)
+	r.GET("/pools/:pool_id/applications/:app_id/icon", a.applicationIcon)
+	r.GET("/pools/:pool_id/auth-sources/:source_id/icon", a.authSourceIcon)
 
 	admin := r.Group("/admin/v1", requireAdmin(d.Admin))
 	a.registerPools(admin)
+	a.registerApplications(admin)
+	a.registerAuthSources(admin)
 	return r
 }
 
