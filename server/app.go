@@ -25,6 +25,8 @@ type App struct {
 	DB     *storage.DB
 	Stores *storage.Stores
 	Engine *gin.Engine
+	// Applications is exposed for the token endpoint's wiring and for tests (VerifyClient).
+	Applications *application.Service
 	// GeneratedAdminToken is set when this start generated the admin token; it is shown once.
 	GeneratedAdminToken string
 }
@@ -70,7 +72,7 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 		Applications: apps,
 		AuthSources:  sources,
 	})
-	return &App{Config: cfg, DB: db, Stores: stores, Engine: engine, GeneratedAdminToken: generated}, nil
+	return &App{Config: cfg, DB: db, Stores: stores, Engine: engine, GeneratedAdminToken: generated, Applications: apps}, nil
 }
 
 // newLogger builds the process logger from the configuration.
