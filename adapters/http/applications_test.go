@@ -145,8 +145,8 @@ func TestApplicationConfigurationRules(t *testing.T) {
 			"process": map[string]any{
 				"registration": map[string]any{"identifier": "phone_number", "sms_otp_source_id": sms["id"], "general_attributes": []string{"nickname"},
 					"consent_statements": []map[string]any{{"text": "I agree to the [Privacy Policy](https://example.com/privacy)", "required": true}}},
-				"login":         map[string]any{"preferred_source_id": pw["id"], "associated_source_ids": []any{sms["id"], mail["id"]}, "remember_password": true},
-				"mfa":           map[string]any{"enabled": true, "source_id": mail["id"]},
+				"login":          map[string]any{"preferred_source_id": pw["id"], "associated_source_ids": []any{sms["id"], mail["id"]}, "remember_password": true},
+				"mfa":            map[string]any{"enabled": true, "source_id": mail["id"]},
 				"reset_password": map[string]any{"method": "sms"},
 			},
 		}).Expect(http.StatusOK).Map()
