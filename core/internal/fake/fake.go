@@ -40,7 +40,7 @@ func (Tx) Run(ctx context.Context, fn func(ctx context.Context) error) error { r
 // Hasher is a transparent SecretHasher: hash = "h:" + secret.
 type Hasher struct{}
 
-func (Hasher) Hash(secret string) string        { return "h:" + secret }
+func (Hasher) Hash(secret string) string       { return "h:" + secret }
 func (Hasher) Verify(hash, secret string) bool { return secret != "" && hash == "h:"+secret }
 
 // Pools is a PoolStore and PoolLocker over a set of pool IDs.
