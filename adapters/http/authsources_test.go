@@ -3,7 +3,6 @@ package httpapi_test
 import (
 	"bytes"
 	"encoding/base64"
-	"fmt"
 	"net/http"
 	"testing"
 
@@ -143,6 +142,5 @@ func TestAuthSourcesAPI(t *testing.T) {
 		}
 		s.Do(http.MethodDelete, base+"/"+email["id"].(string), nil).Expect(http.StatusNoContent)
 		s.Do(http.MethodGet, base+"/"+email["id"].(string), nil).ExpectError(http.StatusNotFound, "not_found")
-		_ = fmt.Sprint
 	})
 }
