@@ -164,6 +164,9 @@ func (r *applicationRequest) settings() (application.Settings, error) {
 	return s, nil
 }
 
+// Handlers hand the use cases c.Request.Context(), never c itself: gin recycles a Context once
+// the handler returns, while database/sql goroutines may still call its Done (a data race that
+// -race reports).
 func (a *api) registerApplications(r *gin.RouterGroup) {
 	g := r.Group("/pools/:pool_id/applications")
 	g.POST("", a.createApplication)
@@ -191,7 +194,7 @@ func (a *api) createApplication(c *gin.Context) {
 		writeError(c, domain.InvalidField("type", "is required"))
 		return
 	}
-	created, err := a.Applications.Create(c, application.CreateRequest{PoolID: c.Param("pool_id"), Type: *req.Type, Settings: settings})
+	created, err := a.Applications.Create(c.Request.Context(), application.CreateRequest{PoolID: c.Param("pool_id"), Type: *req.Type, Settings: settings})
 	if err != nil {
 		writeError(c, err)
 		return
@@ -208,7 +211,7 @@ func (a *api) listApplications(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	list, err := a.Applications.List(c, c.Param("pool_id"), page)
+	list, err := a.Applications.List(c.Request.Context(), c.Param("pool_id"), page)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -217,7 +220,7 @@ func (a *api) listApplications(c *gin.Context) {
 }
 
 func (a *api) getApplication(c *gin.Context) {
-	app, err := a.Applications.Get(c, c.Param("pool_id"), c.Param("app_id"))
+	app, err := a.Applications.Get(c.Request.Context(), c.Param("pool_id"), c.Param("app_id"))
 	if err != nil {
 		writeError(c, err)
 		return
@@ -236,7 +239,7 @@ func (a *api) updateApplication(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	app, err := a.Applications.Update(c, application.UpdateRequest{PoolID: c.Param("pool_id"), ID: c.Param("app_id"), Type: req.Type, Settings: settings})
+	app, err := a.Applications.Update(c.Request.Context(), application.UpdateRequest{PoolID: c.Param("pool_id"), ID: c.Param("app_id"), Type: req.Type, Settings: settings})
 	if err != nil {
 		writeError(c, err)
 		return
@@ -245,7 +248,7 @@ func (a *api) updateApplication(c *gin.Context) {
 }
 
 func (a *api) deleteApplication(c *gin.Context) {
-	if err := a.Applications.Delete(c, c.Param("pool_id"), c.Param("app_id")); err != nil {
+	if err := a.Applications.Delete(c.Request.Context(), c.Param("pool_id"), c.Param("app_id")); err != nil {
 		writeError(c, err)
 		return
 	}
@@ -254,7 +257,7 @@ func (a *api) deleteApplication(c *gin.Context) {
 
 func (a *api) setApplicationEnabled(enabled bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		app, err := a.Applications.SetEnabled(c, c.Param("pool_id"), c.Param("app_id"), enabled)
+		app, err := a.Applications.SetEnabled(c.Request.Context(), c.Param("pool_id"), c.Param("app_id"), enabled)
 		if err != nil {
 			writeError(c, err)
 			return
@@ -264,7 +267,7 @@ func (a *api) setApplicationEnabled(enabled bool) gin.HandlerFunc {
 }
 
 func (a *api) rotateApplicationSecret(c *gin.Context) {
-	secret, err := a.Applications.RotateSecret(c, c.Param("pool_id"), c.Param("app_id"))
+	secret, err := a.Applications.RotateSecret(c.Request.Context(), c.Param("pool_id"), c.Param("app_id"))
 	if err != nil {
 		writeError(c, err)
 		return
@@ -276,7 +279,7 @@ func (a *api) rotateApplicationSecret(c *gin.Context) {
 // applicationIcon serves an application's icon publicly (login pages show it), like the pool
 // logo.
 func (a *api) applicationIcon(c *gin.Context) {
-	img, err := a.Applications.Icon(c, c.Param("pool_id"), c.Param("app_id"))
+	img, err := a.Applications.Icon(c.Request.Context(), c.Param("pool_id"), c.Param("app_id"))
 	if err != nil {
 		writeError(c, err)
 		return

@@ -121,7 +121,7 @@ func (a *api) createAuthSource(c *gin.Context) {
 		writeError(c, domain.InvalidField("type", "is required"))
 		return
 	}
-	src, err := a.AuthSources.Create(c, authsource.CreateRequest{PoolID: c.Param("pool_id"), Type: *req.Type, Enabled: req.Enabled, Settings: settings})
+	src, err := a.AuthSources.Create(c.Request.Context(), authsource.CreateRequest{PoolID: c.Param("pool_id"), Type: *req.Type, Enabled: req.Enabled, Settings: settings})
 	if err != nil {
 		writeError(c, err)
 		return
@@ -136,7 +136,7 @@ func (a *api) listAuthSources(c *gin.Context) {
 		return
 	}
 	q := ports.AuthSourceQuery{Type: domain.AuthSourceType(c.Query("type")), Page: page}
-	list, err := a.AuthSources.List(c, c.Param("pool_id"), q)
+	list, err := a.AuthSources.List(c.Request.Context(), c.Param("pool_id"), q)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -145,7 +145,7 @@ func (a *api) listAuthSources(c *gin.Context) {
 }
 
 func (a *api) getAuthSource(c *gin.Context) {
-	src, err := a.AuthSources.Get(c, c.Param("pool_id"), c.Param("source_id"))
+	src, err := a.AuthSources.Get(c.Request.Context(), c.Param("pool_id"), c.Param("source_id"))
 	if err != nil {
 		writeError(c, err)
 		return
@@ -168,7 +168,7 @@ func (a *api) updateAuthSource(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	src, err := a.AuthSources.Update(c, authsource.UpdateRequest{PoolID: c.Param("pool_id"), ID: c.Param("source_id"), Type: req.Type, Settings: settings})
+	src, err := a.AuthSources.Update(c.Request.Context(), authsource.UpdateRequest{PoolID: c.Param("pool_id"), ID: c.Param("source_id"), Type: req.Type, Settings: settings})
 	if err != nil {
 		writeError(c, err)
 		return
@@ -177,7 +177,7 @@ func (a *api) updateAuthSource(c *gin.Context) {
 }
 
 func (a *api) deleteAuthSource(c *gin.Context) {
-	warn, err := a.AuthSources.Delete(c, c.Param("pool_id"), c.Param("source_id"))
+	warn, err := a.AuthSources.Delete(c.Request.Context(), c.Param("pool_id"), c.Param("source_id"))
 	if err != nil {
 		writeError(c, err)
 		return
@@ -190,7 +190,7 @@ func (a *api) deleteAuthSource(c *gin.Context) {
 }
 
 func (a *api) enableAuthSource(c *gin.Context) {
-	src, err := a.AuthSources.Enable(c, c.Param("pool_id"), c.Param("source_id"))
+	src, err := a.AuthSources.Enable(c.Request.Context(), c.Param("pool_id"), c.Param("source_id"))
 	if err != nil {
 		writeError(c, err)
 		return
@@ -199,7 +199,7 @@ func (a *api) enableAuthSource(c *gin.Context) {
 }
 
 func (a *api) disableAuthSource(c *gin.Context) {
-	src, warn, err := a.AuthSources.Disable(c, c.Param("pool_id"), c.Param("source_id"))
+	src, warn, err := a.AuthSources.Disable(c.Request.Context(), c.Param("pool_id"), c.Param("source_id"))
 	if err != nil {
 		writeError(c, err)
 		return
@@ -215,7 +215,7 @@ func (a *api) testPassword(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	v, err := a.AuthSources.TestPassword(c, authsource.TestPasswordRequest{PoolID: c.Param("pool_id"), ID: c.Param("source_id"),
+	v, err := a.AuthSources.TestPassword(c.Request.Context(), authsource.TestPasswordRequest{PoolID: c.Param("pool_id"), ID: c.Param("source_id"),
 		Password: req.Password, Strength: req.Strength})
 	if err != nil {
 		writeError(c, err)
@@ -226,7 +226,7 @@ func (a *api) testPassword(c *gin.Context) {
 
 // authSourceIcon serves a source's icon publicly (login pages show it).
 func (a *api) authSourceIcon(c *gin.Context) {
-	img, err := a.AuthSources.Icon(c, c.Param("pool_id"), c.Param("source_id"))
+	img, err := a.AuthSources.Icon(c.Request.Context(), c.Param("pool_id"), c.Param("source_id"))
 	if err != nil {
 		writeError(c, err)
 		return
