@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"strings"
@@ -110,6 +111,8 @@ func TestApplicationSecrets(t *testing.T) {
 		s.Do(http.MethodPost, base, map[string]any{"type": "web"}).ExpectError(http.StatusBadRequest, "invalid_request", "name")
 		s.Do(http.MethodPost, base, map[string]any{"type": "web", "name": strings.Repeat("n", 129)}).ExpectError(http.StatusBadRequest, "invalid_request", "name")
 		s.Do(http.MethodPost, base, map[string]any{"type": "web", "name": "x", "icon": "R0lGODlh"}).ExpectError(http.StatusBadRequest, "invalid_request", "icon")
+		big := base64.StdEncoding.EncodeToString(append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 1<<20)...))
+		s.Do(http.MethodPatch, path, map[string]any{"icon": big}).ExpectError(http.StatusBadRequest, "invalid_request", "icon")
 		unchanged(t, s, path, before)
 		if n := s.Do(http.MethodGet, base, nil).Map()["total"]; n != 3.0 {
 			t.Fatalf("total %v, want 3", n)
@@ -161,6 +164,17 @@ func TestApplicationConfigurationRules(t *testing.T) {
 		if fmt.Sprint(good["allowed_origins"]) != "[https://*.example.com http://localhost:3000 https://admin.example.org https://shop.example.com http://127.0.0.1:8080]" {
 			t.Fatalf("allowed origins: %v", good["allowed_origins"])
 		}
+		// The largest allowed redirect lists are stored whole on both dialects (JSON escapes & as
+		// \u0026, so these lists take far more bytes than characters).
+		long := make([]string, 20)
+		for i := range long {
+			long[i] = fmt.Sprintf("https://shop.example.com/%02d?", i) + strings.Repeat("&", 2048-len("https://shop.example.com/00?"))
+		}
+		stored := s.Do(http.MethodPatch, path, map[string]any{"logout_redirect_uris": long}).Expect(http.StatusOK).Map()
+		if l := stored["logout_redirect_uris"].([]any); len(l) != 20 || l[19] != long[19] {
+			t.Fatal("long redirect URIs were not stored as given")
+		}
+		s.Do(http.MethodPatch, path, map[string]any{"logout_redirect_uris": []string{"https://shop.example.com/bye"}}).Expect(http.StatusOK)
 		before := s.Do(http.MethodGet, path, nil).Expect(http.StatusOK).Body
 
 		eleven := make([]string, 11)

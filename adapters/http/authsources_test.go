@@ -140,6 +140,12 @@ func TestAuthSourcesAPI(t *testing.T) {
 		if list["total"] != 1.0 {
 			t.Fatalf("filtered list: %v", list)
 		}
+		s.Do(http.MethodGet, base+"?type=ldap", nil).ExpectError(http.StatusBadRequest, "invalid_request", "type")
+		page := s.Do(http.MethodGet, base+"?page=2&page_size=2", nil).Expect(http.StatusOK).Map()
+		if page["total"] != 3.0 || len(page["items"].([]any)) != 1 || page["page"] != 2.0 {
+			t.Fatalf("page 2: %v", page)
+		}
+		s.Do(http.MethodGet, base+"?page_size=101", nil).ExpectError(http.StatusBadRequest, "invalid_request", "page_size")
 		s.Do(http.MethodDelete, base+"/"+email["id"].(string), nil).Expect(http.StatusNoContent)
 		s.Do(http.MethodGet, base+"/"+email["id"].(string), nil).ExpectError(http.StatusNotFound, "not_found")
 	})
