@@ -38,6 +38,9 @@ func TestApplicationSecrets(t *testing.T) {
 		if _, has := got.Map()["client_secret"]; has || strings.Contains(string(got.Body), secret) {
 			t.Fatalf("GET shows the secret: %s", got.Body)
 		}
+		if got.Map()["created_at"] != web["created_at"] {
+			t.Fatalf("created_at differs between the create answer (%v) and GET (%v)", web["created_at"], got.Map()["created_at"])
+		}
 		if list := s.Do(http.MethodGet, base, nil).Expect(http.StatusOK); strings.Contains(string(list.Body), secret) || strings.Contains(string(list.Body), `"client_secret":`) {
 			t.Fatalf("list shows the secret: %s", list.Body)
 		}

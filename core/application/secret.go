@@ -18,7 +18,7 @@ func (s *Service) RotateSecret(ctx context.Context, poolID, id string) (string, 
 		if !app.Type.Confidential() {
 			return domain.Conflict("public_client", "Applications of type "+string(app.Type)+" are public clients and have no client secret.")
 		}
-		app.SecretHash, app.UpdatedAt = s.Secrets.Hash(secret), s.Clock.Now()
+		app.SecretHash, app.UpdatedAt = s.Secrets.Hash(secret), s.now()
 		return nil
 	})
 	if err != nil {

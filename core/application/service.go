@@ -4,6 +4,8 @@
 package application
 
 import (
+	"time"
+
 	"crypto/rand"
 	"encoding/base64"
 
@@ -41,3 +43,7 @@ func newClientID() (string, error) { return randomToken(24) }
 
 // newClientSecret is 32 random bytes (43 characters), 256 bits of entropy.
 func newClientSecret() (string, error) { return randomToken(32) }
+
+// now is the clock's time at the database's precision (microseconds), so an answer built from
+// memory equals the same object read back later.
+func (s *Service) now() time.Time { return s.Clock.Now().UTC().Truncate(time.Microsecond) }

@@ -40,7 +40,7 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.Applic
 			if err := s.apply(ctx, app, req.Settings); err != nil {
 				return err
 			}
-			now := s.Clock.Now()
+			now := s.now()
 			if req.Icon != nil {
 				oldIcon, app.IconImageID = app.IconImageID, ""
 				if iconType != "" {
@@ -73,7 +73,7 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.Applic
 func (s *Service) SetEnabled(ctx context.Context, poolID, id string, enabled bool) (*domain.Application, error) {
 	return s.Apps.Update(ctx, poolID, id, func(app *domain.Application) error {
 		if app.Enabled != enabled {
-			app.Enabled, app.UpdatedAt = enabled, s.Clock.Now()
+			app.Enabled, app.UpdatedAt = enabled, s.now()
 		}
 		return nil
 	})

@@ -21,7 +21,7 @@ const WarningAssociatedApplications = "associated_applications"
 func (s *Service) Enable(ctx context.Context, poolID, id string) (*domain.AuthSource, error) {
 	return s.Sources.Update(ctx, poolID, id, func(src *domain.AuthSource) error {
 		if !src.Enabled {
-			src.Enabled, src.UpdatedAt = true, s.Clock.Now()
+			src.Enabled, src.UpdatedAt = true, s.now()
 		}
 		return nil
 	})
@@ -52,7 +52,7 @@ func (s *Service) Disable(ctx context.Context, poolID, id string) (*domain.AuthS
 		}
 		out, err = s.Sources.Update(ctx, poolID, id, func(src *domain.AuthSource) error {
 			if src.Enabled {
-				src.Enabled, src.UpdatedAt = false, s.Clock.Now()
+				src.Enabled, src.UpdatedAt = false, s.now()
 			}
 			return nil
 		})

@@ -5,6 +5,8 @@
 package authsource
 
 import (
+	"time"
+
 	"github.com/gatehouse-iam/gatehouse/ports"
 )
 
@@ -19,3 +21,7 @@ type Service struct {
 	Clock   ports.Clock
 	IDs     ports.IDs
 }
+
+// now is the clock's time at the database's precision (microseconds), so an answer built from
+// memory equals the same object read back later.
+func (s *Service) now() time.Time { return s.Clock.Now().UTC().Truncate(time.Microsecond) }

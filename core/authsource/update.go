@@ -38,7 +38,7 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.AuthSo
 			if err := apply(src, req.Settings); err != nil {
 				return err
 			}
-			now := s.Clock.Now()
+			now := s.now()
 			if req.Icon != nil {
 				oldIcon, src.IconImageID = src.IconImageID, ""
 				if iconType != "" {
