@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -44,17 +45,24 @@ func jsonText[T any](v []T) string {
 	if v == nil {
 		v = []T{}
 	}
-	b, _ := json.Marshal(v)
-	return string(b)
+	return marshalText(v)
+}
+
+// marshalText is JSON without HTML escaping: URLs full of & stay as short as they were given.
+func marshalText(v any) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v) // the configuration types always marshal
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 func applicationToRow(a *domain.Application) *applicationRow {
-	process, _ := json.Marshal(a.Process)
 	return &applicationRow{ID: a.ID, PoolID: a.PoolID, Type: string(a.Type), Name: a.Name, IconImageID: nullString(a.IconImageID),
 		Industry: a.Industry, Description: a.Description, ClientID: a.ClientID, SecretHash: a.SecretHash, Enabled: a.Enabled,
 		RedirectURIs: jsonText(a.RedirectURIs), LogoutRedirectURIs: jsonText(a.LogoutRedirectURIs),
 		AccessTokenTTL: a.AccessTokenTTL, RefreshTokenEnabled: a.RefreshTokenEnabled, RefreshTokenTTL: a.RefreshTokenTTL,
-		SigningAlg: string(a.SigningAlg), Claims: jsonText(a.Claims), Process: string(process), CORSOrigins: jsonText(a.CORSOrigins),
+		SigningAlg: string(a.SigningAlg), Claims: jsonText(a.Claims), Process: marshalText(a.Process), CORSOrigins: jsonText(a.CORSOrigins),
 		CreatedAt: a.CreatedAt.UTC(), UpdatedAt: a.UpdatedAt.UTC()}
 }
 

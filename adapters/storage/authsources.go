@@ -28,9 +28,8 @@ type authSourceRow struct {
 }
 
 func authSourceToRow(s *domain.AuthSource) *authSourceRow {
-	policy, _ := json.Marshal(s.Policy)
 	return &authSourceRow{ID: s.ID, PoolID: s.PoolID, Type: string(s.Type), Name: s.Name, IconImageID: nullString(s.IconImageID),
-		Attribute: s.Attribute, Description: s.Description, Enabled: s.Enabled, Policy: string(policy),
+		Attribute: s.Attribute, Description: s.Description, Enabled: s.Enabled, Policy: marshalText(s.Policy),
 		CreatedAt: s.CreatedAt.UTC(), UpdatedAt: s.UpdatedAt.UTC()}
 }
 
