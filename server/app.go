@@ -8,13 +8,16 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gatehouse-iam/gatehouse/adapters/clientsecret"
 	httpapi "github.com/gatehouse-iam/gatehouse/adapters/http"
 	"github.com/gatehouse-iam/gatehouse/adapters/password"
 	"github.com/gatehouse-iam/gatehouse/adapters/secrets"
 	"github.com/gatehouse-iam/gatehouse/adapters/storage"
 	"github.com/gatehouse-iam/gatehouse/adapters/system"
 	"github.com/gatehouse-iam/gatehouse/core/admintoken"
+	"github.com/gatehouse-iam/gatehouse/core/application"
 	"github.com/gatehouse-iam/gatehouse/core/attribute"
+	"github.com/gatehouse-iam/gatehouse/core/authsource"
 	"github.com/gatehouse-iam/gatehouse/core/connector"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 	"github.com/gatehouse-iam/gatehouse/core/group"
@@ -34,6 +37,8 @@ type App struct {
 	Host   *host.Host
 
 	messages *messaging.Service
+	// Applications is exposed for the token endpoint's wiring and for tests (VerifyClient).
+	Applications *application.Service
 	// GeneratedAdminToken is set when this start generated the admin token; it is shown once.
 	GeneratedAdminToken string
 }
@@ -94,18 +99,29 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 	attributes := &attribute.Service{Pools: stores.Pools, Attributes: stores.Attributes, Tx: db, Clock: clock, IDs: ids}
 	users := &user.Service{Pools: stores.Pools, Attributes: stores.Attributes, Users: stores.Users, Hasher: hasher,
 		Clock: clock, IDs: ids}
+	clientSecrets, err := clientsecret.New(master)
+	if err != nil {
+		return nil, err
+	}
+	apps := &application.Service{Pools: stores.Pools, Apps: stores.Applications, Sources: stores.AuthSources,
+		Attributes: stores.Attributes, Groups: stores.Groups, Images: stores.Images, Locker: stores.PoolLocker,
+		Secrets: clientSecrets, Tx: db, Clock: clock, IDs: ids}
+	sources := &authsource.Service{Pools: stores.Pools, Sources: stores.AuthSources, Apps: stores.Applications,
+		Images: stores.Images, Locker: stores.PoolLocker, Tx: db, Clock: clock, IDs: ids}
 	engine := httpapi.New(httpapi.Deps{
-		Logger:     logger,
-		Admin:      guard,
-		Ready:      func(ctx context.Context) error { return db.PingContext(ctx) },
-		Pools:      pools,
-		Connectors: connectors,
-		Messages:   messages,
-		Groups:     groups,
-		Attributes: attributes,
-		Users:      users,
+		Logger:       logger,
+		Admin:        guard,
+		Ready:        func(ctx context.Context) error { return db.PingContext(ctx) },
+		Pools:        pools,
+		Connectors:   connectors,
+		Messages:     messages,
+		Groups:       groups,
+		Attributes:   attributes,
+		Users:        users,
+		Applications: apps,
+		AuthSources:  sources,
 	})
-	return &App{Config: cfg, DB: db, Stores: stores, Engine: engine, Host: plugins, GeneratedAdminToken: generated, messages: messages}, nil
+	return &App{Config: cfg, DB: db, Stores: stores, Engine: engine, Host: plugins, GeneratedAdminToken: generated, messages: messages, Applications: apps}, nil
 }
 
 // newLogger builds the process logger from the configuration.

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"net/http"
 	"testing"
 
@@ -16,4 +17,14 @@ func createPool(t *testing.T, s *servertest.Server, name string) string {
 		t.Fatal("pool without id")
 	}
 	return p.ID
+}
+
+// unchanged fails the test when GET path no longer answers before: a refused request must leave
+// the stored object as it was.
+func unchanged(t *testing.T, s *servertest.Server, path string, before []byte) {
+	t.Helper()
+	after := s.Do(http.MethodGet, path, nil).Expect(http.StatusOK).Body
+	if !bytes.Equal(before, after) {
+		t.Fatalf("%s changed after a refused request:\nbefore %s\nafter  %s", path, before, after)
+	}
 }

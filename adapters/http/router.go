@@ -9,7 +9,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gatehouse-iam/gatehouse/core/application"
 	"github.com/gatehouse-iam/gatehouse/core/attribute"
+	"github.com/gatehouse-iam/gatehouse/core/authsource"
 	"github.com/gatehouse-iam/gatehouse/core/connector"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 	"github.com/gatehouse-iam/gatehouse/core/group"
@@ -34,6 +36,9 @@ type Deps struct {
 	// Attributes and Users serve a pool's attribute catalogue and its users.
 	Attributes *attribute.Service
 	Users      *user.Service
+
+	Applications *application.Service
+	AuthSources  *authsource.Service
 }
 
 type api struct{ Deps }
@@ -60,6 +65,8 @@ func New(d Deps) *gin.Engine {
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", a.readyz)
 	r.GET("/pools/:pool_id/logo", a.poolLogo)
+	r.GET("/pools/:pool_id/applications/:app_id/icon", a.applicationIcon)
+	r.GET("/pools/:pool_id/auth-sources/:source_id/icon", a.authSourceIcon)
 
 	admin := r.Group("/admin/v1", requireAdmin(d.Admin))
 	a.registerPools(admin)
@@ -68,6 +75,8 @@ func New(d Deps) *gin.Engine {
 	a.registerGroups(admin)
 	a.registerAttributes(admin)
 	a.registerUsers(admin)
+	a.registerApplications(admin)
+	a.registerAuthSources(admin)
 	return r
 }
 

@@ -94,7 +94,7 @@ func TestUsersAPI(t *testing.T) {
 			t.Fatal("stored hash does not verify the password")
 		}
 		aliceURL := users + "/" + alice.ID
-		unchanged(t, s, aliceURL, created.Body, "create (the created answer is what a read returns)")
+		unchanged(t, s, aliceURL, created.Body)
 
 		// Detail is raw, list is masked.
 		var detail userJSON
@@ -157,7 +157,7 @@ func TestUsersAPI(t *testing.T) {
 		}
 		for _, b := range bad {
 			s.Do(http.MethodPost, users, b.body).ExpectError(b.status, b.code, b.field)
-			unchanged(t, s, users, beforeList, b.name)
+			unchanged(t, s, users, beforeList)
 		}
 		e := s.Do(http.MethodPost, users, ok(map[string]any{"attributes": map[string]any{"code": "ab12"}})).ExpectError(400, "invalid_request", "attributes.code")
 		if e.Details[0].Reason != "two capitals then four digits" {
@@ -177,8 +177,8 @@ func TestUsersAPI(t *testing.T) {
 			s.DoWith(ep[0], ep[1], "", map[string]any{}).ExpectError(401, "invalid_token")
 			s.DoWith(ep[0], ep[1], "Bearer wrong", map[string]any{}).ExpectError(401, "invalid_token")
 		}
-		unchanged(t, s, users, beforeList, "refused creates")
-		unchanged(t, s, aliceURL, beforeAlice, "refused creates")
+		unchanged(t, s, users, beforeList)
+		unchanged(t, s, aliceURL, beforeAlice)
 
 		// Another pool's ids are not found, whatever the action.
 		other := "/admin/v1/pools/" + pb + "/users/" + alice.ID
@@ -190,7 +190,7 @@ func TestUsersAPI(t *testing.T) {
 		}
 		s.Do(http.MethodPost, "/admin/v1/pools/"+pb+"/users/batch-delete", map[string]any{"user_ids": []string{alice.ID}}).ExpectError(404, "not_found")
 		s.Do(http.MethodGet, users+"/nope", nil).ExpectError(404, "not_found")
-		unchanged(t, s, aliceURL, beforeAlice, "requests through another pool")
+		unchanged(t, s, aliceURL, beforeAlice)
 
 		// Edits.
 		var bob userJSON
@@ -216,7 +216,7 @@ func TestUsersAPI(t *testing.T) {
 			{"unknown field", map[string]any{"lock_type": "admin"}, 400, "invalid_request", "lock_type"},
 		} {
 			s.Do(http.MethodPatch, aliceURL, b.body).ExpectError(b.status, b.code, b.field)
-			unchanged(t, s, aliceURL, beforeAlice, "refused edit "+b.name)
+			unchanged(t, s, aliceURL, beforeAlice)
 		}
 		var edited userJSON
 		s.Do(http.MethodPatch, aliceURL, map[string]any{"user_name": "Alicia", "phone_number": nil, "nickname": "",
@@ -346,7 +346,7 @@ func TestUsersAPI(t *testing.T) {
 			many[i] = fmt.Sprint("id", i)
 		}
 		s.Do(http.MethodPost, batch, map[string]any{"user_ids": many}).ExpectError(400, "invalid_request", "user_ids")
-		unchanged(t, s, users, beforeList, "refused batch deletes")
+		unchanged(t, s, users, beforeList)
 		s.Do(http.MethodPost, batch, map[string]any{"user_ids": []string{bob.ID, carol.ID}}).Expect(204)
 		s.Do(http.MethodDelete, aliceURL, nil).Expect(204)
 		s.Do(http.MethodDelete, aliceURL, nil).ExpectError(404, "not_found")

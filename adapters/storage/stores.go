@@ -14,6 +14,10 @@ type Stores struct {
 	Groups          *GroupStore
 	Members         *GroupMembersStore
 	Users           *UserStore
+	// Applications and authentication sources (with the pool lock and group lookup they use).
+	Applications *ApplicationStore
+	AuthSources  *AuthSourceStore
+	PoolLocker   *PoolLocker
 }
 
 // NewStores builds every store over db.
@@ -31,5 +35,9 @@ func NewStores(db *DB) *Stores {
 		Groups:          &GroupStore{db: db},
 		Members:         &GroupMembersStore{db: db},
 		Users:           &UserStore{db: db},
+
+		Applications: &ApplicationStore{db: db},
+		AuthSources:  &AuthSourceStore{db: db},
+		PoolLocker:   &PoolLocker{db: db},
 	}
 }

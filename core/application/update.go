@@ -1,0 +1,80 @@
+package application
+
+import (
+	"context"
+
+	"github.com/gatehouse-iam/gatehouse/core/domain"
+)
+
+// UpdateRequest configures an application; nil settings stay as they are. Type cannot change:
+// it decides whether the application holds a secret.
+type UpdateRequest struct {
+	PoolID string
+	ID     string
+	Type   *string
+	Settings
+}
+
+// Update checks and stores the new settings in one transaction, under the pool lock so the
+// authentication sources it points at cannot be disabled or deleted meanwhile. A replaced icon
+// is removed.
+func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.Application, error) {
+	var iconType string
+	if req.Icon != nil && len(*req.Icon) > 0 {
+		var err error
+		if iconType, err = domain.SniffImage("icon", *req.Icon); err != nil {
+			return nil, err
+		}
+	}
+	var updated *domain.Application
+	err := s.Tx.Run(ctx, func(ctx context.Context) error {
+		if err := s.Locker.LockPool(ctx, req.PoolID); err != nil {
+			return err
+		}
+		var oldIcon string
+		var err error
+		updated, err = s.Apps.Update(ctx, req.PoolID, req.ID, func(app *domain.Application) error {
+			if req.Type != nil && domain.AppType(*req.Type) != app.Type {
+				return domain.InvalidField("type", "cannot be changed; create a new application instead")
+			}
+			if err := s.apply(ctx, app, req.Settings); err != nil {
+				return err
+			}
+			now := s.now()
+			if req.Icon != nil {
+				oldIcon, app.IconImageID = app.IconImageID, ""
+				if iconType != "" {
+					img := &domain.Image{ID: s.IDs.NewID(), PoolID: app.PoolID, ContentType: iconType, Data: *req.Icon, CreatedAt: now}
+					if err := s.Images.Put(ctx, img); err != nil {
+						return err
+					}
+					app.IconImageID = img.ID
+				}
+			}
+			app.UpdatedAt = now
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if oldIcon != "" {
+			return s.Images.Delete(ctx, oldIcon)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return updated, nil
+}
+
+// SetEnabled enables or disables an application. A pool with enabled applications cannot be
+// deleted; a disabled application cannot obtain tokens (VerifyClient refuses it).
+func (s *Service) SetEnabled(ctx context.Context, poolID, id string, enabled bool) (*domain.Application, error) {
+	return s.Apps.Update(ctx, poolID, id, func(app *domain.Application) error {
+		if app.Enabled != enabled {
+			app.Enabled, app.UpdatedAt = enabled, s.now()
+		}
+		return nil
+	})
+}

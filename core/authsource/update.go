@@ -1,0 +1,67 @@
+package authsource
+
+import (
+	"context"
+
+	"github.com/gatehouse-iam/gatehouse/core/domain"
+)
+
+// UpdateRequest edits a source; nil settings stay as they are. Type cannot change.
+type UpdateRequest struct {
+	PoolID string
+	ID     string
+	Type   *string
+	Settings
+}
+
+// Update edits a disabled source (the guide: an enabled source cannot be edited; disable it
+// first). A replaced icon is removed.
+func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.AuthSource, error) {
+	var iconType string
+	if req.Icon != nil && len(*req.Icon) > 0 {
+		var err error
+		if iconType, err = domain.SniffImage("icon", *req.Icon); err != nil {
+			return nil, err
+		}
+	}
+	var updated *domain.AuthSource
+	err := s.Tx.Run(ctx, func(ctx context.Context) error {
+		var oldIcon string
+		var err error
+		updated, err = s.Sources.Update(ctx, req.PoolID, req.ID, func(src *domain.AuthSource) error {
+			if src.Enabled {
+				return domain.Conflict("auth_source_enabled", "An enabled authentication source cannot be edited; disable it first.")
+			}
+			if req.Type != nil && domain.AuthSourceType(*req.Type) != src.Type {
+				return domain.InvalidField("type", "cannot be changed; create a new source instead")
+			}
+			if err := apply(src, req.Settings); err != nil {
+				return err
+			}
+			now := s.now()
+			if req.Icon != nil {
+				oldIcon, src.IconImageID = src.IconImageID, ""
+				if iconType != "" {
+					img := &domain.Image{ID: s.IDs.NewID(), PoolID: src.PoolID, ContentType: iconType, Data: *req.Icon, CreatedAt: now}
+					if err := s.Images.Put(ctx, img); err != nil {
+						return err
+					}
+					src.IconImageID = img.ID
+				}
+			}
+			src.UpdatedAt = now
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if oldIcon != "" {
+			return s.Images.Delete(ctx, oldIcon)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return updated, nil
+}
