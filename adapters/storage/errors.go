@@ -13,13 +13,14 @@ import (
 // uniqueKeyFields maps each unique index to the API field it protects, so a duplicate becomes a
 // conflict that names the field on both dialects.
 var uniqueKeyFields = map[string]string{
-	"pools_name_key":            "name",
-	"attributes_pool_name_key":  "name",
-	"users_pool_user_name_key":  "user_name",
-	"users_pool_email_key":      "email",
-	"users_pool_phone_key":      "phone_number",
-	"user_groups_pool_name_key": "name",
-	"connectors_pool_name_key":  "name",
+	"pools_name_key":               "name",
+	"attributes_pool_name_key":     "name",
+	"users_pool_user_name_key":     "user_name",
+	"users_pool_email_key":         "email",
+	"users_pool_phone_key":         "phone_number",
+	"user_groups_pool_name_key":    "name",
+	"connectors_pool_name_key":     "name",
+	"signing_keys_active_slot_key": "alg",
 }
 
 // sqliteUniqueColumns maps SQLite's "UNIQUE constraint failed: t.a, t.b" column lists to the
@@ -32,6 +33,7 @@ var sqliteUniqueColumns = map[string]string{
 	"users.pool_id, users.phone_number":     "users_pool_phone_key",
 	"user_groups.pool_id, user_groups.name": "user_groups_pool_name_key",
 	"connectors.pool_id, connectors.name":   "connectors_pool_name_key",
+	"signing_keys.active_slot":              "signing_keys_active_slot_key",
 }
 
 // mapErr turns driver errors into domain errors: no rows → not found (naming what), duplicate

@@ -2,24 +2,26 @@ package storage
 
 // Stores bundles every store over one database.
 type Stores struct {
-	DB         *DB
-	Pools      *PoolStore
-	Images     *ImageStore
-	Settings   *SettingStore
-	Apps       *ApplicationCounter
-	Attributes *AttributeStore
-	Connectors *ConnectorStore
+	DB          *DB
+	Pools       *PoolStore
+	Images      *ImageStore
+	Settings    *SettingStore
+	Apps        *ApplicationCounter
+	Attributes  *AttributeStore
+	Connectors  *ConnectorStore
+	SigningKeys *SigningKeyStore
 }
 
 // NewStores builds every store over db.
 func NewStores(db *DB) *Stores {
 	return &Stores{
-		DB:         db,
-		Pools:      &PoolStore{db: db},
-		Images:     &ImageStore{db: db},
-		Settings:   &SettingStore{db: db},
-		Apps:       &ApplicationCounter{db: db},
-		Attributes: &AttributeStore{db: db},
-		Connectors: &ConnectorStore{db: db},
+		DB:          db,
+		Pools:       &PoolStore{db: db},
+		Images:      &ImageStore{db: db},
+		Settings:    &SettingStore{db: db},
+		Apps:        &ApplicationCounter{db: db},
+		Attributes:  &AttributeStore{db: db},
+		Connectors:  &ConnectorStore{db: db},
+		SigningKeys: &SigningKeyStore{db: db},
 	}
 }
