@@ -9,10 +9,13 @@ import (
 	"github.com/gin-gonic/gin"
 
 	httpapi "github.com/gatehouse-iam/gatehouse/adapters/http"
+	"github.com/gatehouse-iam/gatehouse/adapters/jwt"
+	"github.com/gatehouse-iam/gatehouse/adapters/secrets"
 	"github.com/gatehouse-iam/gatehouse/adapters/storage"
 	"github.com/gatehouse-iam/gatehouse/adapters/system"
 	"github.com/gatehouse-iam/gatehouse/core/admintoken"
 	"github.com/gatehouse-iam/gatehouse/core/pool"
+	"github.com/gatehouse-iam/gatehouse/core/token"
 	"github.com/gatehouse-iam/gatehouse/ports"
 )
 
@@ -22,6 +25,7 @@ type App struct {
 	DB     *storage.DB
 	Stores *storage.Stores
 	Engine *gin.Engine
+	Tokens *token.Service
 	// GeneratedAdminToken is set when this start generated the admin token; it is shown once.
 	GeneratedAdminToken string
 }
@@ -43,6 +47,10 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 		clock = ov.Clock
 	}
 	ids := system.IDs{}
+	tokens, err := buildTokens(cfg, stores, clock)
+	if err != nil {
+		return nil, err
+	}
 	pools := &pool.Service{Pools: stores.Pools, Images: stores.Images, Attributes: stores.Attributes, Apps: stores.Apps,
 		Tx: db, Clock: clock, IDs: ids, PublicURL: cfg.PublicURL}
 	engine := httpapi.New(httpapi.Deps{
@@ -50,8 +58,29 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 		Admin:  guard,
 		Ready:  func(ctx context.Context) error { return db.PingContext(ctx) },
 		Pools:  pools,
+		Tokens: tokens,
 	})
-	return &App{Config: cfg, DB: db, Stores: stores, Engine: engine, GeneratedAdminToken: generated}, nil
+	return &App{Config: cfg, DB: db, Stores: stores, Engine: engine, Tokens: tokens, GeneratedAdminToken: generated}, nil
+}
+
+// buildTokens wires the token service: signing keys sealed under the master key's
+// "signing-keys" sub-key.
+func buildTokens(cfg Config, stores *storage.Stores, clock ports.Clock) (*token.Service, error) {
+	master, err := secrets.LoadMasterKey(cfg.SecretKey, cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("secret key: %w", err)
+	}
+	cipher, err := secrets.NewCipher(secrets.Derive(master, "signing-keys"))
+	if err != nil {
+		return nil, fmt.Errorf("signing key cipher: %w", err)
+	}
+	maxTTL := cfg.MaxTokenTTL
+	if maxTTL <= 0 {
+		maxTTL = token.DefaultMaxTTL
+	}
+	signer := jwt.New(stores.SigningKeys, cipher, clock, system.IDs{}, jwt.Options{MaxTokenTTL: maxTTL})
+	return &token.Service{Signer: signer, Keys: stores.SigningKeys, Pools: stores.Pools, Clock: clock,
+		PublicURL: cfg.PublicURL, MaxTTL: maxTTL}, nil
 }
 
 // newLogger builds the process logger from the configuration.

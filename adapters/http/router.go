@@ -12,6 +12,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/core/connector"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 	"github.com/gatehouse-iam/gatehouse/core/pool"
+	"github.com/gatehouse-iam/gatehouse/core/token"
 )
 
 // Deps are the use cases and checks the HTTP face drives.
@@ -22,6 +23,7 @@ type Deps struct {
 	Ready      func(ctx context.Context) error
 	Pools      *pool.Service
 	Connectors *connector.Service
+	Tokens     *token.Service
 }
 
 type api struct{ Deps }
@@ -48,6 +50,7 @@ func New(d Deps) *gin.Engine {
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", a.readyz)
 	r.GET("/pools/:pool_id/logo", a.poolLogo)
+	a.registerOIDC(r)
 
 	admin := r.Group("/admin/v1", requireAdmin(d.Admin))
 	a.registerPools(admin)
