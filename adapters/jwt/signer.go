@@ -4,9 +4,17 @@
 // rotated on demand. It implements ports.TokenSigner.
 //
 // Hot paths never touch the database or parse a key: each instance caches, per pool, the
-// decrypted active keys (as ready crypto.Signer values) and the serialized JWKS for CacheTTL.
-// Rotation through this process drops its own cache at once; other instances pick the change up
-// within CacheTTL, and a token whose kid is unknown triggers an early reload when verifying.
+// serialized JWKS, the parsed public keys and the decrypted signing keys (ready crypto.Signer
+// values) for CacheTTL. Rotation through this process drops its own cache at once; other
+// instances pick the change up within CacheTTL, and a token whose kid is unknown triggers an
+// early reload when verifying.
+//
+// Key lifecycle. A pool's first use creates one key per algorithm at once, so its JWKS lists
+// every key it may sign with from the start. A rotation publishes the new key at once but keeps
+// signing with the previous one for PublishDelay (longer than CacheTTL plus the JWKS max-age),
+// so no instance signs with a key that relying parties or other instances cannot see yet. The
+// retired key stays in the JWKS until retired_at + MaxTokenTTL + RetireGrace (the grace covers
+// the publish delay, the cache lifetime and clock skew).
 package jwt
 
 import (
@@ -22,6 +30,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
@@ -37,69 +46,67 @@ const (
 	// DefaultCacheTTL bounds how long an instance serves keys it loaded: another instance's
 	// rotation is visible here after at most this long.
 	DefaultCacheTTL = 30 * time.Second
-	// DefaultRetireGrace is added to the longest token lifetime when a key retires, to cover
-	// clock skew between the signer and verifiers and caches of the JWKS.
+	// DefaultPublishDelay is how long a rotated-in key is published before it signs: the
+	// cache lifetime plus the JWKS max-age given to clients (60 s).
+	DefaultPublishDelay = 90 * time.Second
+	// DefaultRetireGrace is added to the longest token lifetime when a key retires. It covers
+	// the publish delay (the retired key may still sign during it), the cache lifetime and clock
+	// skew between the server and verifiers.
 	DefaultRetireGrace = 5 * time.Minute
 	// reloadFloor limits how often an unknown kid may force a reload of a pool's keys, so
 	// tokens with made-up kids cannot turn into one database query each.
 	reloadFloor = 5 * time.Second
 )
 
+// Options tune a Signer; zero values take the defaults.
+type Options struct {
+	MaxTokenTTL  time.Duration // required: the longest lifetime of a signed token
+	RetireGrace  time.Duration
+	CacheTTL     time.Duration
+	PublishDelay time.Duration
+}
+
 // Signer implements ports.TokenSigner. Build it with New.
 type Signer struct {
-	keys   ports.SigningKeyStore
+	store  ports.SigningKeyStore
 	cipher ports.Cipher
 	clock  ports.Clock
 	ids    ports.IDs
-	// maxTokenTTL is the longest lifetime of any token signed with a key: a retired key stays
-	// in the JWKS for maxTokenTTL + grace after its retirement.
-	maxTokenTTL time.Duration
-	grace       time.Duration
-	cacheTTL    time.Duration
+	opt    Options
 
-	mu     sync.RWMutex
-	active map[string]*activeKey // by pool ":" alg
-	sets   map[string]*keySet    // by pool
+	mu    sync.RWMutex
+	pools map[string]*poolKeys
 
 	// createMu serializes this process's key generation, so a burst of first requests makes one
-	// key rather than one per request. Across processes the store's unique slot decides.
+	// key set rather than one per request. Across processes the store's unique slot decides.
 	createMu sync.Mutex
 }
 
-// Options tune a Signer; zero values take the defaults.
-type Options struct {
-	MaxTokenTTL time.Duration // required: the longest lifetime of a signed token
-	RetireGrace time.Duration
-	CacheTTL    time.Duration
-}
+var _ ports.TokenSigner = (*Signer)(nil)
 
 // New builds a Signer.
-func New(keys ports.SigningKeyStore, cipher ports.Cipher, clock ports.Clock, ids ports.IDs, o Options) *Signer {
+func New(store ports.SigningKeyStore, cipher ports.Cipher, clock ports.Clock, ids ports.IDs, o Options) *Signer {
 	if o.RetireGrace == 0 {
 		o.RetireGrace = DefaultRetireGrace
 	}
 	if o.CacheTTL == 0 {
 		o.CacheTTL = DefaultCacheTTL
 	}
-	return &Signer{keys: keys, cipher: cipher, clock: clock, ids: ids, maxTokenTTL: o.MaxTokenTTL, grace: o.RetireGrace,
-		cacheTTL: o.CacheTTL, active: map[string]*activeKey{}, sets: map[string]*keySet{}}
+	if o.PublishDelay == 0 {
+		o.PublishDelay = DefaultPublishDelay
+	}
+	return &Signer{store: store, cipher: cipher, clock: clock, ids: ids, opt: o, pools: map[string]*poolKeys{}}
 }
 
-var _ ports.TokenSigner = (*Signer)(nil)
-
-// activeKey is a decrypted signing key, ready to sign.
-type activeKey struct {
-	kid    string
-	alg    jwa.SignatureAlgorithm
-	signer crypto.Signer
+// poolKeys is one pool's cached keys.
+type poolKeys struct {
 	loaded time.Time
-}
-
-// keySet is a pool's published keys: the JWKS bytes and the parsed public keys by kid.
-type keySet struct {
 	doc    ports.KeySet
-	byKid  map[string]publicKey
-	loaded time.Time
+	pubs   map[string]publicKey
+	// signing is, per algorithm, the stored key to sign with; opened holds it decrypted, filled
+	// on first use (index: position in domain.SigningAlgs).
+	signing map[string]*domain.SigningKey
+	opened  [3]atomic.Pointer[signingKey]
 }
 
 type publicKey struct {
@@ -107,11 +114,27 @@ type publicKey struct {
 	key crypto.PublicKey
 }
 
-func slotOf(poolID, alg string) string { return poolID + ":" + alg }
+// signingKey is a decrypted private key, ready to sign.
+type signingKey struct {
+	kid    string
+	alg    jwa.SignatureAlgorithm
+	signer crypto.Signer
+}
+
+func algIndex(alg string) int {
+	for i, a := range domain.SigningAlgs {
+		if a == alg {
+			return i
+		}
+	}
+	return -1
+}
+
+var errBadAlg = domain.InvalidField("alg", "must be one of RS256, ES256, EdDSA")
 
 // Sign implements ports.TokenSigner.
 func (s *Signer) Sign(ctx context.Context, poolID, alg string, claims map[string]any) (string, error) {
-	k, err := s.activeKey(ctx, poolID, alg)
+	k, err := s.signingKey(ctx, poolID, alg)
 	if err != nil {
 		return "", err
 	}
@@ -130,77 +153,161 @@ func (s *Signer) Sign(ctx context.Context, poolID, alg string, claims map[string
 	return string(tok), nil
 }
 
-// activeKey returns the cached active key of pool and alg, loading (or creating) it on a miss.
-func (s *Signer) activeKey(ctx context.Context, poolID, alg string) (*activeKey, error) {
-	if !domain.ValidSigningAlg(alg) {
-		return nil, domain.InvalidField("alg", "must be one of RS256, ES256, EdDSA")
+func (s *Signer) signingKey(ctx context.Context, poolID, alg string) (*signingKey, error) {
+	i := algIndex(alg)
+	if i < 0 {
+		return nil, errBadAlg
 	}
-	slot := slotOf(poolID, alg)
-	now := s.clock.Now()
-	s.mu.RLock()
-	k := s.active[slot]
-	s.mu.RUnlock()
-	if k != nil && now.Sub(k.loaded) < s.cacheTTL && !now.Before(k.loaded) {
-		return k, nil
-	}
-	row, err := s.ensure(ctx, poolID, alg)
+	pk, err := s.load(ctx, poolID, alg, false)
 	if err != nil {
 		return nil, err
 	}
-	k, err = s.open(row, now)
+	if k := pk.opened[i].Load(); k != nil {
+		return k, nil
+	}
+	// Two goroutines may both open it the first time; either result is the same key.
+	k, err := s.open(pk.signing[alg])
+	if err != nil {
+		return nil, err
+	}
+	pk.opened[i].Store(k)
+	return k, nil
+}
+
+// load returns the pool's cached keys, reloading them when stale. need names an algorithm the
+// pool must have an active key for (created, with the other missing ones, when absent); force
+// reloads keys older than reloadFloor.
+func (s *Signer) load(ctx context.Context, poolID, need string, force bool) (*poolKeys, error) {
+	now := s.clock.Now()
+	s.mu.RLock()
+	pk := s.pools[poolID]
+	s.mu.RUnlock()
+	if pk != nil && !now.Before(pk.loaded) {
+		age := now.Sub(pk.loaded)
+		if age < s.opt.CacheTTL && (!force || age < reloadFloor) && (need == "" || pk.signing[need] != nil) {
+			return pk, nil
+		}
+	}
+	rows, err := s.store.ListPublishable(ctx, poolID, now)
+	if err != nil {
+		return nil, err
+	}
+	if need != "" && activeOf(rows, need) == nil {
+		if rows, err = s.createMissing(ctx, poolID, now); err != nil {
+			return nil, err
+		}
+	}
+	if len(rows) == 0 {
+		return nil, domain.NotFound("signing key")
+	}
+	pk, err = s.build(rows, now)
 	if err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
-	s.active[slot] = k
+	s.pools[poolID] = pk
 	s.mu.Unlock()
-	return k, nil
+	return pk, nil
 }
 
-// ensure returns the pool's active key for alg, creating it when there is none. When another
-// instance creates one at the same moment, the store's unique slot lets only one in and the
-// loser reads the winner's key.
-func (s *Signer) ensure(ctx context.Context, poolID, alg string) (*domain.SigningKey, error) {
-	row, err := s.keys.Active(ctx, poolID, alg)
-	if err == nil || domain.KindOf(err) != domain.KindNotFound {
-		return row, err
+func activeOf(rows []domain.SigningKey, alg string) *domain.SigningKey {
+	for i := range rows {
+		if rows[i].Alg == alg && rows[i].Status == domain.KeyActive {
+			return &rows[i]
+		}
 	}
+	return nil
+}
+
+// createMissing gives the pool an active key for every algorithm it lacks one for, so its
+// JWKS lists every key it may sign with before any token exists. When another instance does
+// the same at the same moment, the store's unique slot lets one key per algorithm in and the
+// losers' keys are dropped. It returns the pool's publishable keys afterwards.
+func (s *Signer) createMissing(ctx context.Context, poolID string, now time.Time) ([]domain.SigningKey, error) {
 	s.createMu.Lock()
 	defer s.createMu.Unlock()
-	if row, err := s.keys.Active(ctx, poolID, alg); err == nil || domain.KindOf(err) != domain.KindNotFound {
-		return row, err
-	}
-	next, err := s.generate(poolID, alg)
+	rows, err := s.store.ListPublishable(ctx, poolID, now)
 	if err != nil {
 		return nil, err
 	}
-	err = s.keys.Insert(ctx, next)
-	if domain.KindOf(err) == domain.KindConflict {
-		return s.keys.Active(ctx, poolID, alg)
+	// The cheap keys first: an unknown pool fails on the first insert, before any RSA work.
+	for _, alg := range []string{domain.AlgEdDSA, domain.AlgES256, domain.AlgRS256} {
+		if activeOf(rows, alg) != nil {
+			continue
+		}
+		next, err := s.generate(poolID, alg)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.store.Insert(ctx, next); err != nil && domain.KindOf(err) != domain.KindConflict {
+			return nil, err
+		}
 	}
+	return s.store.ListPublishable(ctx, poolID, now)
+}
+
+// build serializes the JWKS once, from the stored public JWKs (newest first), parses each public
+// key for verification and picks the key each algorithm signs with: the active one, or while
+// it is younger than PublishDelay the newest retired one.
+func (s *Signer) build(rows []domain.SigningKey, now time.Time) (*poolKeys, error) {
+	pk := &poolKeys{loaded: now, pubs: make(map[string]publicKey, len(rows)), signing: map[string]*domain.SigningKey{}}
+	keys := make([]json.RawMessage, 0, len(rows))
+	for i := range rows {
+		r := &rows[i]
+		k, err := jwk.ParseKey([]byte(r.PublicJWK))
+		if err != nil {
+			return nil, domain.Internal("parse public jwk "+r.ID, err)
+		}
+		var raw any
+		if err := k.Raw(&raw); err != nil {
+			return nil, domain.Internal("raw public jwk "+r.ID, err)
+		}
+		pk.pubs[r.ID] = publicKey{alg: jwa.SignatureAlgorithm(r.Alg), key: raw}
+		keys = append(keys, json.RawMessage(r.PublicJWK))
+	}
+	for _, alg := range domain.SigningAlgs {
+		active := activeOf(rows, alg)
+		if active == nil {
+			continue
+		}
+		pk.signing[alg] = active
+		if now.Before(active.CreatedAt.Add(s.opt.PublishDelay)) {
+			for i := range rows { // newest first: the first retired one is the previous key
+				if rows[i].Alg == alg && rows[i].Status == domain.KeyRetired {
+					pk.signing[alg] = &rows[i]
+					break
+				}
+			}
+		}
+	}
+	doc, err := json.Marshal(map[string]any{"keys": keys})
 	if err != nil {
-		return nil, err
+		return nil, domain.Internal("encode jwks", err)
 	}
-	s.invalidate(poolID)
-	return next, nil
+	sum := sha256.Sum256(doc)
+	pk.doc = ports.KeySet{JSON: doc, ETag: `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`}
+	return pk, nil
 }
 
 // EnsureKey implements ports.TokenSigner.
 func (s *Signer) EnsureKey(ctx context.Context, poolID, alg string) error {
-	_, err := s.activeKey(ctx, poolID, alg)
+	if algIndex(alg) < 0 {
+		return errBadAlg
+	}
+	_, err := s.load(ctx, poolID, alg, false)
 	return err
 }
 
 // Rotate implements ports.TokenSigner.
 func (s *Signer) Rotate(ctx context.Context, poolID, alg string) (string, error) {
-	if !domain.ValidSigningAlg(alg) {
-		return "", domain.InvalidField("alg", "must be one of RS256, ES256, EdDSA")
+	if algIndex(alg) < 0 {
+		return "", errBadAlg
 	}
 	// Refuse to rotate under a different master key than the one the current key was sealed
 	// with (a maintenance command pointed at the wrong data directory): the new key would not
 	// open on the servers.
-	if cur, err := s.keys.Active(ctx, poolID, alg); err == nil {
-		if _, err := s.open(cur, s.clock.Now()); err != nil {
+	if cur, err := s.store.Active(ctx, poolID, alg); err == nil {
+		if _, err := s.open(cur); err != nil {
 			return "", err
 		}
 	} else if domain.KindOf(err) != domain.KindNotFound {
@@ -211,21 +318,13 @@ func (s *Signer) Rotate(ctx context.Context, poolID, alg string) (string, error)
 		return "", err
 	}
 	now := next.CreatedAt
-	if err := s.keys.Rotate(ctx, next, now, now.Add(s.maxTokenTTL+s.grace)); err != nil {
+	if err := s.store.Rotate(ctx, next, now, now.Add(s.opt.MaxTokenTTL+s.opt.RetireGrace)); err != nil {
 		return "", err
 	}
-	s.invalidate(poolID)
-	return next.ID, nil
-}
-
-// invalidate drops this process's cached keys of a pool.
-func (s *Signer) invalidate(poolID string) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.sets, poolID)
-	for _, alg := range domain.SigningAlgs {
-		delete(s.active, slotOf(poolID, alg))
-	}
+	delete(s.pools, poolID)
+	s.mu.Unlock()
+	return next.ID, nil
 }
 
 // generate makes a new key for alg, sealed and bound to its kid, pool and algorithm.
@@ -240,7 +339,7 @@ func (s *Signer) generate(poolID, alg string) (*domain.SigningKey, error) {
 	case domain.AlgEdDSA:
 		_, raw, err = ed25519.GenerateKey(rand.Reader)
 	default:
-		return nil, domain.InvalidField("alg", "must be one of RS256, ES256, EdDSA")
+		return nil, errBadAlg
 	}
 	if err != nil {
 		return nil, domain.Internal("generate "+alg+" key", err)
@@ -282,7 +381,7 @@ func associated(kid, poolID, alg string) []byte {
 }
 
 // open decrypts a stored key into a ready signer.
-func (s *Signer) open(row *domain.SigningKey, now time.Time) (*activeKey, error) {
+func (s *Signer) open(row *domain.SigningKey) (*signingKey, error) {
 	plain, err := s.cipher.Open(row.PrivateSealed, associated(row.ID, row.PoolID, row.Alg))
 	if err != nil {
 		return nil, domain.Internal("open signing key "+row.ID+" (was the secret key changed?)", err)
@@ -299,73 +398,17 @@ func (s *Signer) open(row *domain.SigningKey, now time.Time) (*activeKey, error)
 	if !ok {
 		return nil, domain.Internal("signing key "+row.ID, fmt.Errorf("%T is not a signer", raw))
 	}
-	return &activeKey{kid: row.ID, alg: jwa.SignatureAlgorithm(row.Alg), signer: signer, loaded: now}, nil
+	return &signingKey{kid: row.ID, alg: jwa.SignatureAlgorithm(row.Alg), signer: signer}, nil
 }
 
 // JWKS implements ports.TokenSigner. A pool without any key answers not found; the caller
 // decides whether to create one.
 func (s *Signer) JWKS(ctx context.Context, poolID string) (*ports.KeySet, error) {
-	set, err := s.keySet(ctx, poolID, false)
+	pk, err := s.load(ctx, poolID, "", false)
 	if err != nil {
 		return nil, err
 	}
-	return &set.doc, nil
-}
-
-// keySet returns the pool's cached published keys, reloading them when stale (or when force
-// is set and the last load is older than reloadFloor).
-func (s *Signer) keySet(ctx context.Context, poolID string, force bool) (*keySet, error) {
-	now := s.clock.Now()
-	s.mu.RLock()
-	set := s.sets[poolID]
-	s.mu.RUnlock()
-	if set != nil && !now.Before(set.loaded) {
-		age := now.Sub(set.loaded)
-		if age < s.cacheTTL && (!force || age < reloadFloor) {
-			return set, nil
-		}
-	}
-	rows, err := s.keys.ListPublishable(ctx, poolID, now)
-	if err != nil {
-		return nil, err
-	}
-	if len(rows) == 0 {
-		return nil, domain.NotFound("signing key")
-	}
-	set, err = buildSet(rows, now)
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	s.sets[poolID] = set
-	s.mu.Unlock()
-	return set, nil
-}
-
-// buildSet serializes the JWKS once, from the stored public JWKs, and parses each public key
-// for verification.
-func buildSet(rows []domain.SigningKey, now time.Time) (*keySet, error) {
-	set := &keySet{byKid: make(map[string]publicKey, len(rows)), loaded: now}
-	keys := make([]json.RawMessage, 0, len(rows))
-	for _, r := range rows {
-		k, err := jwk.ParseKey([]byte(r.PublicJWK))
-		if err != nil {
-			return nil, domain.Internal("parse public jwk "+r.ID, err)
-		}
-		var raw any
-		if err := k.Raw(&raw); err != nil {
-			return nil, domain.Internal("raw public jwk "+r.ID, err)
-		}
-		set.byKid[r.ID] = publicKey{alg: jwa.SignatureAlgorithm(r.Alg), key: raw}
-		keys = append(keys, json.RawMessage(r.PublicJWK))
-	}
-	doc, err := json.Marshal(map[string]any{"keys": keys})
-	if err != nil {
-		return nil, domain.Internal("encode jwks", err)
-	}
-	sum := sha256.Sum256(doc)
-	set.doc = ports.KeySet{JSON: doc, ETag: `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`}
-	return set, nil
+	return &pk.doc, nil
 }
 
 // errInvalidToken is what every signature failure looks like to a client.
@@ -381,28 +424,30 @@ func (s *Signer) Verify(ctx context.Context, poolID, token string) (map[string]a
 	if kid == "" {
 		return nil, errInvalidToken
 	}
-	set, err := s.keySet(ctx, poolID, false)
-	if err != nil && domain.KindOf(err) != domain.KindNotFound {
+	lookup := func(force bool) (publicKey, bool, error) {
+		pk, err := s.load(ctx, poolID, "", force)
+		if domain.KindOf(err) == domain.KindNotFound {
+			return publicKey{}, false, nil
+		}
+		if err != nil {
+			return publicKey{}, false, err
+		}
+		k, ok := pk.pubs[kid]
+		return k, ok, nil
+	}
+	key, ok, err := lookup(false)
+	if err == nil && !ok {
+		// Maybe another instance rotated since we loaded: look again, at most every reloadFloor.
+		key, ok, err = lookup(true)
+	}
+	if err != nil {
 		return nil, err
 	}
-	pk, ok := publicKey{}, false
-	if set != nil {
-		pk, ok = set.byKid[kid]
-	}
 	if !ok {
-		// Maybe another instance rotated since we loaded: look again, at most every reloadFloor.
-		if set, err = s.keySet(ctx, poolID, true); err != nil && domain.KindOf(err) != domain.KindNotFound {
-			return nil, err
-		}
-		if set == nil {
-			return nil, errInvalidToken
-		}
-		if pk, ok = set.byKid[kid]; !ok {
-			return nil, errInvalidToken
-		}
+		return nil, errInvalidToken
 	}
 	// The algorithm is the key's own, never the token header's.
-	payload, err := jws.Verify([]byte(token), jws.WithKey(pk.alg, pk.key))
+	payload, err := jws.Verify([]byte(token), jws.WithKey(key.alg, key.key))
 	if err != nil {
 		return nil, errInvalidToken
 	}
