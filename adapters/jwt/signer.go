@@ -206,9 +206,21 @@ func (s *Signer) load(ctx context.Context, poolID, need string, force bool) (*po
 	}
 	s.mu.Lock()
 	s.pools[poolID] = pk
+	if len(s.pools) > sweepAbove {
+		// Forget pools not used for a cache lifetime (deleted ones, rarely used ones), so the
+		// map stays the size of the working set.
+		for id, e := range s.pools {
+			if now.Sub(e.loaded) >= s.opt.CacheTTL || e.loaded.After(now) {
+				delete(s.pools, id)
+			}
+		}
+	}
 	s.mu.Unlock()
 	return pk, nil
 }
+
+// sweepAbove is the cached pool count above which a reload sweeps stale entries.
+const sweepAbove = 1024
 
 func activeOf(rows []domain.SigningKey, alg string) *domain.SigningKey {
 	for i := range rows {
