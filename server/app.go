@@ -10,6 +10,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/adapters/clientsecret"
 	httpapi "github.com/gatehouse-iam/gatehouse/adapters/http"
+	"github.com/gatehouse-iam/gatehouse/adapters/jwt"
 	"github.com/gatehouse-iam/gatehouse/adapters/password"
 	"github.com/gatehouse-iam/gatehouse/adapters/secrets"
 	"github.com/gatehouse-iam/gatehouse/adapters/storage"
@@ -23,6 +24,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/core/group"
 	"github.com/gatehouse-iam/gatehouse/core/messaging"
 	"github.com/gatehouse-iam/gatehouse/core/pool"
+	"github.com/gatehouse-iam/gatehouse/core/token"
 	"github.com/gatehouse-iam/gatehouse/core/user"
 	"github.com/gatehouse-iam/gatehouse/plugins/host"
 	"github.com/gatehouse-iam/gatehouse/ports"
@@ -39,6 +41,7 @@ type App struct {
 	messages *messaging.Service
 	// Applications is exposed for the token endpoint's wiring and for tests (VerifyClient).
 	Applications *application.Service
+	Tokens       *token.Service
 	// GeneratedAdminToken is set when this start generated the admin token; it is shown once.
 	GeneratedAdminToken string
 }
@@ -84,6 +87,10 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 		clock = ov.Clock
 	}
 	ids := system.IDs{}
+	tokens, err := buildTokens(cfg, master, stores, clock)
+	if err != nil {
+		return nil, err
+	}
 	pools := &pool.Service{Pools: stores.Pools, Images: stores.Images, Attributes: stores.Attributes, Apps: stores.Apps,
 		Tx: db, Clock: clock, IDs: ids, PublicURL: cfg.PublicURL}
 	messages := &messaging.Service{Sender: plugins, Cipher: connectorCipher, Pools: stores.Pools, Settings: stores.MessageSettings,
@@ -120,8 +127,25 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 		Users:        users,
 		Applications: apps,
 		AuthSources:  sources,
+		Tokens:       tokens,
 	})
-	return &App{Config: cfg, DB: db, Stores: stores, Engine: engine, Host: plugins, GeneratedAdminToken: generated, messages: messages, Applications: apps}, nil
+	return &App{Config: cfg, DB: db, Stores: stores, Engine: engine, Host: plugins, GeneratedAdminToken: generated, messages: messages, Applications: apps, Tokens: tokens}, nil
+}
+
+// buildTokens wires the token service: signing keys sealed under the master key's
+// "signing-keys" sub-key.
+func buildTokens(cfg Config, master []byte, stores *storage.Stores, clock ports.Clock) (*token.Service, error) {
+	cipher, err := secrets.NewCipher(secrets.Derive(master, "signing-keys"))
+	if err != nil {
+		return nil, fmt.Errorf("signing key cipher: %w", err)
+	}
+	maxTTL := cfg.MaxTokenTTL
+	if maxTTL <= 0 {
+		maxTTL = token.DefaultMaxTTL
+	}
+	signer := jwt.New(stores.SigningKeys, cipher, clock, system.IDs{}, jwt.Options{MaxTokenTTL: maxTTL})
+	return &token.Service{Signer: signer, Keys: stores.SigningKeys, Pools: stores.Pools, Clock: clock,
+		PublicURL: cfg.PublicURL, MaxTTL: maxTTL}, nil
 }
 
 // newLogger builds the process logger from the configuration.

@@ -22,6 +22,7 @@ type Config struct {
 	DataDir         string
 	DatabaseURL     string
 	AdminToken      string
+	MaxTokenTTL     time.Duration
 	AutoMigrate     bool
 	LogLevel        slog.Level
 	LogFormat       string
@@ -67,6 +68,15 @@ var options = []option{
 		func(c *Config, v string) error { c.DatabaseURL = v; return nil }},
 	{"admin-token", "GATEHOUSE_ADMIN_TOKEN", "", "bearer token of the management API (generated and printed once when unset)",
 		func(c *Config, v string) error { c.AdminToken = v; return nil }},
+	{"secret-key", "GATEHOUSE_SECRET_KEY", "", "32-byte master key (base64 or hex) encrypting secrets at rest (generated into <data-dir>/secret.key when unset)",
+		func(c *Config, v string) error { c.SecretKey = v; return nil }},
+	{"max-token-ttl", "GATEHOUSE_MAX_TOKEN_TTL", "24h", "longest lifetime of a signed token; a retired signing key stays published this long",
+		func(c *Config, v string) (err error) {
+			if c.MaxTokenTTL, err = time.ParseDuration(v); err == nil && c.MaxTokenTTL < time.Minute {
+				err = errors.New("must be at least 1m")
+			}
+			return err
+		}},
 	{"auto-migrate", "GATEHOUSE_AUTO_MIGRATE", "true", "apply pending migrations when serve starts",
 		func(c *Config, v string) (err error) { c.AutoMigrate, err = strconv.ParseBool(v); return err }},
 	{"log-level", "GATEHOUSE_LOG_LEVEL", "info", "debug, info, warn or error",
@@ -79,8 +89,6 @@ var options = []option{
 			c.LogFormat = v
 			return nil
 		}},
-	{"secret-key", "GATEHOUSE_SECRET_KEY", "", "32-byte master key (base64 or hex) sealing secrets at rest (default: generated into <data-dir>/secret.key)",
-		func(c *Config, v string) error { c.SecretKey = v; return nil }},
 	{"plugin-dir", "GATEHOUSE_PLUGIN_DIR", "bin/plugins", "directory of connector plugin binaries",
 		func(c *Config, v string) error { c.PluginDir = v; return nil }},
 	{"plugin-call-timeout", "GATEHOUSE_PLUGIN_CALL_TIMEOUT", "10s", "deadline of every call to a connector plugin",
@@ -116,8 +124,16 @@ func parseCount(v string) (int, error) {
 // LoadConfig parses args (flags of a subcommand) over the environment read through getenv and
 // returns the configuration and the remaining arguments.
 func LoadConfig(name string, args []string, getenv func(string) string, output io.Writer) (Config, []string, error) {
+	return loadConfig(name, args, getenv, output, nil)
+}
+
+// loadConfig is LoadConfig with extra flags of a subcommand declared by extra.
+func loadConfig(name string, args []string, getenv func(string) string, output io.Writer, extra func(*flag.FlagSet)) (Config, []string, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(output)
+	if extra != nil {
+		extra(fs)
+	}
 	values := make([]*string, len(options))
 	for i, o := range options {
 		def := o.def

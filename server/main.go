@@ -21,6 +21,9 @@ const usage = `Gatehouse: customer identity and access management.
 Usage:
   gatehouse serve [flags]            run the server
   gatehouse migrate up|down|status   manage the database schema
+  gatehouse keys rotate --pool ID [--alg RS256|ES256|EdDSA]
+                                     give a pool a new active signing key (prints its kid)
+  gatehouse keys list --pool ID      list a pool's signing keys
   gatehouse version                  print the version
 
 Run "gatehouse serve -h" for the flags; each has a GATEHOUSE_* environment variable.
@@ -38,6 +41,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 		err = serve(ctx, args[1:], stdout, stderr, getenv)
 	case "migrate":
 		err = migrateCmd(ctx, args[1:], stdout, stderr, getenv)
+	case "keys":
+		err = keysCmd(ctx, args[1:], stdout, stderr, getenv)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "gatehouse", Version)
 	case "help", "-h", "--help":

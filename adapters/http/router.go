@@ -17,6 +17,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/core/group"
 	"github.com/gatehouse-iam/gatehouse/core/messaging"
 	"github.com/gatehouse-iam/gatehouse/core/pool"
+	"github.com/gatehouse-iam/gatehouse/core/token"
 	"github.com/gatehouse-iam/gatehouse/core/user"
 )
 
@@ -39,6 +40,7 @@ type Deps struct {
 
 	Applications *application.Service
 	AuthSources  *authsource.Service
+	Tokens       *token.Service
 }
 
 type api struct{ Deps }
@@ -67,6 +69,7 @@ func New(d Deps) *gin.Engine {
 	r.GET("/pools/:pool_id/logo", a.poolLogo)
 	r.GET("/pools/:pool_id/applications/:app_id/icon", a.applicationIcon)
 	r.GET("/pools/:pool_id/auth-sources/:source_id/icon", a.authSourceIcon)
+	a.registerOIDC(r)
 
 	admin := r.Group("/admin/v1", requireAdmin(d.Admin))
 	a.registerPools(admin)

@@ -13,15 +13,16 @@ import (
 // uniqueKeyFields maps each unique index to the API field it protects, so a duplicate becomes a
 // conflict that names the field on both dialects.
 var uniqueKeyFields = map[string]string{
-	"pools_name_key":             "name",
-	"attributes_pool_name_key":   "name",
-	"users_pool_user_name_key":   "user_name",
-	"users_pool_email_key":       "email",
-	"users_pool_phone_key":       "phone_number",
-	"user_groups_pool_name_key":  "name",
-	"connectors_pool_name_key":   "name",
-	"auth_sources_pool_name_key": "name",
-	"applications_client_id_key": "client_id",
+	"pools_name_key":               "name",
+	"attributes_pool_name_key":     "name",
+	"users_pool_user_name_key":     "user_name",
+	"users_pool_email_key":         "email",
+	"users_pool_phone_key":         "phone_number",
+	"user_groups_pool_name_key":    "name",
+	"connectors_pool_name_key":     "name",
+	"auth_sources_pool_name_key":   "name",
+	"applications_client_id_key":   "client_id",
+	"signing_keys_active_slot_key": "alg",
 }
 
 // sqliteUniqueColumns maps SQLite's "UNIQUE constraint failed: t.a, t.b" column lists to the
@@ -36,6 +37,7 @@ var sqliteUniqueColumns = map[string]string{
 	"connectors.pool_id, connectors.name":     "connectors_pool_name_key",
 	"auth_sources.pool_id, auth_sources.name": "auth_sources_pool_name_key",
 	"applications.client_id":                  "applications_client_id_key",
+	"signing_keys.active_slot":                "signing_keys_active_slot_key",
 }
 
 // mapErr turns driver errors into domain errors: no rows → not found (naming what), duplicate

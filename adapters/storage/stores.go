@@ -18,6 +18,7 @@ type Stores struct {
 	Applications *ApplicationStore
 	AuthSources  *AuthSourceStore
 	PoolLocker   *PoolLocker
+	SigningKeys  *SigningKeyStore
 }
 
 // NewStores builds every store over db.
@@ -39,5 +40,6 @@ func NewStores(db *DB) *Stores {
 		Applications: &ApplicationStore{db: db},
 		AuthSources:  &AuthSourceStore{db: db},
 		PoolLocker:   &PoolLocker{db: db},
+		SigningKeys:  &SigningKeyStore{db: db},
 	}
 }
