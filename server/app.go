@@ -24,6 +24,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/core/group"
 	"github.com/gatehouse-iam/gatehouse/core/messaging"
 	"github.com/gatehouse-iam/gatehouse/core/pool"
+	"github.com/gatehouse-iam/gatehouse/core/session"
 	"github.com/gatehouse-iam/gatehouse/core/token"
 	"github.com/gatehouse-iam/gatehouse/core/user"
 	"github.com/gatehouse-iam/gatehouse/plugins/host"
@@ -44,6 +45,8 @@ type App struct {
 	Tokens       *token.Service
 	// GeneratedAdminToken is set when this start generated the admin token; it is shown once.
 	GeneratedAdminToken string
+	// Sessions issues the tokens every grant ends with.
+	Sessions *session.Service
 }
 
 // Overrides replaces parts of the wiring in tests (a fixed clock, cheaper password hashing).
@@ -115,6 +118,8 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 		Secrets: clientSecrets, Tx: db, Clock: clock, IDs: ids}
 	sources := &authsource.Service{Pools: stores.Pools, Sources: stores.AuthSources, Apps: stores.Applications,
 		Images: stores.Images, Locker: stores.PoolLocker, Tx: db, Clock: clock, IDs: ids}
+	sessions := &session.Service{Tokens: tokens, Refresh: stores.RefreshTokens, Clock: clock, IDs: ids}
+	grants := map[string]session.Grant{}
 	engine := httpapi.New(httpapi.Deps{
 		Logger:       logger,
 		Admin:        guard,
@@ -128,8 +133,9 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 		Applications: apps,
 		AuthSources:  sources,
 		Tokens:       tokens,
+		Grants:       grants,
 	})
-	return &App{Config: cfg, DB: db, Stores: stores, Engine: engine, Host: plugins, GeneratedAdminToken: generated, messages: messages, Applications: apps, Tokens: tokens}, nil
+	return &App{Config: cfg, DB: db, Stores: stores, Engine: engine, Host: plugins, GeneratedAdminToken: generated, messages: messages, Applications: apps, Tokens: tokens, Sessions: sessions}, nil
 }
 
 // buildTokens wires the token service: signing keys sealed under the master key's

@@ -17,6 +17,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/core/group"
 	"github.com/gatehouse-iam/gatehouse/core/messaging"
 	"github.com/gatehouse-iam/gatehouse/core/pool"
+	"github.com/gatehouse-iam/gatehouse/core/session"
 	"github.com/gatehouse-iam/gatehouse/core/token"
 	"github.com/gatehouse-iam/gatehouse/core/user"
 )
@@ -41,6 +42,8 @@ type Deps struct {
 	Applications *application.Service
 	AuthSources  *authsource.Service
 	Tokens       *token.Service
+	// Grants are the token endpoint's grants by grant_type; the wiring registers each.
+	Grants map[string]session.Grant
 }
 
 type api struct{ Deps }
@@ -71,6 +74,7 @@ func New(d Deps) *gin.Engine {
 	r.GET("/pools/:pool_id/auth-sources/:source_id/icon", a.authSourceIcon)
 	a.registerOIDC(r)
 
+	a.registerOAuthToken(r)
 	admin := r.Group("/admin/v1", requireAdmin(d.Admin))
 	a.registerPools(admin)
 	a.registerConnectors(admin)

@@ -2,6 +2,7 @@ package storage
 
 // Stores bundles every store over one database.
 type Stores struct {
+	RefreshTokens   *RefreshTokenStore
 	DB              *DB
 	Pools           *PoolStore
 	Images          *ImageStore
@@ -24,6 +25,7 @@ type Stores struct {
 // NewStores builds every store over db.
 func NewStores(db *DB) *Stores {
 	return &Stores{
+		RefreshTokens:   &RefreshTokenStore{db: db},
 		DB:              db,
 		Pools:           &PoolStore{db: db},
 		Images:          &ImageStore{db: db},

@@ -78,3 +78,31 @@ func TestPageNormalize(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+// FuzzNormalizePhone: the normaliser never panics, and what it accepts is E.164 and stable.
+func FuzzNormalizePhone(f *testing.F) {
+	for _, s := range []string{"13612345678", "+8613612345678", "+1 (415) 555-0100", "abc", "+", "", "1-3-6"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		out, err := domain.NormalizePhone(in)
+		if err != nil {
+			if !errors.Is(err, domain.ErrMalformedPhone) {
+				t.Fatalf("unexpected error %v", err)
+			}
+			return
+		}
+		if len(out) < 9 || len(out) > 16 || out[0] != '+' {
+			t.Fatalf("%q normalised to %q, not E.164", in, out)
+		}
+		for _, r := range out[1:] {
+			if r < '0' || r > '9' {
+				t.Fatalf("%q normalised to %q with a non-digit", in, out)
+			}
+		}
+		again, err := domain.NormalizePhone(out)
+		if err != nil || again != out {
+			t.Fatalf("not idempotent: %q -> %q -> %q (%v)", in, out, again, err)
+		}
+	})
+}

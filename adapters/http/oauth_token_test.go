@@ -1,0 +1,76 @@
+package httpapi
+
+import (
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/gatehouse-iam/gatehouse/core/domain"
+)
+
+func TestDecodeTokenRequest(t *testing.T) {
+	json := `{"grant_type":"http://tencentciam.com/oauth2/grant-type/otp/sms","client_id":"c","auth_source_id":"s",
+		"phone_number":"13612345678","otp_token":"t","otp":"123456","auto_signup":"true","unknown":"ignored"}`
+	req, err := decodeTokenRequest("application/json", []byte(json))
+	if err != nil || req.GrantType != "http://tencentciam.com/oauth2/grant-type/otp/sms" || !bool(req.AutoSignup) || req.OTP != "123456" {
+		t.Fatalf("json: %+v %v", req, err)
+	}
+	form := "grant_type=refresh_token&refresh_token=r%2Bx&client_id=c&auto_signup=false"
+	req, err = decodeTokenRequest("application/x-www-form-urlencoded", []byte(form))
+	if err != nil || req.RefreshToken != "r+x" || bool(req.AutoSignup) {
+		t.Fatalf("form: %+v %v", req, err)
+	}
+	for name, tc := range map[string]struct{ media, body string }{
+		"no grant type":     {"application/json", `{"client_id":"c"}`},
+		"json array":        {"application/json", `[1]`},
+		"bad auto_signup":   {"application/json", `{"grant_type":"x","auto_signup":"maybe"}`},
+		"repeated param":    {"application/x-www-form-urlencoded", "grant_type=a&grant_type=b"},
+		"bad form encoding": {"application/x-www-form-urlencoded", "grant_type=%zz"},
+		"text body":         {"text/plain", "grant_type=a"},
+		"number grant type": {"application/json", `{"grant_type":1}`},
+	} {
+		if _, err := decodeTokenRequest(tc.media, []byte(tc.body)); domain.CodeOf(err) != domain.CodeInvalidRequest {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+func TestClientCredentialsFromBasicAuth(t *testing.T) {
+	r := httptest.NewRequest("POST", "/oauth2/token", nil)
+	r.SetBasicAuth("client%3Aone", "s%40cret%3A")
+	id, secret, err := clientCredentials(r, &tokenRequest{})
+	if err != nil || id != "client:one" || secret != "s@cret:" {
+		t.Fatalf("basic: %q %q %v", id, secret, err)
+	}
+	if _, _, err := clientCredentials(r, &tokenRequest{ClientID: "other"}); err == nil {
+		t.Fatal("a body client_id differing from Basic auth was accepted")
+	}
+	r = httptest.NewRequest("POST", "/oauth2/token", nil)
+	if _, _, err := clientCredentials(r, &tokenRequest{}); domain.CodeOf(err) != "invalid_client" {
+		t.Fatalf("no client: %v", err)
+	}
+	if id, secret, _ := clientCredentials(r, &tokenRequest{ClientID: "c", ClientSecret: "s"}); id != "c" || secret != "s" {
+		t.Fatal("body credentials ignored")
+	}
+}
+
+// FuzzDecodeTokenRequest: no body, in either encoding, makes the parser panic or accept a request
+// without a grant type; every refusal is an invalid_request.
+func FuzzDecodeTokenRequest(f *testing.F) {
+	f.Add("application/json", `{"grant_type":"refresh_token","refresh_token":"x"}`)
+	f.Add("application/json", `{"grant_type":"x","auto_signup":true}`)
+	f.Add("application/x-www-form-urlencoded", "grant_type=client_credentials&scope=a+b")
+	f.Add("application/x-www-form-urlencoded", "%")
+	f.Fuzz(func(t *testing.T, media, body string) {
+		req, err := decodeTokenRequest(media, []byte(body))
+		if err != nil {
+			if domain.CodeOf(err) != domain.CodeInvalidRequest {
+				t.Fatalf("refusal with code %q", domain.CodeOf(err))
+			}
+			return
+		}
+		if strings.TrimSpace(req.GrantType) == "" && req.GrantType == "" {
+			t.Fatal("accepted without grant_type")
+		}
+	})
+}

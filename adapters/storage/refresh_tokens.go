@@ -1,0 +1,81 @@
+package storage
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/gatehouse-iam/gatehouse/core/domain"
+	"github.com/gatehouse-iam/gatehouse/ports"
+)
+
+type refreshTokenRow struct {
+	bun.BaseModel `bun:"table:refresh_tokens"`
+
+	ID            string     `bun:"id,pk"`
+	PoolID        string     `bun:"pool_id"`
+	ApplicationID string     `bun:"application_id"`
+	UserID        string     `bun:"user_id"`
+	FamilyID      string     `bun:"family_id"`
+	TokenHash     string     `bun:"token_hash"`
+	Scope         string     `bun:"scope"`
+	AMR           string     `bun:"amr"`
+	AuthTime      time.Time  `bun:"auth_time"`
+	ExpiresAt     time.Time  `bun:"expires_at"`
+	CreatedAt     time.Time  `bun:"created_at"`
+	RotatedAt     *time.Time `bun:"rotated_at"`
+	RevokedAt     *time.Time `bun:"revoked_at"`
+}
+
+// RefreshTokenStore implements ports.RefreshTokenStore.
+type RefreshTokenStore struct{ db *DB }
+
+var _ ports.RefreshTokenStore = (*RefreshTokenStore)(nil)
+
+func (s *RefreshTokenStore) Insert(ctx context.Context, t *domain.RefreshToken) error {
+	row := &refreshTokenRow{ID: t.ID, PoolID: t.PoolID, ApplicationID: t.ApplicationID, UserID: t.UserID, FamilyID: t.FamilyID,
+		TokenHash: t.TokenHash, Scope: t.Scope, AMR: strings.Join(t.AMR, " "), AuthTime: t.AuthTime.UTC(),
+		ExpiresAt: t.ExpiresAt.UTC(), CreatedAt: t.CreatedAt.UTC()}
+	_, err := s.db.idb(ctx).NewInsert().Model(row).Exec(ctx)
+	return mapErr(err, "refresh token")
+}
+
+func (s *RefreshTokenStore) GetByHash(ctx context.Context, poolID, hash string) (*domain.RefreshToken, error) {
+	var r refreshTokenRow
+	if err := s.db.idb(ctx).NewSelect().Model(&r).Where("token_hash = ? AND pool_id = ?", hash, poolID).Scan(ctx); err != nil {
+		return nil, mapErr(err, "refresh token")
+	}
+	t := &domain.RefreshToken{ID: r.ID, PoolID: r.PoolID, ApplicationID: r.ApplicationID, UserID: r.UserID, FamilyID: r.FamilyID,
+		TokenHash: r.TokenHash, Scope: r.Scope, AMR: strings.Fields(r.AMR), AuthTime: r.AuthTime.UTC(),
+		ExpiresAt: r.ExpiresAt.UTC(), CreatedAt: r.CreatedAt.UTC(), RotatedAt: utcOrNil(r.RotatedAt), RevokedAt: utcOrNil(r.RevokedAt)}
+	return t, nil
+}
+
+func (s *RefreshTokenStore) MarkRotated(ctx context.Context, id string, at time.Time) (bool, error) {
+	res, err := s.db.idb(ctx).NewUpdate().Model((*refreshTokenRow)(nil)).Set("rotated_at = ?", at.UTC()).
+		Where("id = ? AND rotated_at IS NULL AND revoked_at IS NULL", id).Exec(ctx)
+	if err != nil {
+		return false, mapErr(err, "refresh token")
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, domain.Internal("rows affected", err)
+	}
+	return n == 1, nil
+}
+
+func (s *RefreshTokenStore) RevokeFamily(ctx context.Context, familyID string, at time.Time) error {
+	_, err := s.db.idb(ctx).NewUpdate().Model((*refreshTokenRow)(nil)).Set("revoked_at = ?", at.UTC()).
+		Where("family_id = ? AND revoked_at IS NULL", familyID).Exec(ctx)
+	return mapErr(err, "refresh token")
+}
+
+func utcOrNil(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}

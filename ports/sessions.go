@@ -1,0 +1,20 @@
+package ports
+
+import (
+	"context"
+	"time"
+
+	"github.com/gatehouse-iam/gatehouse/core/domain"
+)
+
+// RefreshTokenStore keeps refresh tokens by the hash of their opaque value.
+type RefreshTokenStore interface {
+	Insert(ctx context.Context, t *domain.RefreshToken) error
+	// GetByHash finds a token of the pool by its hash (not found when unknown).
+	GetByHash(ctx context.Context, poolID, hash string) (*domain.RefreshToken, error)
+	// MarkRotated sets RotatedAt when the token is neither rotated nor revoked yet, in one
+	// conditional write; false means another request won the race (or the token is dead).
+	MarkRotated(ctx context.Context, id string, at time.Time) (bool, error)
+	// RevokeFamily revokes every token of a family.
+	RevokeFamily(ctx context.Context, familyID string, at time.Time) error
+}
