@@ -12,6 +12,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/adapters/storage"
 	"github.com/gatehouse-iam/gatehouse/adapters/system"
 	"github.com/gatehouse-iam/gatehouse/core/admintoken"
+	"github.com/gatehouse-iam/gatehouse/core/audit"
 	"github.com/gatehouse-iam/gatehouse/core/pool"
 	"github.com/gatehouse-iam/gatehouse/ports"
 )
@@ -43,13 +44,17 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 		clock = ov.Clock
 	}
 	ids := system.IDs{}
+	recorder := audit.Recorder{Log: stores.Audit, Clock: clock, IDs: ids}
 	pools := &pool.Service{Pools: stores.Pools, Images: stores.Images, Attributes: stores.Attributes, Apps: stores.Apps,
-		Tx: db, Clock: clock, IDs: ids, PublicURL: cfg.PublicURL}
+		Tx: db, Clock: clock, IDs: ids, PublicURL: cfg.PublicURL, Audit: recorder}
 	engine := httpapi.New(httpapi.Deps{
 		Logger: logger,
 		Admin:  guard,
 		Ready:  func(ctx context.Context) error { return db.PingContext(ctx) },
 		Pools:  pools,
+		Audit:  &audit.Service{Log: stores.Audit, Pools: stores.Pools, Clock: clock},
+
+		TrustedProxies: cfg.TrustedProxies,
 	})
 	return &App{Config: cfg, DB: db, Stores: stores, Engine: engine, GeneratedAdminToken: generated}, nil
 }

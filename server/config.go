@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -26,6 +27,9 @@ type Config struct {
 	LogLevel        slog.Level
 	LogFormat       string
 	ShutdownTimeout time.Duration
+	// TrustedProxies are proxy IPs or CIDRs whose X-Forwarded-For names the client; empty
+	// trusts none, so the audit log records the TCP peer.
+	TrustedProxies []string
 }
 
 // option describes one setting for the flag set, the environment and the README table.
@@ -65,6 +69,19 @@ var options = []option{
 		}},
 	{"shutdown-timeout", "GATEHOUSE_SHUTDOWN_TIMEOUT", "15s", "how long serve waits for requests in flight when stopping",
 		func(c *Config, v string) (err error) { c.ShutdownTimeout, err = time.ParseDuration(v); return err }},
+	{"trusted-proxies", "GATEHOUSE_TRUSTED_PROXIES", "", "comma-separated proxy IPs/CIDRs whose X-Forwarded-For is believed (default none)",
+		func(c *Config, v string) error {
+			for _, p := range strings.Split(v, ",") {
+				if p = strings.TrimSpace(p); p == "" {
+					continue
+				}
+				if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+					return fmt.Errorf("%q is neither an IP nor a CIDR", p)
+				}
+				c.TrustedProxies = append(c.TrustedProxies, p)
+			}
+			return nil
+		}},
 }
 
 // LoadConfig parses args (flags of a subcommand) over the environment read through getenv and

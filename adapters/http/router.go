@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gatehouse-iam/gatehouse/core/audit"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 	"github.com/gatehouse-iam/gatehouse/core/pool"
 )
@@ -20,6 +21,10 @@ type Deps struct {
 	// Ready reports whether the server can serve (the database answers).
 	Ready func(ctx context.Context) error
 	Pools *pool.Service
+	Audit *audit.Service
+	// TrustedProxies are the proxy addresses or CIDRs whose X-Forwarded-For is believed for
+	// the client IP the audit log records; none by default.
+	TrustedProxies []string
 }
 
 type api struct{ Deps }
@@ -34,7 +39,12 @@ func New(d Deps) *gin.Engine {
 	r := gin.New()
 	r.ContextWithFallback = true
 	r.HandleMethodNotAllowed = true
-	r.Use(withRequestID, accessLog(d.Logger), recoverPanics)
+	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
+		// The configuration validates the list; trust nobody rather than a bad entry.
+		d.Logger.Error("trusted proxies ignored", "error", err)
+		_ = r.SetTrustedProxies(nil)
+	}
+	r.Use(withRequestID, accessLog(d.Logger), recoverPanics, withRequestInfo)
 	r.NoRoute(func(c *gin.Context) {
 		writeError(c, &domain.Error{Kind: domain.KindNotFound, Code: domain.CodeNotFound, Description: "No such endpoint."})
 	})
@@ -48,6 +58,7 @@ func New(d Deps) *gin.Engine {
 
 	admin := r.Group("/admin/v1", requireAdmin(d.Admin))
 	a.registerPools(admin)
+	a.registerAudit(admin)
 	return r
 }
 

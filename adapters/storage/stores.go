@@ -8,6 +8,7 @@ type Stores struct {
 	Settings   *SettingStore
 	Apps       *ApplicationCounter
 	Attributes *AttributeStore
+	Audit      *AuditLog
 }
 
 // NewStores builds every store over db.
@@ -19,5 +20,6 @@ func NewStores(db *DB) *Stores {
 		Settings:   &SettingStore{db: db},
 		Apps:       &ApplicationCounter{db: db},
 		Attributes: &AttributeStore{db: db},
+		Audit:      &AuditLog{db: db},
 	}
 }
