@@ -49,11 +49,13 @@ func auditToRow(e *domain.AuditEvent) (*auditRow, error) {
 		BeforeJSON: before, AfterJSON: after}, nil
 }
 
+// jsonObject encodes a snapshot, redacting it once more: the core already did, but a secret in
+// the audit table would outlive any fix, so the last layer before the disk checks too.
 func jsonObject(m map[string]any) (*string, error) {
 	if m == nil {
 		return nil, nil
 	}
-	raw, err := json.Marshal(m)
+	raw, err := json.Marshal(domain.Redact(m))
 	if err != nil {
 		return nil, domain.Internal("audit: encode snapshot", err)
 	}
