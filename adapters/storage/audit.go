@@ -174,18 +174,22 @@ func (s *AuditLog) filter(q *bun.SelectQuery, poolID string, aq ports.AuditQuery
 		q = q.Where("occurred_at < ?", aq.To.UTC())
 	}
 	if aq.Search != "" {
-		// '!' is the escape character because a backslash means different things in MySQL and
-		// SQLite string literals. LOWER on both sides makes the match case-insensitive for
-		// ASCII on both dialects (MySQL's utf8mb4_bin would otherwise be case-sensitive).
-		pat := likeContains(strings.ToLower(aq.Search))
-		q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
-			for _, col := range []string{"details", "action", "object_id", "user_id", "ip"} {
-				q = q.WhereOr("LOWER(?) LIKE ? ESCAPE '!'", bun.Ident(col), pat)
-			}
-			return q
-		})
+		// One LIKE over the searched columns joined by a newline (the core refuses control
+		// characters in a search, so a match cannot span two columns) costs a fifth of five
+		// LIKEs. '!' is the escape character because a backslash means different things in
+		// MySQL and SQLite string literals.
+		q = q.Where(s.searchExpr()+" LIKE ? ESCAPE '!'", likeContains(strings.ToLower(aq.Search)))
 	}
 	return q
+}
+
+// searchExpr is the searched text of a row, lowercased where the dialect's LIKE would be
+// case-sensitive: SQLite's LIKE already ignores ASCII case, MySQL's under utf8mb4_bin does not.
+func (s *AuditLog) searchExpr() string {
+	if s.db.Dialect == "mysql" {
+		return "LOWER(CONCAT_WS(CHAR(10 USING utf8mb4), details, action, object_id, user_id, ip))"
+	}
+	return "(details || char(10) || action || char(10) || object_id || char(10) || user_id || char(10) || ip)"
 }
 
 // likeContains escapes LIKE wildcards in s with '!' and wraps it in %…%.

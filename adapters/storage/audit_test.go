@@ -138,6 +138,7 @@ func TestAuditLogFilters(t *testing.T) {
 			{"search underscore is literal", ports.AuditQuery{Search: "obj_"}, "[d]"},
 			{"search wildcard only matches literally", ports.AuditQuery{Search: "%"}, "[d]"},
 			{"search escape char is literal", ports.AuditQuery{Search: "!"}, "[]"},
+			{"search does not span columns", ports.AuditQuery{Search: "donepool"}, "[]"},
 			{"search and type", ports.AuditQuery{Search: "password", Result: domain.AuditSuccess}, "[a]"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {

@@ -112,6 +112,15 @@ func TestListCapsTheCount(t *testing.T) {
 	}
 }
 
+func TestSearchCountsLess(t *testing.T) {
+	l := &log{total: audit.SearchCountCap + 1}
+	s := &audit.Service{Log: l, Pools: pools{}, Clock: clock{}}
+	res, err := s.List(context.Background(), audit.ListRequest{PoolID: "p1", Search: "alice"})
+	if err != nil || l.got.MaxCount != audit.SearchCountCap+1 || res.Total != audit.SearchCountCap || !res.TotalCapped {
+		t.Fatalf("max count %d, total %d capped %v (%v)", l.got.MaxCount, res.Total, res.TotalCapped, err)
+	}
+}
+
 func TestListRefusesBadFilters(t *testing.T) {
 	long := string(make([]byte, 129))
 	for _, tc := range []struct {
@@ -131,6 +140,7 @@ func TestListRefusesBadFilters(t *testing.T) {
 		{"custom too long", audit.ListRequest{Range: "custom", From: "2025-01-01T00:00:00Z", To: "2026-01-03T00:00:00Z"}, []string{"to"}},
 		{"from without custom", audit.ListRequest{Range: "today", From: "2026-02-01T00:00:00Z"}, []string{"range"}},
 		{"long search", audit.ListRequest{Search: long}, []string{"search"}},
+		{"control characters in search", audit.ListRequest{Search: "a\nb"}, []string{"search"}},
 		{"bad ids", audit.ListRequest{ApplicationID: "a b", AuthSourceID: long}, []string{"application_id", "auth_source_id"}},
 		{"page size", audit.ListRequest{Page: domain.Page{Size: 101}}, []string{"page_size"}},
 		{"page too deep", audit.ListRequest{Page: domain.Page{Number: 101, Size: 100}}, []string{"page"}},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/gatehouse-iam/gatehouse/core/domain"
@@ -25,6 +26,9 @@ const (
 	// CountCap bounds the total: counting every match of a wide range on a large pool costs a
 	// scan of all of them, so the count stops here and reports TotalCapped instead.
 	CountCap = 10000
+	// SearchCountCap bounds the total of a free-text search, whose matches are found by
+	// reading rows rather than an index: counting 10 000 of them reads too many.
+	SearchCountCap = 1000
 	// MaxCustomRange is the longest custom range.
 	MaxCustomRange = 366 * 24 * time.Hour
 	// MaxSearchLength bounds the free-text search, in characters.
@@ -47,7 +51,7 @@ type ListRequest struct {
 }
 
 // ListResult is one page of the log. Total is exact unless TotalCapped, in which case there
-// are more than CountCap matches and Total is CountCap. From and To are the range resolved
+// are more than Total matches (Total is CountCap, or SearchCountCap with a search). From and To are the range resolved
 // (To is exclusive).
 type ListResult struct {
 	domain.List[domain.AuditEvent]
@@ -69,8 +73,8 @@ func (s *Service) List(ctx context.Context, req ListRequest) (ListResult, error)
 		return ListResult{}, err
 	}
 	res := ListResult{List: list, From: q.From, To: q.To}
-	if list.Total > CountCap {
-		res.Total, res.TotalCapped = CountCap, true
+	if list.Total >= q.MaxCount {
+		res.Total, res.TotalCapped = q.MaxCount-1, true
 	}
 	return res, nil
 }
@@ -112,6 +116,12 @@ func (s *Service) query(req ListRequest) (ports.AuditQuery, error) {
 	}
 	if utf8.RuneCountInString(q.Search) > MaxSearchLength {
 		p.Add("search", fmt.Sprintf("must be at most %d characters", MaxSearchLength))
+	}
+	if strings.ContainsFunc(q.Search, unicode.IsControl) {
+		p.Add("search", "must not contain control characters")
+	}
+	if q.Search != "" {
+		q.MaxCount = SearchCountCap + 1
 	}
 	q.From, q.To = s.timeRange(req, &p)
 	return q, p.Err()
