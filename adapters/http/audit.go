@@ -85,7 +85,7 @@ func (a *api) listAuditLogs(c *gin.Context) {
 		return
 	}
 	body := auditListBody{listBody: listOf(res.List, auditEventOf), TotalCapped: res.TotalCapped, From: res.From,
-		HasMore: res.TotalCapped || res.Page.Number*res.Page.Size < res.Total}
+		HasMore: res.HasMore}
 	if !res.To.IsZero() {
 		body.To = &res.To
 	}

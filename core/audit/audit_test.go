@@ -3,6 +3,7 @@ package audit_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -102,22 +103,52 @@ func TestListPassesFilters(t *testing.T) {
 func TestListCapsTheCount(t *testing.T) {
 	for _, tc := range []struct {
 		stored, total int
-		capped        bool
-	}{{12, 12, false}, {audit.CountCap, audit.CountCap, false}, {audit.CountCap + 1, audit.CountCap, true}} {
+		capped, more  bool
+	}{{12, 12, false, false}, {21, 21, false, true}, {audit.CountCap, audit.CountCap, false, true}, {audit.CountCap + 1, audit.CountCap, true, true}} {
 		s := &audit.Service{Log: &log{total: tc.stored}, Pools: pools{}, Clock: clock{}}
 		res, err := s.List(context.Background(), audit.ListRequest{PoolID: "p1"})
-		if err != nil || res.Total != tc.total || res.TotalCapped != tc.capped {
-			t.Errorf("store counted %d: total %d capped %v (%v)", tc.stored, res.Total, res.TotalCapped, err)
+		if err != nil || res.Total != tc.total || res.TotalCapped != tc.capped || res.HasMore != tc.more {
+			t.Errorf("store counted %d: total %d capped %v more %v (%v)", tc.stored, res.Total, res.TotalCapped, res.HasMore, err)
 		}
 	}
 }
 
-func TestSearchCountsLess(t *testing.T) {
-	l := &log{total: audit.SearchCountCap + 1}
-	s := &audit.Service{Log: l, Pools: pools{}, Clock: clock{}}
-	res, err := s.List(context.Background(), audit.ListRequest{PoolID: "p1", Search: "alice"})
-	if err != nil || l.got.MaxCount != audit.SearchCountCap+1 || res.Total != audit.SearchCountCap || !res.TotalCapped {
-		t.Fatalf("max count %d, total %d capped %v (%v)", l.got.MaxCount, res.Total, res.TotalCapped, err)
+// pagedLog holds n events and answers pages of them like the store does.
+type pagedLog struct {
+	n       int
+	queries []ports.AuditQuery
+}
+
+func (l *pagedLog) Record(context.Context, *domain.AuditEvent) error { return nil }
+func (l *pagedLog) List(_ context.Context, _ string, q ports.AuditQuery) (domain.List[domain.AuditEvent], error) {
+	l.queries = append(l.queries, q)
+	out := domain.List[domain.AuditEvent]{Page: q.Page, Total: min(l.n, q.MaxCount)}
+	for i := q.Page.Offset(); i < l.n && i < q.Page.Offset()+q.Page.Size; i++ {
+		out.Items = append(out.Items, domain.AuditEvent{ID: fmt.Sprint(i)})
+	}
+	return out, nil
+}
+
+func TestHasMoreBeyondTheCountIsProbed(t *testing.T) {
+	for _, tc := range []struct {
+		stored, page int
+		more         bool
+		probed       bool
+	}{
+		{5000, 50, true, false}, // rows 981..1000: the count (1001) shows more follow
+		{5000, 51, true, true},  // past the count: probe finds row 1021
+		{1040, 52, false, true}, // rows 1021..1040 are the last
+		{1041, 52, true, true},
+	} {
+		l := &pagedLog{n: tc.stored}
+		s := &audit.Service{Log: l, Pools: pools{}, Clock: clock{}}
+		res, err := s.List(context.Background(), audit.ListRequest{PoolID: "p1", Page: domain.Page{Number: tc.page, Size: 20}})
+		if err != nil || !res.TotalCapped || len(res.Items) != 20 {
+			t.Fatalf("%+v: %v", res, err)
+		}
+		if res.HasMore != tc.more || (len(l.queries) == 2) != tc.probed {
+			t.Errorf("%d stored, page %d: more %v after %d queries", tc.stored, tc.page, res.HasMore, len(l.queries))
+		}
 	}
 }
 
