@@ -281,3 +281,32 @@ func TestAuditLogRefusesBadRequests(t *testing.T) {
 		}
 	})
 }
+
+func TestAuditLogBelievesOnlyTrustedProxies(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		proxies []string
+		wantIP  string
+	}{
+		{"no proxy trusted by default", nil, "127.0.0.1"},
+		{"loopback proxy trusted", []string{"127.0.0.0/8"}, "203.0.113.99"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := servertest.Start(t, "sqlite", func(c *server.Config, _ *server.Overrides) { c.TrustedProxies = tc.proxies })
+			req, _ := http.NewRequest("POST", s.URL+"/admin/v1/pools", strings.NewReader(`{"name":"Shop"}`))
+			req.Header.Set("Authorization", "Bearer "+s.Token)
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-Forwarded-For", "203.0.113.99")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var p poolJSON
+			_ = json.NewDecoder(resp.Body).Decode(&p)
+			resp.Body.Close()
+			if l := listAudit(t, s, p.ID, ""); len(l.Items) != 1 || l.Items[0].IP != tc.wantIP {
+				t.Fatalf("recorded %+v, want ip %s", l.Items, tc.wantIP)
+			}
+		})
+	}
+}
