@@ -117,10 +117,10 @@ func (e *AuditEvent) Normalize() error {
 	if !e.Result.Valid() {
 		p.Add("result", fmt.Sprintf("unknown audit result %q", e.Result))
 	}
-	if e.Type == AuditAdminChange && !ValidAuditAction(e.Action) {
-		p.Add("action", fmt.Sprintf("admin change needs an object.verb action, got %q", e.Action))
-	}
-	if e.Action != "" && !ValidAuditAction(e.Action) {
+	switch {
+	case e.Type == AuditAdminChange && e.Action == "":
+		p.Add("action", "is required for an admin change")
+	case e.Action != "" && !ValidAuditAction(e.Action):
 		p.Add("action", fmt.Sprintf("must look like object.verb, got %q", e.Action))
 	}
 	if err := p.Err(); err != nil {
