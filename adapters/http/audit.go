@@ -56,6 +56,8 @@ func (a *api) registerAudit(r *gin.RouterGroup) {
 	r.GET("/pools/:pool_id/audit-logs", a.listAuditLogs)
 }
 
+// listAuditLogs passes c.Request.Context(), never c itself, to the core: gin recycles its
+// Context for the next request while a database driver may still watch the old one's Done.
 func (a *api) listAuditLogs(c *gin.Context) {
 	var problems domain.Problems
 	for name, values := range c.Request.URL.Query() {
@@ -75,7 +77,7 @@ func (a *api) listAuditLogs(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	res, err := a.Audit.List(c, audit.ListRequest{
+	res, err := a.Audit.List(c.Request.Context(), audit.ListRequest{
 		PoolID: c.Param("pool_id"), Range: c.Query("range"), From: c.Query("from"), To: c.Query("to"), TZ: c.Query("tz"),
 		Type: c.Query("type"), Result: c.Query("result"), AuthSourceID: c.Query("auth_source_id"),
 		ApplicationID: c.Query("application_id"), Search: c.Query("search"), Page: page,

@@ -63,7 +63,7 @@ func (a *api) createPool(c *gin.Context) {
 			return
 		}
 	}
-	p, err := a.Pools.Create(c, pool.CreateRequest{Name: req.Name, Logo: logo})
+	p, err := a.Pools.Create(c.Request.Context(), pool.CreateRequest{Name: req.Name, Logo: logo})
 	if err != nil {
 		writeError(c, err)
 		return
@@ -77,7 +77,7 @@ func (a *api) listPools(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	list, err := a.Pools.List(c, page)
+	list, err := a.Pools.List(c.Request.Context(), page)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -86,7 +86,7 @@ func (a *api) listPools(c *gin.Context) {
 }
 
 func (a *api) getPool(c *gin.Context) {
-	p, err := a.Pools.Get(c, c.Param("pool_id"))
+	p, err := a.Pools.Get(c.Request.Context(), c.Param("pool_id"))
 	if err != nil {
 		writeError(c, err)
 		return
@@ -112,7 +112,7 @@ func (a *api) updatePool(c *gin.Context) {
 		}
 		upd.Logo = &logo
 	}
-	p, err := a.Pools.Update(c, upd)
+	p, err := a.Pools.Update(c.Request.Context(), upd)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -121,7 +121,7 @@ func (a *api) updatePool(c *gin.Context) {
 }
 
 func (a *api) deletePool(c *gin.Context) {
-	if err := a.Pools.Delete(c, pool.DeleteRequest{ID: c.Param("pool_id"), Confirm: c.Query("confirm")}); err != nil {
+	if err := a.Pools.Delete(c.Request.Context(), pool.DeleteRequest{ID: c.Param("pool_id"), Confirm: c.Query("confirm")}); err != nil {
 		writeError(c, err)
 		return
 	}
@@ -129,7 +129,7 @@ func (a *api) deletePool(c *gin.Context) {
 }
 
 func (a *api) setDefaultPool(c *gin.Context) {
-	p, err := a.Pools.SetDefault(c, c.Param("pool_id"))
+	p, err := a.Pools.SetDefault(c.Request.Context(), c.Param("pool_id"))
 	if err != nil {
 		writeError(c, err)
 		return
@@ -140,7 +140,7 @@ func (a *api) setDefaultPool(c *gin.Context) {
 // poolLogo serves a pool's logo publicly (login pages show it); the ?v= in its URL changes with
 // the image, so it may be cached for long.
 func (a *api) poolLogo(c *gin.Context) {
-	img, err := a.Pools.Logo(c, c.Param("pool_id"))
+	img, err := a.Pools.Logo(c.Request.Context(), c.Param("pool_id"))
 	if err != nil {
 		writeError(c, err)
 		return
