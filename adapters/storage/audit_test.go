@@ -84,6 +84,14 @@ func TestAuditLogStore(t *testing.T) {
 		if fmt.Sprint(seen) != fmt.Sprint(want) {
 			t.Fatalf("order %v, want %v", seen, want)
 		}
+		// Past the end the page is empty and the total still counted.
+		if l, _ := s.Audit.List(ctx, "p2", ports.AuditQuery{Page: domain.Page{Number: 4, Size: 3}}); l.Total != 7 || len(l.Items) != 0 {
+			t.Fatalf("past the end: total %d, %d items", l.Total, len(l.Items))
+		}
+		// A short first page needs no count, and still respects MaxCount.
+		if l, _ := s.Audit.List(ctx, "p2", ports.AuditQuery{Page: domain.Page{Number: 1, Size: 10}, MaxCount: 5}); l.Total != 5 || len(l.Items) != 7 {
+			t.Fatalf("short page with max count: total %d, %d items", l.Total, len(l.Items))
+		}
 		if l, _ := s.Audit.List(ctx, "p2", ports.AuditQuery{Page: domain.Page{Number: 1, Size: 2}, MaxCount: 5}); l.Total != 5 || len(l.Items) != 2 {
 			t.Fatalf("bounded count: %d, %d items", l.Total, len(l.Items))
 		}
