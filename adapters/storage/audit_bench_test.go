@@ -26,7 +26,9 @@ func (fixedNow) Now() time.Time { return benchNow }
 // BenchmarkAuditList lists the last 30 days of a pool's audit log, page 1 of 20, through the
 // audit use case (validation, pool lookup, page query and the capped count) with rows events
 // spread evenly over 90 days and the 7 types, plus 100 000 rows of another pool that must not
-// slow it down. Each iteration's duration is kept to report the p95.
+// slow it down. Each iteration's duration is kept to report the p95. filter=type is the goal's
+// query (p95 under 50 ms on MySQL at 1 000 000 rows); rows=100000 runs only it, for the growth
+// ratio, so that `make bench` stays near five minutes.
 //
 // Set GATEHOUSE_BENCH_AUDIT_SEARCH_RARE=1 to add filter=search_rare, a search for a term that
 // matches almost nothing and so scans the whole 30-day range (slow by design; see docs/audit.md).
@@ -62,6 +64,9 @@ func BenchmarkAuditList(b *testing.B) {
 					b.Logf("%s: seeded %d+100000 rows in %s", dialect, rows, time.Since(start).Round(time.Millisecond))
 					svc := &audit.Service{Log: stores.Audit, Pools: stores.Pools, Clock: fixedNow{}}
 					for _, f := range filters {
+						if rows < 1_000_000 && f.name != "type" && !testing.Short() {
+							continue // the smaller size is only there for the growth ratio of the goal's query
+						}
 						b.Run("filter="+f.name, func(b *testing.B) {
 							req := f.req
 							req.PoolID, req.Range, req.Page = poolID, audit.RangeLast30Days, domain.Page{Number: 1, Size: 20}
