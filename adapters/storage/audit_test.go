@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -236,6 +237,46 @@ func TestAuditRecordJoinsTheTransaction(t *testing.T) {
 		var n int
 		if err := db.NewSelect().TableExpr("audit_logs").ColumnExpr("COUNT(*)").Where("pool_id = ?", p.ID).Scan(ctx, &n); err != nil || n != 0 {
 			t.Fatalf("%d audit rows outlived their pool: %v", n, err)
+		}
+	})
+}
+
+// Over-long values are cut by the recorder to lengths every column of both dialects holds.
+func TestAuditLogColumnsHoldTheCutLengths(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := storage.NewStores(db)
+		if err := s.Pools.Create(ctx, newPool("p1", "One")); err != nil {
+			t.Fatal(err)
+		}
+		r := audit.Recorder{Log: s.Audit, Clock: system.Clock{}, IDs: system.IDs{}}
+		long := func(n int) string { return strings.Repeat("é", n) }
+		ctx = domain.WithRequestInfo(ctx, domain.RequestInfo{Actor: long(100), IP: strings.Repeat("1", 100), UserAgent: long(1000)})
+		err := r.Record(ctx, domain.AuditEvent{PoolID: "p1", Type: domain.AuditLogin, Result: domain.AuditFailure,
+			Details: long(5000), ObjectType: long(100), ObjectID: long(100), AuthSourceID: long(100),
+			ApplicationID: long(100), UserID: long(100), After: map[string]any{"note": long(10000)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := s.Audit.List(ctx, "p1", ports.AuditQuery{Page: domain.Page{Number: 1, Size: 1}})
+		if err != nil || len(l.Items) != 1 {
+			t.Fatalf("%v %v", l, err)
+		}
+		e := l.Items[0]
+		for name, got := range map[string]struct {
+			value string
+			want  int
+		}{
+			"details": {e.Details, domain.MaxAuditDetails}, "user_agent": {e.UserAgent, domain.MaxAuditUserAgent},
+			"ip": {e.IP, domain.MaxAuditIP}, "actor": {e.Actor, domain.MaxAuditShort}, "object_id": {e.ObjectID, domain.MaxAuditShort},
+			"user_id": {e.UserID, domain.MaxAuditID}, "application_id": {e.ApplicationID, domain.MaxAuditID},
+		} {
+			if n := len([]rune(got.value)); n != got.want {
+				t.Errorf("%s: %d characters stored, want %d", name, n, got.want)
+			}
+		}
+		if len([]rune(e.After["note"].(string))) != 10000 {
+			t.Error("snapshots are TEXT and kept whole")
 		}
 	})
 }
