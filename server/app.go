@@ -18,6 +18,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/core/admintoken"
 	"github.com/gatehouse-iam/gatehouse/core/application"
 	"github.com/gatehouse-iam/gatehouse/core/attribute"
+	"github.com/gatehouse-iam/gatehouse/core/audit"
 	"github.com/gatehouse-iam/gatehouse/core/authsource"
 	"github.com/gatehouse-iam/gatehouse/core/connector"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
@@ -94,8 +95,9 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 	if err != nil {
 		return nil, err
 	}
+	recorder := audit.Recorder{Log: stores.Audit, Clock: clock, IDs: ids}
 	pools := &pool.Service{Pools: stores.Pools, Images: stores.Images, Attributes: stores.Attributes, Apps: stores.Apps,
-		Tx: db, Clock: clock, IDs: ids, PublicURL: cfg.PublicURL}
+		Tx: db, Clock: clock, IDs: ids, PublicURL: cfg.PublicURL, Audit: recorder}
 	messages := &messaging.Service{Sender: plugins, Cipher: connectorCipher, Pools: stores.Pools, Settings: stores.MessageSettings,
 		Connectors: stores.Connectors, Quotas: stores.Quotas, Clock: clock, Platform: platform,
 		FreeQuota: map[string]int{domain.ChannelSMS: cfg.FreeSMSQuota, domain.ChannelEmail: cfg.FreeEmailQuota}}
@@ -134,6 +136,9 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 		AuthSources:  sources,
 		Tokens:       tokens,
 		Grants:       grants,
+		Audit:        &audit.Service{Log: stores.Audit, Pools: stores.Pools, Clock: clock},
+
+		TrustedProxies: cfg.TrustedProxies,
 	})
 	return &App{Config: cfg, DB: db, Stores: stores, Engine: engine, Host: plugins, GeneratedAdminToken: generated, messages: messages, Applications: apps, Tokens: tokens, Sessions: sessions}, nil
 }

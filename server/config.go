@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -35,6 +36,9 @@ type Config struct {
 	DefaultSMS, DefaultEmail PlatformConnectorConfig
 	FreeSMSQuota             int
 	FreeEmailQuota           int
+	// TrustedProxies are proxy IPs or CIDRs whose X-Forwarded-For names the client; empty
+	// trusts none.
+	TrustedProxies []string
 }
 
 // PlatformConnectorConfig names a default connector type with its JSON configuration and
@@ -43,6 +47,9 @@ type PlatformConnectorConfig struct {
 	Type      string
 	Config    string
 	Templates string
+	// TrustedProxies are proxy IPs or CIDRs whose X-Forwarded-For names the client; empty
+	// trusts none, so the audit log records the TCP peer.
+	TrustedProxies []string
 }
 
 // option describes one setting for the flag set, the environment and the README table.
@@ -111,6 +118,19 @@ var options = []option{
 		func(c *Config, v string) (err error) { c.FreeEmailQuota, err = parseCount(v); return err }},
 	{"shutdown-timeout", "GATEHOUSE_SHUTDOWN_TIMEOUT", "15s", "how long serve waits for requests in flight when stopping",
 		func(c *Config, v string) (err error) { c.ShutdownTimeout, err = time.ParseDuration(v); return err }},
+	{"trusted-proxies", "GATEHOUSE_TRUSTED_PROXIES", "", "comma-separated proxy IPs/CIDRs whose X-Forwarded-For is believed (default none)",
+		func(c *Config, v string) error {
+			for _, p := range strings.Split(v, ",") {
+				if p = strings.TrimSpace(p); p == "" {
+					continue
+				}
+				if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+					return fmt.Errorf("%q is neither an IP nor a CIDR", p)
+				}
+				c.TrustedProxies = append(c.TrustedProxies, p)
+			}
+			return nil
+		}},
 }
 
 func parseCount(v string) (int, error) {

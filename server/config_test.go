@@ -34,9 +34,22 @@ func TestConfigRefusesBadValues(t *testing.T) {
 		{"--log-level", "loud"},
 		{"--log-format", "xml"},
 		{"--shutdown-timeout", "soon"},
+		{"--trusted-proxies", "10.0.0.0/8,proxy.local"},
 	} {
 		if _, _, err := LoadConfig("serve", args, func(string) string { return "" }, io.Discard); err == nil {
 			t.Errorf("%v accepted", args)
 		}
+	}
+}
+
+func TestConfigTrustedProxies(t *testing.T) {
+	cfg, _, err := LoadConfig("serve", nil, func(string) string { return "" }, io.Discard)
+	if err != nil || cfg.TrustedProxies != nil {
+		t.Fatalf("default must trust no proxy: %v %v", cfg.TrustedProxies, err)
+	}
+	env := map[string]string{"GATEHOUSE_TRUSTED_PROXIES": " 10.0.0.0/8, 192.0.2.1 ,"}
+	cfg, _, err = LoadConfig("serve", nil, func(k string) string { return env[k] }, io.Discard)
+	if err != nil || len(cfg.TrustedProxies) != 2 || cfg.TrustedProxies[0] != "10.0.0.0/8" || cfg.TrustedProxies[1] != "192.0.2.1" {
+		t.Fatalf("parsed %v %v", cfg.TrustedProxies, err)
 	}
 }

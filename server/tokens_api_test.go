@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,25 +23,12 @@ import (
 	"github.com/gatehouse-iam/gatehouse/server/servertest"
 )
 
-// testClock is a settable clock for the server.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // eachWithClock is servertest.Each with a settable clock starting now (go-oidc's HTTP client
 // and jwx compare nothing with it, but the server's key caches and expiry do).
-func eachWithClock(t *testing.T, fn func(t *testing.T, s *servertest.Server, clock *testClock)) {
+func eachWithClock(t *testing.T, fn func(t *testing.T, s *servertest.Server, clock *servertest.Clock)) {
 	for _, d := range []string{"sqlite", "mysql"} {
 		t.Run(d, func(t *testing.T) {
-			clock := &testClock{now: time.Now().UTC().Truncate(time.Second)}
+			clock := servertest.NewClock(time.Now().UTC().Truncate(time.Second))
 			s := servertest.Start(t, d, func(_ *server.Config, ov *server.Overrides) { ov.Clock = clock })
 			fn(t, s, clock)
 		})
@@ -152,7 +138,7 @@ func mint(t *testing.T, s *servertest.Server, req token.MintRequest) *token.Toke
 }
 
 func TestTokensVerifyWithIndependentClients(t *testing.T) {
-	eachWithClock(t, func(t *testing.T, s *servertest.Server, clock *testClock) {
+	eachWithClock(t, func(t *testing.T, s *servertest.Server, clock *servertest.Clock) {
 		ctx := context.Background()
 		p := createPool(t, s, "Shop")
 		other := createPool(t, s, "Other")
@@ -254,7 +240,7 @@ func TestTokensVerifyWithIndependentClients(t *testing.T) {
 }
 
 func TestRotationOverHTTP(t *testing.T) {
-	eachWithClock(t, func(t *testing.T, s *servertest.Server, clock *testClock) {
+	eachWithClock(t, func(t *testing.T, s *servertest.Server, clock *servertest.Clock) {
 		ctx := context.Background()
 		p := createPool(t, s, "Shop")
 		iss := s.URL + "/pools/" + p.ID

@@ -65,6 +65,16 @@ func recoverPanics(c *gin.Context) {
 	c.Next()
 }
 
+// withRequestInfo puts the caller's IP and user agent in the request context for the audit log.
+// The IP is gin's ClientIP: the TCP peer, unless the peer is a configured trusted proxy (none
+// by default), in which case X-Forwarded-For / X-Real-IP are believed.
+func withRequestInfo(c *gin.Context) {
+	info := domain.RequestInfoFrom(c.Request.Context())
+	info.IP, info.UserAgent = c.ClientIP(), c.Request.UserAgent()
+	c.Request = c.Request.WithContext(domain.WithRequestInfo(c.Request.Context(), info))
+	c.Next()
+}
+
 // AdminVerifier checks a management API bearer token.
 type AdminVerifier interface {
 	Verify(token string) error
@@ -80,6 +90,9 @@ func requireAdmin(v AdminVerifier) gin.HandlerFunc {
 			writeError(c, err)
 			return
 		}
+		info := domain.RequestInfoFrom(c.Request.Context())
+		info.Actor = domain.ActorAdmin
+		c.Request = c.Request.WithContext(domain.WithRequestInfo(c.Request.Context(), info))
 		c.Next()
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/core/application"
 	"github.com/gatehouse-iam/gatehouse/core/attribute"
+	"github.com/gatehouse-iam/gatehouse/core/audit"
 	"github.com/gatehouse-iam/gatehouse/core/authsource"
 	"github.com/gatehouse-iam/gatehouse/core/connector"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
@@ -44,6 +45,10 @@ type Deps struct {
 	Tokens       *token.Service
 	// Grants are the token endpoint's grants by grant_type; the wiring registers each.
 	Grants map[string]session.Grant
+	Audit  *audit.Service
+	// TrustedProxies are the proxy addresses or CIDRs whose X-Forwarded-For is believed for
+	// the client IP the audit log records; none by default.
+	TrustedProxies []string
 }
 
 type api struct{ Deps }
@@ -59,7 +64,12 @@ func New(d Deps) *gin.Engine {
 	// Handlers pass c.Request.Context() to the core, never c itself: gin recycles its Context
 	// objects, while database drivers keep watching a context after a call returns.
 	r.HandleMethodNotAllowed = true
-	r.Use(withRequestID, accessLog(d.Logger), recoverPanics)
+	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
+		// The configuration validates the list; trust nobody rather than a bad entry.
+		d.Logger.Error("trusted proxies ignored", "error", err)
+		_ = r.SetTrustedProxies(nil)
+	}
+	r.Use(withRequestID, accessLog(d.Logger), recoverPanics, withRequestInfo)
 	r.NoRoute(func(c *gin.Context) {
 		writeError(c, &domain.Error{Kind: domain.KindNotFound, Code: domain.CodeNotFound, Description: "No such endpoint."})
 	})
@@ -84,6 +94,7 @@ func New(d Deps) *gin.Engine {
 	a.registerUsers(admin)
 	a.registerApplications(admin)
 	a.registerAuthSources(admin)
+	a.registerAudit(admin)
 	return r
 }
 

@@ -20,6 +20,7 @@ type Stores struct {
 	AuthSources  *AuthSourceStore
 	PoolLocker   *PoolLocker
 	SigningKeys  *SigningKeyStore
+	Audit        *AuditLog
 }
 
 // NewStores builds every store over db.
@@ -43,5 +44,6 @@ func NewStores(db *DB) *Stores {
 		AuthSources:  &AuthSourceStore{db: db},
 		PoolLocker:   &PoolLocker{db: db},
 		SigningKeys:  &SigningKeyStore{db: db},
+		Audit:        &AuditLog{db: db},
 	}
 }

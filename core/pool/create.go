@@ -39,7 +39,10 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*domain.Pool, 
 		for i := range attrs {
 			attrs[i].ID, attrs[i].PoolID, attrs[i].CreatedAt, attrs[i].UpdatedAt = s.IDs.NewID(), p.ID, now, now
 		}
-		return s.Attributes.Create(ctx, attrs...)
+		if err := s.Attributes.Create(ctx, attrs...); err != nil {
+			return err
+		}
+		return s.Audit.AdminChange(ctx, p.ID, domain.ActionPoolCreate, "pool", p.ID, "Created user pool "+p.Name, nil, viewOf(p))
 	})
 	if err != nil {
 		return nil, err

@@ -33,6 +33,14 @@ func (s *Service) Delete(ctx context.Context, req DeleteRequest) error {
 			return domain.Conflict("pool_has_enabled_applications",
 				fmt.Sprintf("The pool has %d enabled application(s); disable them first.", n))
 		}
+		// The event goes through the AuditLog port before the delete so that a failed write
+		// stops the deletion and any other AuditLog implementation (a log shipper) sees it;
+		// the stored row itself is removed with the pool by the cascade, as the pool's log can
+		// no longer be listed once the pool is gone.
+		if err := s.Audit.AdminChange(ctx, p.ID, domain.ActionPoolDelete, "pool", p.ID,
+			"Deleted user pool "+p.Name, viewOf(p), nil); err != nil {
+			return err
+		}
 		return s.Pools.Delete(ctx, p.ID)
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse-iam/gatehouse/core/audit"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 	"github.com/gatehouse-iam/gatehouse/core/pool"
 	"github.com/gatehouse-iam/gatehouse/ports"
@@ -80,6 +81,22 @@ type fakeApps struct{ enabled int }
 
 func (f fakeApps) CountEnabled(context.Context, string) (int, error) { return f.enabled, nil }
 
+type fakeAudit struct {
+	events []domain.AuditEvent
+	fail   error
+}
+
+func (f *fakeAudit) Record(_ context.Context, e *domain.AuditEvent) error {
+	if f.fail != nil {
+		return f.fail
+	}
+	f.events = append(f.events, *e)
+	return nil
+}
+func (f *fakeAudit) List(context.Context, string, ports.AuditQuery) (domain.List[domain.AuditEvent], error) {
+	return domain.List[domain.AuditEvent]{}, nil
+}
+
 type noTx struct{}
 
 func (noTx) Run(ctx context.Context, fn func(context.Context) error) error { return fn(ctx) }
@@ -93,11 +110,19 @@ type seqIDs struct{ n int }
 func (s *seqIDs) NewID() string { s.n++; return fmt.Sprintf("id-%d", s.n) }
 
 func newService(enabledApps int) (*pool.Service, *fakePools, *fakeImages, *fakeAttributes) {
+	s, pools, images, attrs, _ := newAuditedService(enabledApps)
+	return s, pools, images, attrs
+}
+
+func newAuditedService(enabledApps int) (*pool.Service, *fakePools, *fakeImages, *fakeAttributes, *fakeAudit) {
 	pools := &fakePools{byID: map[string]domain.Pool{}}
 	images := &fakeImages{byID: map[string]domain.Image{}}
 	attrs := &fakeAttributes{}
+	log := &fakeAudit{}
+	ids := &seqIDs{}
 	return &pool.Service{Pools: pools, Images: images, Attributes: attrs, Apps: fakeApps{enabledApps}, Tx: noTx{},
-		Clock: fixedClock{}, IDs: &seqIDs{}, PublicURL: "https://id.example.com/"}, pools, images, attrs
+		Clock: fixedClock{}, IDs: ids, PublicURL: "https://id.example.com/",
+		Audit: audit.Recorder{Log: log, Clock: fixedClock{}, IDs: ids}}, pools, images, attrs, log
 }
 
 var png = []byte("\x89PNG\r\n\x1a\nrest")
@@ -194,5 +219,68 @@ func TestUpdateReplacesAndRemovesLogo(t *testing.T) {
 	p, err = s.Update(ctx, pool.UpdateRequest{ID: p.ID, Logo: &empty})
 	if err != nil || p.LogoImageID != "" || len(images.byID) != 0 {
 		t.Fatalf("remove: %+v %v %v", p, err, images.byID)
+	}
+}
+
+func TestEveryChangeIsAudited(t *testing.T) {
+	ctx := domain.WithRequestInfo(context.Background(), domain.RequestInfo{Actor: "admin", IP: "192.0.2.7", UserAgent: "curl/8"})
+	s, _, _, _, log := newAuditedService(0)
+	p, err := s.Create(ctx, pool.CreateRequest{Name: "Shop", Logo: png})
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "Shop 2"
+	if _, err := s.Update(ctx, pool.UpdateRequest{ID: p.ID, Name: &name}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetDefault(ctx, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, pool.DeleteRequest{ID: p.ID, Confirm: name}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{domain.ActionPoolCreate, domain.ActionPoolUpdate, domain.ActionPoolSetDefault, domain.ActionPoolDelete}
+	if len(log.events) != len(want) {
+		t.Fatalf("recorded %d events, want %d: %+v", len(log.events), len(want), log.events)
+	}
+	for i, e := range log.events {
+		if e.Action != want[i] || e.Type != domain.AuditAdminChange || e.Result != domain.AuditSuccess ||
+			e.PoolID != p.ID || e.ObjectType != "pool" || e.ObjectID != p.ID || e.Actor != "admin" ||
+			e.IP != "192.0.2.7" || e.UserAgent != "curl/8" || e.ID == "" || e.Time.IsZero() {
+			t.Errorf("event %d: %+v", i, e)
+		}
+	}
+	create, update, del := log.events[0], log.events[1], log.events[3]
+	if create.Before != nil || create.After["name"] != "Shop" || create.After["logo_image_id"] == nil {
+		t.Errorf("create snapshots: before %v after %v", create.Before, create.After)
+	}
+	if update.Before["name"] != "Shop" || update.After["name"] != "Shop 2" {
+		t.Errorf("update snapshots: before %v after %v", update.Before, update.After)
+	}
+	if del.Before["name"] != "Shop 2" || del.After != nil {
+		t.Errorf("delete snapshots: before %v after %v", del.Before, del.After)
+	}
+}
+
+func TestFailedAuditWriteFailsTheChange(t *testing.T) {
+	ctx := context.Background()
+	s, _, _, _, log := newAuditedService(0)
+	p, err := s.Create(ctx, pool.CreateRequest{Name: "Shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.fail = errors.New("disk full")
+	name := "Other"
+	if _, err := s.Update(ctx, pool.UpdateRequest{ID: p.ID, Name: &name}); err == nil {
+		t.Fatal("update succeeded although its audit write failed")
+	}
+	if err := s.Delete(ctx, pool.DeleteRequest{ID: p.ID, Confirm: "Shop"}); err == nil {
+		t.Fatal("delete succeeded although its audit write failed")
+	}
+	if _, err := s.SetDefault(ctx, p.ID); err == nil {
+		t.Fatal("set default succeeded although its audit write failed")
+	}
+	if _, err := s.Create(ctx, pool.CreateRequest{Name: "Third"}); err == nil {
+		t.Fatal("create succeeded although its audit write failed")
 	}
 }

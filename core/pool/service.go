@@ -5,6 +5,8 @@ package pool
 import (
 	"strings"
 
+	"github.com/gatehouse-iam/gatehouse/core/audit"
+	"github.com/gatehouse-iam/gatehouse/core/domain"
 	"github.com/gatehouse-iam/gatehouse/ports"
 )
 
@@ -17,6 +19,8 @@ type Service struct {
 	Tx         ports.Tx
 	Clock      ports.Clock
 	IDs        ports.IDs
+	// Audit records every change inside the change's transaction.
+	Audit audit.Recorder
 	// PublicURL is the server's external base URL; a pool's issuer lives below it.
 	PublicURL string
 }
@@ -24,4 +28,16 @@ type Service struct {
 // Issuer is the OpenID Connect issuer URL of pool id.
 func (s *Service) Issuer(id string) string {
 	return strings.TrimRight(s.PublicURL, "/") + "/pools/" + id
+}
+
+// auditView is what the audit log keeps of a pool before and after a change.
+type auditView struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	LogoImageID string `json:"logo_image_id,omitempty"`
+	IsDefault   bool   `json:"is_default"`
+}
+
+func viewOf(p *domain.Pool) *auditView {
+	return &auditView{ID: p.ID, Name: p.Name, LogoImageID: p.LogoImageID, IsDefault: p.IsDefault}
 }

@@ -30,7 +30,9 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.Pool, 
 	var updated *domain.Pool
 	err = s.Tx.Run(ctx, func(ctx context.Context) error {
 		var oldLogo string
+		var before *auditView
 		updated, err = s.Pools.Update(ctx, req.ID, func(p *domain.Pool) error {
+			before = viewOf(p)
 			if req.Name != nil {
 				p.Name = name
 			}
@@ -49,9 +51,12 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.Pool, 
 			}
 		}
 		if req.Logo != nil && len(*req.Logo) > 0 {
-			return s.putLogo(ctx, updated, logoType, *req.Logo)
+			if err := s.putLogo(ctx, updated, logoType, *req.Logo); err != nil {
+				return err
+			}
 		}
-		return nil
+		return s.Audit.AdminChange(ctx, updated.ID, domain.ActionPoolUpdate, "pool", updated.ID,
+			"Edited user pool "+updated.Name, before, viewOf(updated))
 	})
 	if err != nil {
 		return nil, err
@@ -59,10 +64,26 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.Pool, 
 	return updated, nil
 }
 
-// SetDefault makes id the default pool; exactly one pool is the default afterwards.
+// SetDefault makes id the default pool; exactly one pool is the default afterwards. The change
+// is audited in the new default pool's log.
 func (s *Service) SetDefault(ctx context.Context, id string) (*domain.Pool, error) {
-	if err := s.Pools.SetDefault(ctx, id); err != nil {
+	var p *domain.Pool
+	err := s.Tx.Run(ctx, func(ctx context.Context) error {
+		before, err := s.Pools.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := s.Pools.SetDefault(ctx, id); err != nil {
+			return err
+		}
+		if p, err = s.Pools.Get(ctx, id); err != nil {
+			return err
+		}
+		return s.Audit.AdminChange(ctx, p.ID, domain.ActionPoolSetDefault, "pool", p.ID,
+			"Made user pool "+p.Name+" the default", viewOf(before), viewOf(p))
+	})
+	if err != nil {
 		return nil, err
 	}
-	return s.Pools.Get(ctx, id)
+	return p, nil
 }

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gatehouse-iam/gatehouse/adapters/password"
 	"github.com/gatehouse-iam/gatehouse/adapters/storage"
@@ -256,4 +257,24 @@ func (l *LogBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.buf.String()
+}
+
+// Clock is a settable clock for the server under test (server.Overrides.Clock).
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock returns a clock standing at now.
+func NewClock(now time.Time) *Clock { return &Clock{now: now} }
+
+// Now tells the clock's time.
+func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+// Add moves the clock forward by d.
+func (c *Clock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.now = c.now.Add(d) }
+
+// WithClock makes the server tell time by c.
+func WithClock(c *Clock) func(*server.Config, *server.Overrides) {
+	return func(_ *server.Config, ov *server.Overrides) { ov.Clock = c }
 }
