@@ -99,7 +99,7 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 	pools := &pool.Service{Pools: stores.Pools, Images: stores.Images, Attributes: stores.Attributes, Apps: stores.Apps,
 		Tx: db, Clock: clock, IDs: ids, PublicURL: cfg.PublicURL, Audit: recorder}
 	messages := &messaging.Service{Sender: plugins, Cipher: connectorCipher, Pools: stores.Pools, Settings: stores.MessageSettings,
-		Connectors: stores.Connectors, Quotas: stores.Quotas, Clock: clock, Platform: platform,
+		Connectors: stores.Connectors, Quotas: stores.Quotas, Clock: clock, Platform: platform, Logger: logger,
 		FreeQuota: map[string]int{domain.ChannelSMS: cfg.FreeSMSQuota, domain.ChannelEmail: cfg.FreeEmailQuota}}
 	connectors := &connector.Service{Connectors: stores.Connectors, Pools: stores.Pools, Sender: plugins, Messages: messages,
 		Cipher: connectorCipher, Clock: clock, IDs: ids}

@@ -6,6 +6,7 @@ package messaging
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 	"github.com/gatehouse-iam/gatehouse/ports"
@@ -27,6 +28,8 @@ type Service struct {
 	// own, each under FreeQuota messages per pool.
 	Platform  map[string]PlatformConnector
 	FreeQuota map[string]int
+	// Logger records each message's outcome (never its recipient, code or variables).
+	Logger *slog.Logger
 }
 
 // PlatformConnector is a default connector chosen by the operator in configuration.

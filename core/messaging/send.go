@@ -37,14 +37,14 @@ func (s *Service) Send(ctx context.Context, m Message) (domain.Delivery, error) 
 	d, err := s.SendWith(ctx, SendRequest{Connector: conn, To: m.To, Usage: m.Usage, Locale: m.Locale, Variables: m.Variables})
 	if err != nil && platform {
 		if rerr := s.Quotas.Refund(context.WithoutCancel(ctx), m.PoolID, m.Channel); rerr != nil {
-			slog.WarnContext(ctx, "quota refund failed", "pool_id", m.PoolID, "channel", m.Channel, "error", rerr)
+			s.log().WarnContext(ctx, "quota refund failed", "pool_id", m.PoolID, "channel", m.Channel, "error", rerr)
 		}
 	}
 	outcome := "sent"
 	if err != nil {
 		outcome = domain.CodeOf(err)
 	}
-	slog.InfoContext(ctx, "message", "pool_id", m.PoolID, "channel", m.Channel, "usage", m.Usage, "connector", conn.Type,
+	s.log().InfoContext(ctx, "message", "pool_id", m.PoolID, "channel", m.Channel, "usage", m.Usage, "connector", conn.Type,
 		"platform", platform, "outcome", outcome, "latency", d.Latency)
 	return d, err
 }
@@ -74,4 +74,11 @@ func (s *Service) connectorFor(ctx context.Context, poolID, channel string) (*do
 	}
 	return &domain.Connector{ID: "platform-" + channel, PoolID: poolID, Type: p.Type, Channel: channel, Config: p.Config,
 		Templates: append(append([]domain.MessageTemplate{}, own...), p.Templates...)}, true, nil
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Logger == nil {
+		return slog.Default()
+	}
+	return s.Logger
 }
