@@ -27,8 +27,17 @@ plugins:
 run: build
 	GATEHOUSE_PLUGIN_DIR=$(PLUGINS) ./$(BIN)/gatehouse serve
 
+# Fuzz targets run a few seconds each on top of their seed corpus, every time.
+FUZZ_TIME ?= 5s
+FUZZ_TARGETS := ./core/domain:FuzzNormalizePhone ./adapters/http:FuzzDecodeTokenRequest
+
 test:
 	$(GO) test -race -timeout 20m ./...
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "fuzz $$fn ($(FUZZ_TIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZ_TIME) $$pkg || exit 1; \
+	done
 
 test-short:
 	$(GO) test -short ./...
