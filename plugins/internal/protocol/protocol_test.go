@@ -61,8 +61,10 @@ func (f *fake) Send(_ context.Context, cfg sdk.Config, msg sdk.Message) (sdk.Rec
 
 func connect(t *testing.T, impl sdk.Connector) *Client {
 	t.Helper()
-	client, server := plugin.TestPluginGRPCConn(t, false, PluginSet(impl, nil))
-	t.Cleanup(func() { client.Close(); server.Stop() })
+	// Closing the client asks the server to shut down (go-plugin's Shutdown RPC); stopping the
+	// server here as well would race with that.
+	client, _ := plugin.TestPluginGRPCConn(t, false, PluginSet(impl, nil))
+	t.Cleanup(func() { client.Close() })
 	raw, err := client.Dispense(PluginName)
 	if err != nil {
 		t.Fatal(err)
