@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-iam/gatehouse/connectors/internal/tencentfake"
+	"github.com/gatehouse-iam/gatehouse/internal/tencentfake"
 	"github.com/gatehouse-iam/gatehouse/internal/testbin"
 	"github.com/gatehouse-iam/gatehouse/plugins/connector"
 	"github.com/gatehouse-iam/gatehouse/plugins/connector/connectortest"

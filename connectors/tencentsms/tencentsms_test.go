@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-iam/gatehouse/connectors/internal/clientcache"
-	"github.com/gatehouse-iam/gatehouse/connectors/internal/tencentfake"
+	"github.com/gatehouse-iam/gatehouse/internal/tencentfake"
 	"github.com/gatehouse-iam/gatehouse/plugins/connector"
 )
 

@@ -90,8 +90,14 @@ var Connectors = []string{"mocksms", "mockemail"}
 // holding copies of them, so a test may change or remove its binaries freely.
 func PluginDir(tb testing.TB) string {
 	tb.Helper()
+	return PluginDirWith(tb, Connectors...)
+}
+
+// PluginDirWith is PluginDir with the named connectors (folders under connectors/).
+func PluginDirWith(tb testing.TB, names ...string) string {
+	tb.Helper()
 	dir := tb.TempDir()
-	for _, name := range Connectors {
+	for _, name := range names {
 		data, err := os.ReadFile(testbin.Build(tb, "./connectors/"+name))
 		if err != nil {
 			tb.Fatal(err)

@@ -1,4 +1,6 @@
-package tencentfake_test
+// The fake Tencent API (internal/tencentfake) is tested here, next to the SDK client whose
+// signatures it must accept, because only packages under connectors/ may import that client.
+package tencentcloud_test
 
 import (
 	"context"
@@ -7,7 +9,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-iam/gatehouse/connectors/internal/tencentcloud"
-	"github.com/gatehouse-iam/gatehouse/connectors/internal/tencentfake"
+	"github.com/gatehouse-iam/gatehouse/internal/tencentfake"
 	tcerr "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/errors"
 )
 
