@@ -97,7 +97,7 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 	}
 	recorder := audit.Recorder{Log: stores.Audit, Clock: clock, IDs: ids}
 	pools := &pool.Service{Pools: stores.Pools, Images: stores.Images, Attributes: stores.Attributes, Apps: stores.Apps,
-		Tx: db, Clock: clock, IDs: ids, PublicURL: cfg.PublicURL, Audit: recorder}
+		Tx: db, Clock: clock, IDs: ids, PublicURL: cfg.PublicURL, Audit: recorder, Locker: stores.PoolLocker}
 	messages := &messaging.Service{Sender: plugins, Cipher: connectorCipher, Pools: stores.Pools, Settings: stores.MessageSettings,
 		Connectors: stores.Connectors, Quotas: stores.Quotas, Clock: clock, Platform: platform, Logger: logger,
 		FreeQuota: map[string]int{domain.ChannelSMS: cfg.FreeSMSQuota, domain.ChannelEmail: cfg.FreeEmailQuota}}

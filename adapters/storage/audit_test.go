@@ -195,7 +195,7 @@ func TestAuditRecordJoinsTheTransaction(t *testing.T) {
 
 		// The real pool use cases, wired on this database.
 		newService := func(log ports.AuditLog) *pool.Service {
-			return &pool.Service{Pools: s.Pools, Images: s.Images, Attributes: s.Attributes, Apps: s.Apps, Tx: db,
+			return &pool.Service{Pools: s.Pools, Images: s.Images, Attributes: s.Attributes, Apps: s.Apps, Locker: s.PoolLocker, Tx: db,
 				Clock: system.Clock{}, IDs: system.IDs{}, Audit: audit.Recorder{Log: log, Clock: system.Clock{}, IDs: system.IDs{}}}
 		}
 		broken := newService(failingLog{s.Audit})

@@ -17,6 +17,11 @@ type DeleteRequest struct {
 // enabled applications, and when Confirm does not match the pool's name.
 func (s *Service) Delete(ctx context.Context, req DeleteRequest) error {
 	return s.Tx.Run(ctx, func(ctx context.Context) error {
+		// Holding the pool row keeps an application from being enabled between the count
+		// below and the delete (enabling takes the same lock).
+		if err := s.Locker.LockPool(ctx, req.ID); err != nil {
+			return err
+		}
 		p, err := s.Pools.Get(ctx, req.ID)
 		if err != nil {
 			return err

@@ -97,6 +97,10 @@ func (f *fakeAudit) List(context.Context, string, ports.AuditQuery) (domain.List
 	return domain.List[domain.AuditEvent]{}, nil
 }
 
+type noLock struct{}
+
+func (noLock) LockPool(context.Context, string) error { return nil }
+
 type noTx struct{}
 
 func (noTx) Run(ctx context.Context, fn func(context.Context) error) error { return fn(ctx) }
@@ -120,7 +124,7 @@ func newAuditedService(enabledApps int) (*pool.Service, *fakePools, *fakeImages,
 	attrs := &fakeAttributes{}
 	log := &fakeAudit{}
 	ids := &seqIDs{}
-	return &pool.Service{Pools: pools, Images: images, Attributes: attrs, Apps: fakeApps{enabledApps}, Tx: noTx{},
+	return &pool.Service{Pools: pools, Images: images, Attributes: attrs, Apps: fakeApps{enabledApps}, Locker: noLock{}, Tx: noTx{},
 		Clock: fixedClock{}, IDs: ids, PublicURL: "https://id.example.com/",
 		Audit: audit.Recorder{Log: log, Clock: fixedClock{}, IDs: ids}}, pools, images, attrs, log
 }

@@ -16,6 +16,7 @@ type Service struct {
 	Images     ports.ImageStore
 	Attributes ports.AttributeStore
 	Apps       ports.ApplicationCounter
+	Locker     ports.PoolLocker
 	Tx         ports.Tx
 	Clock      ports.Clock
 	IDs        ports.IDs
