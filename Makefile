@@ -2,6 +2,9 @@
 # `make test` runs every test (the MySQL suite too when GATEHOUSE_TEST_MYSQL_DSN is set, and
 # then it is required when CI is set).
 
+SHELL       := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+
 GO        ?= go
 BIN       := bin
 PLUGINS   := $(BIN)/plugins

@@ -48,6 +48,8 @@ type App struct {
 	GeneratedAdminToken string
 	// Sessions issues the tokens every grant ends with.
 	Sessions *session.Service
+	// Pools runs the pool use cases (benchmarks and tests seed through it).
+	Pools *pool.Service
 }
 
 // Overrides replaces parts of the wiring in tests (a fixed clock, cheaper password hashing).
@@ -140,7 +142,7 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 
 		TrustedProxies: cfg.TrustedProxies,
 	})
-	return &App{Config: cfg, DB: db, Stores: stores, Engine: engine, Host: plugins, GeneratedAdminToken: generated, messages: messages, Applications: apps, Tokens: tokens, Sessions: sessions}, nil
+	return &App{Config: cfg, DB: db, Stores: stores, Engine: engine, Host: plugins, GeneratedAdminToken: generated, messages: messages, Applications: apps, Tokens: tokens, Sessions: sessions, Pools: pools}, nil
 }
 
 // buildTokens wires the token service: signing keys sealed under the master key's

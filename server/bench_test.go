@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/gatehouse-iam/gatehouse/adapters/storage/storagetest"
-	"github.com/gatehouse-iam/gatehouse/adapters/system"
 	"github.com/gatehouse-iam/gatehouse/core/application"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 	"github.com/gatehouse-iam/gatehouse/core/pool"
@@ -27,9 +26,7 @@ func BenchmarkVerifyClient(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			pools := &pool.Service{Pools: app.Stores.Pools, Images: app.Stores.Images, Attributes: app.Stores.Attributes,
-				Apps: app.Stores.Apps, Tx: db, Clock: system.Clock{}, IDs: system.IDs{}}
-			p, err := pools.Create(ctx, pool.CreateRequest{Name: "bench"})
+			p, err := app.Pools.Create(ctx, pool.CreateRequest{Name: "bench"})
 			if err != nil {
 				b.Fatal(err)
 			}
