@@ -71,9 +71,11 @@ func (s *Service) Delete(ctx context.Context, poolID, id string) (*Warning, erro
 			return err
 		}
 		if src.IconImageID != "" {
-			return s.Images.Delete(ctx, src.IconImageID)
+			if err := s.Images.Delete(ctx, src.IconImageID); err != nil {
+				return err
+			}
 		}
-		return nil
+		return s.record(ctx, ActionDelete, "Deleted", viewOf(src), nil, poolID)
 	})
 	if err != nil {
 		return nil, err
