@@ -169,7 +169,7 @@ var (
 
 // IsSecretKey reports whether an attribute named key holds a secret.
 func IsSecretKey(key string) bool {
-	k := strings.ToLower(strings.NewReplacer("_", "", "-", "", " ", "").Replace(key))
+	k := normalizeKey(key)
 	if v, ok := secretKeys[k]; ok {
 		return v
 	}
@@ -179,6 +179,10 @@ func IsSecretKey(key string) bool {
 		}
 	}
 	return false
+}
+
+func normalizeKey(key string) string {
+	return strings.ToLower(strings.NewReplacer("_", "", "-", "", " ", "").Replace(key))
 }
 
 // Redact returns a copy of m in which the value of every secret key (at any depth, including
@@ -191,9 +195,26 @@ func Redact(m map[string]any) map[string]any {
 	out := make(map[string]any, len(m))
 	for k, v := range m {
 		if IsSecretKey(k) {
-			if v == nil || v == "" {
+			switch x := v.(type) {
+			case nil, bool:
+				// A flag (remember_password: true) says whether, never what.
 				out[k] = v
-			} else {
+			case string:
+				if x == "" {
+					out[k] = v
+				} else {
+					out[k] = Redacted
+				}
+			case map[string]any:
+				// An object under a compound name ("reset_password": {enabled, method}) is a
+				// settings group: redact inside it. One under a secret's own name
+				// ("credentials") goes whole.
+				if secretKeys[normalizeKey(k)] {
+					out[k] = Redacted
+				} else {
+					out[k] = Redact(x)
+				}
+			default:
 				out[k] = Redacted
 			}
 			continue

@@ -38,6 +38,15 @@ func TestRedactRemovesSecretsAtAnyDepth(t *testing.T) {
 	if in["password"] != "hunter2" {
 		t.Error("Redact changed its input")
 	}
+	// Flags and settings groups named like secrets keep what they say; secrets inside stay hidden.
+	groups := domain.Redact(map[string]any{"remember_password": true, "has_client_secret": false,
+		"reset_password": map[string]any{"enabled": true, "method": "email", "token": "t"},
+		"credentials":    map[string]any{"user": "u"}})
+	rp, _ := groups["reset_password"].(map[string]any)
+	if groups["remember_password"] != true || groups["has_client_secret"] != false || rp["method"] != "email" ||
+		rp["token"] != domain.Redacted || groups["credentials"] != domain.Redacted {
+		t.Errorf("groups: %v", groups)
+	}
 	if domain.Redact(nil) != nil {
 		t.Error("nil should stay nil")
 	}
