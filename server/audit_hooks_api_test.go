@@ -209,7 +209,7 @@ func TestFailedAuditWriteRollsTheChangeBack(t *testing.T) {
 				Expect(201).Map()["id"].(string)
 			src := s.Do("POST", base+"/auth-sources", map[string]any{"type": "sms_otp", "name": "SMS"}).Expect(201).Map()["id"].(string)
 			before := map[string][]byte{}
-			for _, path := range []string{"/users/" + uid, "/auth-sources/" + src, "/groups", "/applications", "/message-settings", "/attributes"} {
+			for _, path := range []string{"/users/" + uid, "/auth-sources/" + src, "/groups", "/applications", "/message-settings", "/attributes", "/connectors"} {
 				before[path] = s.Do("GET", base+path, nil).Expect(200).Body
 			}
 
@@ -228,6 +228,7 @@ func TestFailedAuditWriteRollsTheChangeBack(t *testing.T) {
 				{"POST", "/applications", map[string]any{"type": "web", "name": "Web"}},
 				{"PUT", "/message-settings", map[string]any{"sms_templates": []map[string]any{{"usage": "login", "id": "T1", "params": []string{"code"}}}}},
 				{"POST", "/attributes", map[string]any{"name": "level", "label": "Level", "field_type": "string"}},
+				{"POST", "/connectors", smsConnectorBody(t.TempDir() + "/outbox.jsonl")},
 			} {
 				if r := s.Do(c.method, base+c.path, c.body); r.Status != http.StatusInternalServerError {
 					t.Errorf("%s %s with a failing audit log: %d %s", c.method, c.path, r.Status, r.Body)
