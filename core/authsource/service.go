@@ -1,7 +1,9 @@
 // Package authsource holds the use cases of a pool's general authentication sources
 // (username-password, SMS OTP, email OTP): create, list, read, edit (only while disabled),
 // enable, disable and delete (guarded by the applications that use the source), test a
-// password against a source's policy, and find the source an application may use.
+// password against a source's policy, send a test OTP message through an OTP source, and find
+// the source an application may use. Every change is audited in its transaction, and an OTP
+// source's code length is kept within its channel connector's x-max-code-length.
 package authsource
 
 import (
