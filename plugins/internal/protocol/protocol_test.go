@@ -62,7 +62,9 @@ func (f *fake) Send(_ context.Context, cfg sdk.Config, msg sdk.Message) (sdk.Rec
 func connect(t *testing.T, impl sdk.Connector) *Client {
 	t.Helper()
 	client, server := plugin.TestPluginGRPCConn(t, false, PluginSet(impl, nil))
-	t.Cleanup(func() { client.Close(); server.Stop() })
+	// Stop the server before closing the client: Close asks the plugin's controller to shut
+	// down, which calls server.Stop on a gRPC goroutine, racing a second Stop here.
+	t.Cleanup(func() { server.Stop(); client.Close() })
 	raw, err := client.Dispense(PluginName)
 	if err != nil {
 		t.Fatal(err)
