@@ -57,6 +57,8 @@ type Overrides struct {
 	Clock ports.Clock
 	// PasswordHasher replaces argon2id with the default cost (tests use cheap parameters).
 	PasswordHasher ports.PasswordHasher
+	// AuditLog wraps the audit store that records changes (tests make writes fail).
+	AuditLog func(ports.AuditLog) ports.AuditLog
 }
 
 // Messages is the message service, for the sign-in flows and tests.
@@ -97,31 +99,38 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 	if err != nil {
 		return nil, err
 	}
-	recorder := audit.Recorder{Log: stores.Audit, Clock: clock, IDs: ids}
+	var auditLog ports.AuditLog = stores.Audit
+	if ov.AuditLog != nil {
+		auditLog = ov.AuditLog(auditLog)
+	}
+	recorder := audit.Recorder{Log: auditLog, Clock: clock, IDs: ids}
 	pools := &pool.Service{Pools: stores.Pools, Images: stores.Images, Attributes: stores.Attributes, Apps: stores.Apps,
 		Tx: db, Clock: clock, IDs: ids, PublicURL: cfg.PublicURL, Audit: recorder, Locker: stores.PoolLocker}
 	messages := &messaging.Service{Sender: plugins, Cipher: connectorCipher, Pools: stores.Pools, Settings: stores.MessageSettings,
-		Connectors: stores.Connectors, Quotas: stores.Quotas, Clock: clock, Platform: platform, Logger: logger,
+		Connectors: stores.Connectors, Quotas: stores.Quotas, Sources: stores.AuthSources, Locker: stores.PoolLocker, Tx: db,
+		Audit: recorder, Clock: clock, Platform: platform, Logger: logger,
 		FreeQuota: map[string]int{domain.ChannelSMS: cfg.FreeSMSQuota, domain.ChannelEmail: cfg.FreeEmailQuota}}
 	connectors := &connector.Service{Connectors: stores.Connectors, Pools: stores.Pools, Sender: plugins, Messages: messages,
-		Cipher: connectorCipher, Clock: clock, IDs: ids}
-	groups := &group.Service{Groups: stores.Groups, Members: stores.Members, Pools: stores.Pools, Clock: clock, IDs: ids}
+		Cipher: connectorCipher, Tx: db, Clock: clock, IDs: ids, Audit: recorder}
+	groups := &group.Service{Groups: stores.Groups, Members: stores.Members, Pools: stores.Pools, Tx: db, Clock: clock, IDs: ids,
+		Audit: recorder}
 	var hasher ports.PasswordHasher = password.New()
 	if ov.PasswordHasher != nil {
 		hasher = ov.PasswordHasher
 	}
-	attributes := &attribute.Service{Pools: stores.Pools, Attributes: stores.Attributes, Tx: db, Clock: clock, IDs: ids}
+	attributes := &attribute.Service{Pools: stores.Pools, Attributes: stores.Attributes, Tx: db, Clock: clock, IDs: ids,
+		Audit: recorder}
 	users := &user.Service{Pools: stores.Pools, Attributes: stores.Attributes, Users: stores.Users, Hasher: hasher,
-		Clock: clock, IDs: ids}
+		Tx: db, Clock: clock, IDs: ids, Audit: recorder}
 	clientSecrets, err := clientsecret.New(master)
 	if err != nil {
 		return nil, err
 	}
 	apps := &application.Service{Pools: stores.Pools, Apps: stores.Applications, Sources: stores.AuthSources,
 		Attributes: stores.Attributes, Groups: stores.Groups, Images: stores.Images, Locker: stores.PoolLocker,
-		Secrets: clientSecrets, Tx: db, Clock: clock, IDs: ids}
+		Secrets: clientSecrets, Tx: db, Clock: clock, IDs: ids, Audit: recorder}
 	sources := &authsource.Service{Pools: stores.Pools, Sources: stores.AuthSources, Apps: stores.Applications,
-		Images: stores.Images, Locker: stores.PoolLocker, Tx: db, Clock: clock, IDs: ids}
+		Images: stores.Images, Locker: stores.PoolLocker, Tx: db, Clock: clock, IDs: ids, Audit: recorder, Messages: messages}
 	sessions := &session.Service{Tokens: tokens, Refresh: stores.RefreshTokens, Clock: clock, IDs: ids}
 	grants := map[string]session.Grant{}
 	engine := httpapi.New(httpapi.Deps{

@@ -104,6 +104,28 @@ func (a *api) registerAuthSources(r *gin.RouterGroup) {
 	g.POST("/:source_id/enable", a.enableAuthSource)
 	g.POST("/:source_id/disable", a.disableAuthSource)
 	g.POST("/:source_id/test-password", a.testPassword)
+	g.POST("/:source_id/test", a.testAuthSource)
+}
+
+type testAuthSourceRequest struct {
+	PhoneNumber string `json:"phone_number" validate:"max=64"`
+	Email       string `json:"email" validate:"max=320"`
+}
+
+// testAuthSource sends a test OTP message through an enabled SMS or email OTP source.
+func (a *api) testAuthSource(c *gin.Context) {
+	var req testAuthSourceRequest
+	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	d, err := a.AuthSources.Test(c.Request.Context(), authsource.TestRequest{PoolID: c.Param("pool_id"), ID: c.Param("source_id"),
+		PhoneNumber: req.PhoneNumber, Email: req.Email})
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, deliveryBody{MessageID: d.MessageID, LatencyMS: float64(d.Latency.Microseconds()) / 1000})
 }
 
 func (a *api) createAuthSource(c *gin.Context) {

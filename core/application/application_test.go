@@ -3,6 +3,7 @@ package application_test
 import (
 	"context"
 	"errors"
+	"github.com/gatehouse-iam/gatehouse/core/audit"
 	"testing"
 	"time"
 
@@ -26,7 +27,8 @@ func newWorld(t *testing.T) *world {
 		Attributes: &fake.Attributes{ByPool: map[string][]domain.Attribute{"p1": attrs, "p2": attrs}},
 		Groups:     &fake.Groups{ByPool: map[string][]string{"p1": {"g1"}, "p2": {"g2"}}},
 		Images:     &fake.Images{}, Locker: pools, Secrets: fake.Hasher{}, Tx: fake.Tx{},
-		Clock: fake.Clock{T: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}, IDs: &fake.IDs{}}
+		Clock: fake.Clock{T: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}, IDs: &fake.IDs{},
+		Audit: audit.Recorder{Log: &fake.AuditLog{}, Clock: fake.Clock{T: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}, IDs: &fake.IDs{}}}
 	ctx := context.Background()
 	for _, s := range []domain.AuthSource{
 		{ID: "pw", PoolID: "p1", Type: domain.SourceUsernamePassword, Name: "pw", Enabled: true},

@@ -69,7 +69,10 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*Created, erro
 			}
 			app.IconImageID = img.ID
 		}
-		return s.Apps.Create(ctx, app)
+		if err := s.Apps.Create(ctx, app); err != nil {
+			return err
+		}
+		return s.record(ctx, ActionCreate, "Created", nil, viewOf(app), app.PoolID)
 	})
 	if err != nil {
 		return nil, err

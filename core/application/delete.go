@@ -15,8 +15,10 @@ func (s *Service) Delete(ctx context.Context, poolID, id string) error {
 			return err
 		}
 		if app.IconImageID != "" {
-			return s.Images.Delete(ctx, app.IconImageID)
+			if err := s.Images.Delete(ctx, app.IconImageID); err != nil {
+				return err
+			}
 		}
-		return nil
+		return s.record(ctx, ActionDelete, "Deleted", viewOf(app), nil, poolID)
 	})
 }

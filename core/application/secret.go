@@ -14,12 +14,20 @@ func (s *Service) RotateSecret(ctx context.Context, poolID, id string) (string, 
 	if err != nil {
 		return "", err
 	}
-	_, err = s.Apps.Update(ctx, poolID, id, func(app *domain.Application) error {
-		if !app.Type.Confidential() {
-			return domain.Conflict("public_client", "Applications of type "+string(app.Type)+" are public clients and have no client secret.")
+	err = s.Tx.Run(ctx, func(ctx context.Context) error {
+		var before *auditView
+		app, err := s.Apps.Update(ctx, poolID, id, func(app *domain.Application) error {
+			if !app.Type.Confidential() {
+				return domain.Conflict("public_client", "Applications of type "+string(app.Type)+" are public clients and have no client secret.")
+			}
+			before = viewOf(app)
+			app.SecretHash, app.UpdatedAt = s.Secrets.Hash(secret), s.now()
+			return nil
+		})
+		if err != nil {
+			return err
 		}
-		app.SecretHash, app.UpdatedAt = s.Secrets.Hash(secret), s.now()
-		return nil
+		return s.record(ctx, ActionRotateSecret, "Rotated the client secret of", before, viewOf(app), poolID)
 	})
 	if err != nil {
 		return "", err

@@ -32,8 +32,10 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.Applic
 			return err
 		}
 		var oldIcon string
+		var before *auditView
 		var err error
 		updated, err = s.Apps.Update(ctx, req.PoolID, req.ID, func(app *domain.Application) error {
+			before = viewOf(app)
 			if req.Type != nil && domain.AppType(*req.Type) != app.Type {
 				return domain.InvalidField("type", "cannot be changed; create a new application instead")
 			}
@@ -58,9 +60,11 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.Applic
 			return err
 		}
 		if oldIcon != "" {
-			return s.Images.Delete(ctx, oldIcon)
+			if err := s.Images.Delete(ctx, oldIcon); err != nil {
+				return err
+			}
 		}
-		return nil
+		return s.record(ctx, ActionUpdate, "Edited", before, viewOf(updated), req.PoolID)
 	})
 	if err != nil {
 		return nil, err
@@ -71,10 +75,30 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.Applic
 // SetEnabled enables or disables an application. A pool with enabled applications cannot be
 // deleted; a disabled application cannot obtain tokens (VerifyClient refuses it).
 func (s *Service) SetEnabled(ctx context.Context, poolID, id string, enabled bool) (*domain.Application, error) {
-	return s.Apps.Update(ctx, poolID, id, func(app *domain.Application) error {
-		if app.Enabled != enabled {
-			app.Enabled, app.UpdatedAt = enabled, s.now()
+	var updated *domain.Application
+	err := s.Tx.Run(ctx, func(ctx context.Context) error {
+		changed := false
+		var err error
+		updated, err = s.Apps.Update(ctx, poolID, id, func(app *domain.Application) error {
+			if app.Enabled != enabled {
+				app.Enabled, app.UpdatedAt, changed = enabled, s.now(), true
+			}
+			return nil
+		})
+		if err != nil || !changed {
+			return err // enabling an enabled application changes nothing and records nothing
 		}
-		return nil
+		action, verb := ActionEnable, "Enabled"
+		if !enabled {
+			action, verb = ActionDisable, "Disabled"
+		}
+		after := viewOf(updated)
+		before := *after
+		before.Enabled = !enabled
+		return s.record(ctx, action, verb, &before, after, poolID)
 	})
+	if err != nil {
+		return nil, err
+	}
+	return updated, nil
 }

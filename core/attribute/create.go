@@ -31,10 +31,16 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*View, error) 
 	if err := domain.ValidateAttribute(&a); err != nil {
 		return nil, err
 	}
-	if err := s.pool(ctx, req.PoolID); err != nil {
-		return nil, err
-	}
-	if err := s.Attributes.Create(ctx, a); err != nil {
+	err := s.Tx.Run(ctx, func(ctx context.Context) error {
+		if err := s.pool(ctx, req.PoolID); err != nil {
+			return err
+		}
+		if err := s.Attributes.Create(ctx, a); err != nil {
+			return err
+		}
+		return s.record(ctx, ActionCreate, "Created", nil, &a)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &View{Attribute: a}, nil

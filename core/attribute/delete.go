@@ -25,6 +25,9 @@ func (s *Service) Delete(ctx context.Context, poolID, name string) error {
 		if err != nil {
 			return err
 		}
-		return s.Attributes.Delete(ctx, poolID, a.Name)
+		if err := s.Attributes.Delete(ctx, poolID, a.Name); err != nil {
+			return err
+		}
+		return s.record(ctx, ActionDelete, "Deleted", a, nil)
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/gatehouse-iam/gatehouse/core/audit"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 	"github.com/gatehouse-iam/gatehouse/ports"
 )
@@ -18,6 +19,52 @@ type Service struct {
 	Tx         ports.Tx
 	Clock      ports.Clock
 	IDs        ports.IDs
+	// Audit records every change inside the change's transaction.
+	Audit audit.Recorder
+}
+
+// Audited actions.
+const (
+	ActionCreate = "attribute.create"
+	ActionUpdate = "attribute.update"
+	ActionDelete = "attribute.delete"
+)
+
+// auditView is what the audit log keeps of an attribute before and after a change.
+type auditView struct {
+	ID         string          `json:"id"`
+	Name       string          `json:"name"`
+	Label      string          `json:"label"`
+	Source     string          `json:"source"`
+	Type       string          `json:"field_type"`
+	Options    []string        `json:"options,omitempty"`
+	Masking    domain.MaskRule `json:"masking"`
+	KeepFirst  int             `json:"keep_first,omitempty"`
+	KeepLast   int             `json:"keep_last,omitempty"`
+	Regex      string          `json:"regex,omitempty"`
+	RegexError string          `json:"regex_error,omitempty"`
+	Enabled    bool            `json:"enabled"`
+}
+
+func viewOf(a *domain.Attribute) *auditView {
+	return &auditView{ID: a.ID, Name: a.Name, Label: a.Label, Source: string(a.Source), Type: string(a.Type),
+		Options: a.Options, Masking: a.Masking.Rule, KeepFirst: a.Masking.KeepFirst, KeepLast: a.Masking.KeepLast,
+		Regex: a.Regex, RegexError: a.RegexError, Enabled: a.Enabled}
+}
+
+func (s *Service) record(ctx context.Context, action, verb string, before, after *domain.Attribute) error {
+	a := after
+	if a == nil {
+		a = before
+	}
+	var b, af any
+	if before != nil {
+		b = viewOf(before)
+	}
+	if after != nil {
+		af = viewOf(after)
+	}
+	return s.Audit.AdminChange(ctx, a.PoolID, action, "attribute", a.ID, verb+" attribute "+a.Name, b, af)
 }
 
 // View is an attribute with whether any user of its pool has a value for it.

@@ -2,6 +2,7 @@ package attribute
 
 import (
 	"context"
+	"slices"
 
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 )
@@ -30,10 +31,13 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*View, error) 
 	var view View
 	err := s.Tx.Run(ctx, func(ctx context.Context) error {
 		var inUse bool
+		var before domain.Attribute
 		updated, err := s.Attributes.Update(ctx, req.PoolID, req.Name, func(a *domain.Attribute) error {
 			if a.Source == domain.AttributeBuiltin {
 				return errBuiltin()
 			}
+			before = *a
+			before.Options = slices.Clone(a.Options)
 			// Asked with the attribute row locked, inside the same transaction.
 			var err error
 			if inUse, err = s.Attributes.InUse(ctx, req.PoolID, a.Name); err != nil {
@@ -59,7 +63,7 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*View, error) 
 			return err
 		}
 		view = View{Attribute: *updated, InUse: inUse}
-		return nil
+		return s.record(ctx, ActionUpdate, "Edited", &before, updated)
 	})
 	if err != nil {
 		return nil, err

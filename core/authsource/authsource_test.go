@@ -2,6 +2,7 @@ package authsource_test
 
 import (
 	"context"
+	"github.com/gatehouse-iam/gatehouse/core/audit"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +18,8 @@ func newService() (*authsource.Service, *fake.Apps) {
 	pools := &fake.Pools{IDs: []string{"p1", "p2"}}
 	apps := &fake.Apps{}
 	return &authsource.Service{Pools: pools, Sources: &fake.Sources{}, Apps: apps, Images: &fake.Images{}, Locker: pools,
-		Tx: fake.Tx{}, Clock: fake.Clock{T: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}, IDs: &fake.IDs{}}, apps
+		Tx: fake.Tx{}, Clock: fake.Clock{T: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}, IDs: &fake.IDs{},
+		Audit: audit.Recorder{Log: &fake.AuditLog{}, Clock: fake.Clock{T: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}, IDs: &fake.IDs{}}}, apps
 }
 
 func code(err error) string {

@@ -48,7 +48,13 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*domain.AuthSo
 			}
 			src.IconImageID = img.ID
 		}
-		return s.Sources.Create(ctx, src)
+		if err := s.checkCodeLength(ctx, src); err != nil {
+			return err
+		}
+		if err := s.Sources.Create(ctx, src); err != nil {
+			return err
+		}
+		return s.record(ctx, ActionCreate, "Created", nil, viewOf(src), src.PoolID)
 	})
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package authsource
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 )
@@ -71,9 +72,21 @@ func (s *Service) Delete(ctx context.Context, poolID, id string) (*Warning, erro
 			return err
 		}
 		if src.IconImageID != "" {
-			return s.Images.Delete(ctx, src.IconImageID)
+			if err := s.Images.Delete(ctx, src.IconImageID); err != nil {
+				return err
+			}
 		}
-		return nil
+		// The applications it was removed from are named here rather than given rows of
+		// their own: the change is this deletion.
+		verb := "Deleted"
+		if len(associated) > 0 {
+			names := make([]string, len(associated))
+			for i, a := range associated {
+				names[i] = a.Name + " (" + a.ID + ")"
+			}
+			verb = "Removed from the associated login sources of " + strings.Join(names, ", ") + " and deleted"
+		}
+		return s.record(ctx, ActionDelete, verb, viewOf(src), nil, poolID)
 	})
 	if err != nil {
 		return nil, err

@@ -17,14 +17,35 @@ type Warning struct {
 // source); they cannot use it while it is disabled or after it is gone.
 const WarningAssociatedApplications = "associated_applications"
 
-// Enable turns a source on.
+// Enable turns a source on. An OTP source whose code is longer than the pool's connector
+// accepts is refused (the connector may have changed since the source was saved).
 func (s *Service) Enable(ctx context.Context, poolID, id string) (*domain.AuthSource, error) {
-	return s.Sources.Update(ctx, poolID, id, func(src *domain.AuthSource) error {
-		if !src.Enabled {
-			src.Enabled, src.UpdatedAt = true, s.now()
+	var out *domain.AuthSource
+	err := s.Tx.Run(ctx, func(ctx context.Context) error {
+		changed := false
+		var err error
+		out, err = s.Sources.Update(ctx, poolID, id, func(src *domain.AuthSource) error {
+			if src.Enabled {
+				return nil
+			}
+			if err := s.checkCodeLength(ctx, src); err != nil {
+				return err
+			}
+			src.Enabled, src.UpdatedAt, changed = true, s.now(), true
+			return nil
+		})
+		if err != nil || !changed {
+			return err // enabling an enabled source changes nothing and records nothing
 		}
-		return nil
+		after := viewOf(out)
+		before := *after
+		before.Enabled = false
+		return s.record(ctx, ActionEnable, "Enabled", &before, after, poolID)
 	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // Disable turns a source off. It is refused (auth_source_in_use) while the source is the
@@ -50,13 +71,20 @@ func (s *Service) Disable(ctx context.Context, poolID, id string) (*domain.AuthS
 		if len(other) > 0 {
 			warn = &Warning{Code: WarningAssociatedApplications, Applications: other}
 		}
+		changed := false
 		out, err = s.Sources.Update(ctx, poolID, id, func(src *domain.AuthSource) error {
 			if src.Enabled {
-				src.Enabled, src.UpdatedAt = false, s.now()
+				src.Enabled, src.UpdatedAt, changed = false, s.now(), true
 			}
 			return nil
 		})
-		return err
+		if err != nil || !changed {
+			return err
+		}
+		after := viewOf(out)
+		before := *after
+		before.Enabled = true
+		return s.record(ctx, ActionDisable, "Disabled", &before, after, poolID)
 	})
 	if err != nil {
 		return nil, nil, err

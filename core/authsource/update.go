@@ -27,8 +27,10 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.AuthSo
 	var updated *domain.AuthSource
 	err := s.Tx.Run(ctx, func(ctx context.Context) error {
 		var oldIcon string
+		var before *auditView
 		var err error
 		updated, err = s.Sources.Update(ctx, req.PoolID, req.ID, func(src *domain.AuthSource) error {
+			before = viewOf(src)
 			if src.Enabled {
 				return domain.Conflict("auth_source_enabled", "An enabled authentication source cannot be edited; disable it first.")
 			}
@@ -36,6 +38,9 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.AuthSo
 				return domain.InvalidField("type", "cannot be changed; create a new source instead")
 			}
 			if err := apply(src, req.Settings); err != nil {
+				return err
+			}
+			if err := s.checkCodeLength(ctx, src); err != nil {
 				return err
 			}
 			now := s.now()
@@ -56,9 +61,11 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.AuthSo
 			return err
 		}
 		if oldIcon != "" {
-			return s.Images.Delete(ctx, oldIcon)
+			if err := s.Images.Delete(ctx, oldIcon); err != nil {
+				return err
+			}
 		}
-		return nil
+		return s.record(ctx, ActionUpdate, "Edited", before, viewOf(updated), req.PoolID)
 	})
 	if err != nil {
 		return nil, err

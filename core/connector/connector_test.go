@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/gatehouse-iam/gatehouse/core/audit"
+	"github.com/gatehouse-iam/gatehouse/core/internal/fake"
 	"strings"
 	"testing"
 	"time"
@@ -138,7 +140,7 @@ func newService() (*connector.Service, *fakeSender, *memConnectors) {
 	store := &memConnectors{byID: map[string]domain.Connector{}}
 	msgs := &messaging.Service{Sender: sender, Cipher: xorCipher{}}
 	return &connector.Service{Connectors: store, Pools: onePool{}, Sender: sender, Messages: msgs, Cipher: xorCipher{},
-		Clock: clock{}, IDs: &ids{}}, sender, store
+		Tx: fake.Tx{}, Clock: clock{}, IDs: &ids{}, Audit: audit.Recorder{Log: &fake.AuditLog{}, Clock: clock{}, IDs: &fake.IDs{}}}, sender, store
 }
 
 var loginTemplate = []domain.MessageTemplate{{Usage: "login", ID: "T-LOGIN", Params: []string{"code", "ttl_minutes"}},

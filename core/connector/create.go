@@ -53,7 +53,13 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*domain.Connec
 	if err := messaging.SealSecrets(s.Cipher, c, secrets); err != nil {
 		return nil, err
 	}
-	if err := s.Connectors.Create(ctx, c); err != nil {
+	err = s.Tx.Run(ctx, func(ctx context.Context) error {
+		if err := s.Connectors.Create(ctx, c); err != nil {
+			return err
+		}
+		return s.record(ctx, ActionCreate, "Created", nil, s.viewOf(ctx, c), c.PoolID)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -8,7 +8,9 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strings"
 
+	"github.com/gatehouse-iam/gatehouse/core/audit"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 	"github.com/gatehouse-iam/gatehouse/core/messaging"
 	"github.com/gatehouse-iam/gatehouse/ports"
@@ -21,8 +23,69 @@ type Service struct {
 	Sender     ports.MessageSender
 	Messages   *messaging.Service
 	Cipher     ports.Cipher
+	Tx         ports.Tx
 	Clock      ports.Clock
 	IDs        ports.IDs
+	// Audit records every change inside the change's transaction.
+	Audit audit.Recorder
+}
+
+// Audited actions.
+const (
+	ActionCreate = "connector.create"
+	ActionUpdate = "connector.update"
+	ActionDelete = "connector.delete"
+)
+
+// auditView is what the audit log keeps of a connector instance: the public configuration and,
+// for each secret field of its type, only whether it has a value (never the value, not even
+// sealed).
+type auditView struct {
+	ID        string                   `json:"id"`
+	Type      string                   `json:"type"`
+	Channel   string                   `json:"channel"`
+	Name      string                   `json:"name"`
+	Config    map[string]any           `json:"config"`
+	Secrets   []secretState            `json:"secrets"`
+	Templates []domain.MessageTemplate `json:"templates"`
+}
+
+// secretState is a list entry rather than a map key so the field name survives redaction
+// (an "api_key" key would be redacted, value and all).
+type secretState struct {
+	Field string `json:"field"`
+	Set   bool   `json:"set"`
+}
+
+func (s *Service) viewOf(ctx context.Context, c *domain.Connector) *auditView {
+	status := s.SecretStatus(ctx, c)
+	secrets := make([]secretState, 0, len(status))
+	for f, set := range status {
+		secrets = append(secrets, secretState{Field: f, Set: set})
+	}
+	slices.SortFunc(secrets, func(a, b secretState) int { return strings.Compare(a.Field, b.Field) })
+	cfg := make(map[string]any, len(c.Config))
+	for k, v := range c.Config {
+		cfg[k] = v
+	}
+	return &auditView{ID: c.ID, Type: c.Type, Channel: c.Channel, Name: c.Name, Config: cfg, Secrets: secrets,
+		Templates: slices.Clone(c.Templates)}
+}
+
+// record writes one admin change of a connector; before or after is nil for a create or delete.
+func (s *Service) record(ctx context.Context, action, verb string, before, after *auditView, poolID string) error {
+	v := after
+	if v == nil {
+		v = before
+	}
+	var b, a any
+	if before != nil {
+		b = before
+	}
+	if after != nil {
+		a = after
+	}
+	return s.Audit.AdminChange(ctx, poolID, action, "connector", v.ID, verb+" connector "+v.Name, b, a)
 }
 
 // Types lists the connector types the server can run.

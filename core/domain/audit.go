@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -136,9 +137,52 @@ func (e *AuditEvent) Normalize() error {
 	e.AuthSourceID = cut(e.AuthSourceID, MaxAuditID)
 	e.ApplicationID = cut(e.ApplicationID, MaxAuditID)
 	e.UserID = cut(e.UserID, MaxAuditID)
-	e.Before = Redact(e.Before)
-	e.After = Redact(e.After)
+	e.Before = fit(Redact(e.Before), MaxAuditSnapshotBytes)
+	e.After = fit(Redact(e.After), MaxAuditSnapshotBytes)
 	return nil
+}
+
+// MaxAuditSnapshotBytes bounds the JSON of Before and of After (MySQL's TEXT holds 65 535
+// bytes): an application's twenty 2 KiB redirect URIs alone encode to over 200 KB.
+const MaxAuditSnapshotBytes = 32 << 10
+
+// fit returns m, or when its JSON is over limit bytes a copy in which the largest top-level
+// values are replaced by a "[TRUNCATED: n bytes]" note until it fits, so the small fields (ids,
+// names, flags) stay readable and the audit write never fails on size.
+func fit(m map[string]any, limit int) map[string]any {
+	raw, err := json.Marshal(m)
+	if err != nil || len(raw) <= limit {
+		return m
+	}
+	type field struct {
+		key  string
+		size int
+	}
+	fields := make([]field, 0, len(m))
+	for k, v := range m {
+		b, _ := json.Marshal(v)
+		fields = append(fields, field{k, len(b)})
+	}
+	sort.Slice(fields, func(i, j int) bool {
+		if fields[i].size != fields[j].size {
+			return fields[i].size > fields[j].size
+		}
+		return fields[i].key < fields[j].key
+	})
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	size := len(raw)
+	for _, f := range fields {
+		if size <= limit {
+			break
+		}
+		note := fmt.Sprintf("[TRUNCATED: %d bytes]", f.size)
+		out[f.key] = note
+		size -= f.size - len(note) - 2
+	}
+	return out
 }
 
 // cut shortens s to at most n characters without splitting a UTF-8 sequence.
@@ -169,7 +213,7 @@ var (
 
 // IsSecretKey reports whether an attribute named key holds a secret.
 func IsSecretKey(key string) bool {
-	k := strings.ToLower(strings.NewReplacer("_", "", "-", "", " ", "").Replace(key))
+	k := normalizeKey(key)
 	if v, ok := secretKeys[k]; ok {
 		return v
 	}
@@ -179,6 +223,10 @@ func IsSecretKey(key string) bool {
 		}
 	}
 	return false
+}
+
+func normalizeKey(key string) string {
+	return strings.ToLower(strings.NewReplacer("_", "", "-", "", " ", "").Replace(key))
 }
 
 // Redact returns a copy of m in which the value of every secret key (at any depth, including
@@ -191,9 +239,26 @@ func Redact(m map[string]any) map[string]any {
 	out := make(map[string]any, len(m))
 	for k, v := range m {
 		if IsSecretKey(k) {
-			if v == nil || v == "" {
+			switch x := v.(type) {
+			case nil, bool:
+				// A flag (remember_password: true) says whether, never what.
 				out[k] = v
-			} else {
+			case string:
+				if x == "" {
+					out[k] = v
+				} else {
+					out[k] = Redacted
+				}
+			case map[string]any:
+				// An object under a compound name ("reset_password": {enabled, method}) is a
+				// settings group: redact inside it. One under a secret's own name
+				// ("credentials") goes whole.
+				if secretKeys[normalizeKey(k)] {
+					out[k] = Redacted
+				} else {
+					out[k] = Redact(x)
+				}
+			default:
 				out[k] = Redacted
 			}
 			continue

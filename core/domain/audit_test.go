@@ -2,6 +2,8 @@ package domain_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -38,6 +40,15 @@ func TestRedactRemovesSecretsAtAnyDepth(t *testing.T) {
 	if in["password"] != "hunter2" {
 		t.Error("Redact changed its input")
 	}
+	// Flags and settings groups named like secrets keep what they say; secrets inside stay hidden.
+	groups := domain.Redact(map[string]any{"remember_password": true, "has_client_secret": false,
+		"reset_password": map[string]any{"enabled": true, "method": "email", "token": "t"},
+		"credentials":    map[string]any{"user": "u"}})
+	rp, _ := groups["reset_password"].(map[string]any)
+	if groups["remember_password"] != true || groups["has_client_secret"] != false || rp["method"] != "email" ||
+		rp["token"] != domain.Redacted || groups["credentials"] != domain.Redacted {
+		t.Errorf("groups: %v", groups)
+	}
 	if domain.Redact(nil) != nil {
 		t.Error("nil should stay nil")
 	}
@@ -68,6 +79,17 @@ func TestAuditEventNormalize(t *testing.T) {
 	}
 	if len([]rune(e.Details)) != domain.MaxAuditDetails || len(e.UserAgent) != domain.MaxAuditUserAgent || e.After["otp"] != domain.Redacted {
 		t.Fatalf("not normalized: %d %d %v", len([]rune(e.Details)), len(e.UserAgent), e.After)
+	}
+	// A huge snapshot is cut field by field, largest first, so the write never fails on size.
+	big := domain.AuditEvent{PoolID: "p", Type: domain.AuditAdminChange, Action: "application.update", Result: domain.AuditSuccess,
+		After: map[string]any{"id": "a1", "name": "Web", "redirect_uris": []any{strings.Repeat("&", 40000)}, "claims": []any{strings.Repeat("x", 20000)}}}
+	if err := big.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(big.After)
+	if len(raw) > domain.MaxAuditSnapshotBytes || big.After["id"] != "a1" || big.After["name"] != "Web" ||
+		!strings.HasPrefix(fmt.Sprint(big.After["redirect_uris"]), "[TRUNCATED: ") || big.After["claims"] == nil {
+		t.Fatalf("%d bytes: %.200s", len(raw), raw)
 	}
 	for name, bad := range map[string]domain.AuditEvent{
 		"unknown type":       {PoolID: "p", Type: "HACK", Result: domain.AuditSuccess},

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -160,4 +161,17 @@ func (e *ConnectorError) Error() string {
 		msg += fmt.Sprintf(", retry after %s", e.RetryAfter)
 	}
 	return msg
+}
+
+// MaxCodeLength is the longest verification code the type's provider accepts, from the
+// top-level "x-max-code-length" of its config schema (Tencent Cloud SMS declares 6: a
+// template variable holds at most 6 digits); 0 when the schema declares none or is unreadable.
+func (t ConnectorType) MaxCodeLength() int {
+	var schema struct {
+		MaxCodeLength *int `json:"x-max-code-length"`
+	}
+	if len(t.ConfigSchema) == 0 || json.Unmarshal(t.ConfigSchema, &schema) != nil || schema.MaxCodeLength == nil {
+		return 0
+	}
+	return max(*schema.MaxCodeLength, 0)
 }

@@ -2,6 +2,7 @@ package group
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 )
@@ -21,5 +22,20 @@ func (s *Service) AddMembers(ctx context.Context, req MembersRequest) error {
 	if err != nil {
 		return err
 	}
-	return s.Members.Add(ctx, req.PoolID, req.GroupID, ids)
+	return s.Tx.Run(ctx, func(ctx context.Context) error {
+		if err := s.Members.Add(ctx, req.PoolID, req.GroupID, ids); err != nil {
+			return err
+		}
+		return s.recordMembers(ctx, ActionMembersAdd, "Added %d user(s) to group %s", req.PoolID, req.GroupID, ids)
+	})
+}
+
+// recordMembers writes one membership change: the group, and the user ids as "after".
+func (s *Service) recordMembers(ctx context.Context, action, format, poolID, groupID string, userIDs []string) error {
+	g, err := s.Groups.Get(ctx, poolID, groupID)
+	if err != nil {
+		return err
+	}
+	return s.Audit.AdminChange(ctx, poolID, action, "group", g.ID, fmt.Sprintf(format, len(userIDs), g.Name), nil,
+		map[string]any{"group_id": g.ID, "user_ids": userIDs})
 }

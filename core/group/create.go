@@ -26,7 +26,13 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*domain.Group,
 	}
 	now := s.now()
 	g := &domain.Group{ID: s.IDs.NewID(), PoolID: req.PoolID, Name: name, Description: description, CreatedAt: now, UpdatedAt: now}
-	if err := s.Groups.Create(ctx, g); err != nil {
+	err = s.Tx.Run(ctx, func(ctx context.Context) error {
+		if err := s.Groups.Create(ctx, g); err != nil {
+			return err
+		}
+		return s.record(ctx, ActionCreate, "Created", nil, g)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return g, nil

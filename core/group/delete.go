@@ -8,7 +8,32 @@ import (
 
 // Delete removes one group of a pool with its memberships; the users stay.
 func (s *Service) Delete(ctx context.Context, poolID, id string) error {
-	return s.Groups.Delete(ctx, poolID, []string{id})
+	return s.deleteAudited(ctx, poolID, []string{id})
+}
+
+// deleteAudited reads the groups (so the log keeps what was deleted, and an unknown id is not
+// found before anything is removed), deletes them and records one row per group, in one
+// transaction.
+func (s *Service) deleteAudited(ctx context.Context, poolID string, ids []string) error {
+	return s.Tx.Run(ctx, func(ctx context.Context) error {
+		gone := make([]*domain.Group, 0, len(ids))
+		for _, id := range ids {
+			g, err := s.Groups.Get(ctx, poolID, id)
+			if err != nil {
+				return err
+			}
+			gone = append(gone, g)
+		}
+		if err := s.Groups.Delete(ctx, poolID, ids); err != nil {
+			return err
+		}
+		for _, g := range gone {
+			if err := s.record(ctx, ActionDelete, "Deleted", g, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // DeleteManyRequest deletes several groups of a pool at once.
@@ -24,5 +49,5 @@ func (s *Service) DeleteMany(ctx context.Context, req DeleteManyRequest) error {
 	if err != nil {
 		return err
 	}
-	return s.Groups.Delete(ctx, req.PoolID, ids)
+	return s.deleteAudited(ctx, req.PoolID, ids)
 }

@@ -2,6 +2,8 @@ package group_test
 
 import (
 	"context"
+	"github.com/gatehouse-iam/gatehouse/core/audit"
+	"github.com/gatehouse-iam/gatehouse/core/internal/fake"
 	"slices"
 	"strings"
 	"testing"
@@ -101,7 +103,8 @@ func newService() (*group.Service, *fakeStore) {
 	}}
 	n := 0
 	return &group.Service{Groups: fakeGroups{f}, Members: fakeMembers{f}, Pools: f,
-		Clock: fixedClock{t0.Add(time.Hour)}, IDs: seqIDs{&n}}, f
+		Tx: fake.Tx{}, Clock: fixedClock{t0.Add(time.Hour)}, IDs: seqIDs{&n},
+		Audit: audit.Recorder{Log: &fake.AuditLog{}, Clock: fixedClock{t0}, IDs: &fake.IDs{}}}, f
 }
 
 func ptr(s string) *string { return &s }
@@ -193,6 +196,7 @@ func TestServiceStores(t *testing.T) {
 		t.Fatalf("edit through another pool: %v", err)
 	}
 
+	f.groups["a"], f.groups["b"] = &domain.Group{ID: "a", PoolID: "p1"}, &domain.Group{ID: "b", PoolID: "p1"}
 	if err := s.DeleteMany(ctx, group.DeleteManyRequest{PoolID: "p1", GroupIDs: []string{"a", " b", "a"}}); err != nil || !slices.Equal(f.lastIDs, []string{"a", "b"}) {
 		t.Fatalf("delete many passes distinct trimmed ids: %v %v", f.lastIDs, err)
 	}

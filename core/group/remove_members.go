@@ -14,5 +14,10 @@ func (s *Service) RemoveMembers(ctx context.Context, req MembersRequest) error {
 	if err != nil {
 		return err
 	}
-	return s.Members.Remove(ctx, req.PoolID, req.GroupID, ids)
+	return s.Tx.Run(ctx, func(ctx context.Context) error {
+		if err := s.Members.Remove(ctx, req.PoolID, req.GroupID, ids); err != nil {
+			return err
+		}
+		return s.recordMembers(ctx, ActionMembersRemove, "Removed %d user(s) from group %s", req.PoolID, req.GroupID, ids)
+	})
 }

@@ -4,8 +4,11 @@
 package group
 
 import (
+	"context"
 	"time"
 
+	"github.com/gatehouse-iam/gatehouse/core/audit"
+	"github.com/gatehouse-iam/gatehouse/core/domain"
 	"github.com/gatehouse-iam/gatehouse/ports"
 )
 
@@ -14,8 +17,44 @@ type Service struct {
 	Groups  ports.GroupStore
 	Members ports.GroupMembers
 	Pools   ports.PoolStore
+	Tx      ports.Tx
 	Clock   ports.Clock
 	IDs     ports.IDs
+	// Audit records every change inside the change's transaction.
+	Audit audit.Recorder
+}
+
+// Audited actions. A batch delete records one group.delete row per group; a membership change
+// records one row naming the group and every user id of the request.
+const (
+	ActionCreate        = "group.create"
+	ActionUpdate        = "group.update"
+	ActionDelete        = "group.delete"
+	ActionMembersAdd    = "group.members_add"
+	ActionMembersRemove = "group.members_remove"
+)
+
+// auditView is what the audit log keeps of a group.
+type auditView struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+}
+
+// record writes one admin change of group g; before or after is nil for a create or delete.
+func (s *Service) record(ctx context.Context, action, verb string, before, after *domain.Group) error {
+	g := after
+	if g == nil {
+		g = before
+	}
+	var b, a any
+	if before != nil {
+		b = &auditView{ID: before.ID, Name: before.Name, Description: before.Description}
+	}
+	if after != nil {
+		a = &auditView{ID: after.ID, Name: after.Name, Description: after.Description}
+	}
+	return s.Audit.AdminChange(ctx, g.PoolID, action, "group", g.ID, verb+" group "+g.Name, b, a)
 }
 
 // now is the clock's time at the databases' precision (microseconds), so the group a create or

@@ -37,16 +37,30 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.Group,
 	if req.Name == nil && req.Description == nil {
 		return s.Groups.Get(ctx, req.PoolID, req.ID)
 	}
-	return s.Groups.Update(ctx, req.PoolID, req.ID, func(g *domain.Group) error {
-		if req.Name != nil {
-			g.Name = name
+	var updated *domain.Group
+	err := s.Tx.Run(ctx, func(ctx context.Context) error {
+		var before domain.Group
+		var err error
+		updated, err = s.Groups.Update(ctx, req.PoolID, req.ID, func(g *domain.Group) error {
+			before = *g
+			if req.Name != nil {
+				g.Name = name
+			}
+			if req.Description != nil {
+				g.Description = description
+			}
+			g.UpdatedAt = s.now()
+			return nil
+		})
+		if err != nil {
+			return err
 		}
-		if req.Description != nil {
-			g.Description = description
-		}
-		g.UpdatedAt = s.now()
-		return nil
+		return s.record(ctx, ActionUpdate, "Edited", &before, updated)
 	})
+	if err != nil {
+		return nil, err
+	}
+	return updated, nil
 }
 
 // details are the field errors of a validation error, so several can be answered at once.

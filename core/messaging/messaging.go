@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"log/slog"
 
+	"github.com/gatehouse-iam/gatehouse/core/audit"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 	"github.com/gatehouse-iam/gatehouse/ports"
 )
@@ -23,7 +24,14 @@ type Service struct {
 	Settings   ports.MessageSettingsStore
 	Connectors ports.ConnectorStore
 	Quotas     ports.QuotaCounter
-	Clock      ports.Clock
+	// Sources are read when the SMS or email connector changes, to keep every OTP source's code
+	// within the new connector's limit; nil skips that check.
+	Sources ports.AuthSourceStore
+	Locker  ports.PoolLocker
+	Tx      ports.Tx
+	// Audit records every settings change inside the change's transaction.
+	Audit audit.Recorder
+	Clock ports.Clock
 	// Platform are the operator's default connectors per channel, used by pools without their
 	// own, each under FreeQuota messages per pool.
 	Platform  map[string]PlatformConnector

@@ -124,10 +124,47 @@ func (s *Service) PutSettings(ctx context.Context, req PutSettingsRequest) (*Set
 	}
 	settings := &domain.MessageSettings{PoolID: req.PoolID, SMSConnectorID: req.SMSConnectorID, EmailConnectorID: req.EmailConnectorID,
 		SMSTemplates: req.SMSTemplates, EmailTemplates: req.EmailTemplates, UpdatedAt: s.Clock.Now()}
-	if err := s.Settings.Put(ctx, settings); err != nil {
+	err = s.Tx.Run(ctx, func(ctx context.Context) error {
+		// Under the pool lock when the store offers one, so a source cannot be saved with a
+		// longer code between the check and the write.
+		if s.Locker != nil {
+			if err := s.Locker.LockPool(ctx, req.PoolID); err != nil {
+				return err
+			}
+		}
+		before, err := s.Settings.Get(ctx, req.PoolID)
+		if err != nil {
+			return err
+		}
+		if err := s.checkSourceCodes(ctx, settings); err != nil {
+			return err
+		}
+		if err := s.Settings.Put(ctx, settings); err != nil {
+			return err
+		}
+		return s.Audit.AdminChange(ctx, req.PoolID, ActionUpdateSettings, "message_settings", req.PoolID,
+			"Edited the message settings", settingsView(before), settingsView(settings))
+	})
+	if err != nil {
 		return nil, err
 	}
 	return s.GetSettings(ctx, req.PoolID)
+}
+
+// ActionUpdateSettings is the audited action of PutSettings.
+const ActionUpdateSettings = "message_settings.update"
+
+// auditView is what the audit log keeps of a pool's message settings.
+type auditView struct {
+	SMSConnectorID   string                   `json:"sms_connector_id"`
+	EmailConnectorID string                   `json:"email_connector_id"`
+	SMSTemplates     []domain.MessageTemplate `json:"sms_templates"`
+	EmailTemplates   []domain.MessageTemplate `json:"email_templates"`
+}
+
+func settingsView(m *domain.MessageSettings) *auditView {
+	return &auditView{SMSConnectorID: m.SMSConnectorID, EmailConnectorID: m.EmailConnectorID,
+		SMSTemplates: m.SMSTemplates, EmailTemplates: m.EmailTemplates}
 }
 
 // trimTemplatesPrefix turns ValidateTemplates' "templates[0].id" into "[0].id".

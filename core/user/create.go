@@ -50,7 +50,13 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*domain.User, 
 	u := &domain.User{ID: s.IDs.NewID(), PoolID: req.PoolID, UserName: userName, Email: email, PhoneNumber: phone,
 		PasswordHash: hash, Source: domain.SourceAdmin, Attributes: set, GroupIDs: groups, CreatedAt: now, UpdatedAt: now}
 	u.RefreshStatus()
-	if err := s.Users.Create(ctx, u); err != nil {
+	err = s.Tx.Run(ctx, func(ctx context.Context) error {
+		if err := s.Users.Create(ctx, u); err != nil {
+			return err
+		}
+		return s.record(ctx, ActionCreate, "Created", nil, u)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return u, nil

@@ -2,6 +2,7 @@ package user
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/gatehouse-iam/gatehouse/core/domain"
@@ -30,5 +31,28 @@ func (s *Service) Delete(ctx context.Context, req DeleteRequest) error {
 	if _, err := s.Pools.Get(ctx, req.PoolID); err != nil {
 		return err
 	}
-	return s.Users.Delete(ctx, req.PoolID, req.IDs)
+	return s.Tx.Run(ctx, func(ctx context.Context) error {
+		// Read first: the audit rows keep who was deleted, and an id of another pool is not
+		// found before anything is removed.
+		var gone []*domain.User
+		for _, id := range req.IDs {
+			if slices.ContainsFunc(gone, func(u *domain.User) bool { return u.ID == id }) {
+				continue
+			}
+			u, err := s.Users.Get(ctx, req.PoolID, id)
+			if err != nil {
+				return err
+			}
+			gone = append(gone, u)
+		}
+		if err := s.Users.Delete(ctx, req.PoolID, req.IDs); err != nil {
+			return err
+		}
+		for _, u := range gone {
+			if err := s.record(ctx, ActionDelete, "Deleted", u, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

@@ -35,7 +35,7 @@ func (s *Service) ResetPassword(ctx context.Context, req ResetPasswordRequest) (
 	if err != nil {
 		return "", domain.Internal("hash password", err)
 	}
-	_, err = s.transition(ctx, req.PoolID, req.ID, func(u *domain.User) error {
+	_, err = s.transition(ctx, req.PoolID, req.ID, ActionResetPassword, "Reset the password of", func(u *domain.User) error {
 		u.ResetPassword(hash)
 		return nil
 	})

@@ -11,6 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/gatehouse-iam/gatehouse/core/audit"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 	"github.com/gatehouse-iam/gatehouse/ports"
 )
@@ -21,8 +22,66 @@ type Service struct {
 	Attributes ports.AttributeStore
 	Users      ports.UserStore
 	Hasher     ports.PasswordHasher
+	Tx         ports.Tx
 	Clock      ports.Clock
 	IDs        ports.IDs
+	// Audit records every change inside the change's transaction.
+	Audit audit.Recorder
+}
+
+// Audited actions. A batch delete records one user.delete row per user, so each user's
+// history ends with its own row.
+const (
+	ActionCreate        = "user.create"
+	ActionUpdate        = "user.update"
+	ActionDelete        = "user.delete"
+	ActionLock          = "user.lock"
+	ActionUnlock        = "user.unlock"
+	ActionFreeze        = "user.freeze"
+	ActionUnfreeze      = "user.unfreeze"
+	ActionResetPassword = "user.reset_password"
+)
+
+// auditView is what the audit log keeps of a user: never the password or its hash.
+type auditView struct {
+	ID          string         `json:"id"`
+	UserName    string         `json:"user_name"`
+	Email       string         `json:"email"`
+	PhoneNumber string         `json:"phone_number,omitempty"`
+	Status      string         `json:"status"`
+	LockType    string         `json:"lock_type,omitempty"`
+	Frozen      bool           `json:"frozen"`
+	ErrorCount  int            `json:"error_count"`
+	GroupIDs    []string       `json:"group_ids"`
+	Attributes  map[string]any `json:"attributes,omitempty"`
+}
+
+func viewOf(u *domain.User) *auditView {
+	if u == nil {
+		return nil
+	}
+	attrs := make(map[string]any, len(u.Attributes))
+	for k, v := range u.Attributes {
+		attrs[k] = v
+	}
+	return &auditView{ID: u.ID, UserName: u.UserName, Email: u.Email, PhoneNumber: u.PhoneNumber, Status: string(u.Status),
+		LockType: string(u.LockType), Frozen: u.Frozen, ErrorCount: u.ErrorCount, GroupIDs: slices.Clone(u.GroupIDs), Attributes: attrs}
+}
+
+// record writes one admin change of a user; before or after is nil for a create or delete.
+func (s *Service) record(ctx context.Context, action, details string, before, after *domain.User) error {
+	u := after
+	if u == nil {
+		u = before
+	}
+	var b, a any
+	if before != nil {
+		b = viewOf(before)
+	}
+	if after != nil {
+		a = viewOf(after)
+	}
+	return s.Audit.AdminChange(ctx, u.PoolID, action, "user", u.ID, details+" user "+u.UserName, b, a)
 }
 
 // Limits of the user fields.

@@ -8,5 +8,5 @@ import (
 
 // Unfreeze returns a frozen user to locked, enabled or disabled as its other state says.
 func (s *Service) Unfreeze(ctx context.Context, poolID, id string) (*domain.User, error) {
-	return s.transition(ctx, poolID, id, (*domain.User).Unfreeze)
+	return s.transition(ctx, poolID, id, ActionUnfreeze, "Unfroze", (*domain.User).Unfreeze)
 }

@@ -51,26 +51,38 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.User, 
 	if err := p.err(); err != nil {
 		return nil, err
 	}
-	return s.Users.Update(ctx, req.PoolID, req.ID, func(u *domain.User) error {
-		if req.UserName != nil {
-			u.UserName = userName
+	var updated, before *domain.User
+	err = s.Tx.Run(ctx, func(ctx context.Context) error {
+		updated, err = s.Users.Update(ctx, req.PoolID, req.ID, func(u *domain.User) error {
+			before = snapshot(u)
+			if req.UserName != nil {
+				u.UserName = userName
+			}
+			if req.Email != nil {
+				u.Email = email
+			}
+			if req.PhoneNumber != nil {
+				u.PhoneNumber = phone
+			}
+			if req.GroupIDs != nil {
+				u.GroupIDs = groups
+			}
+			for name, v := range set {
+				u.Attributes[name] = v
+			}
+			for _, name := range remove {
+				delete(u.Attributes, name)
+			}
+			u.UpdatedAt = s.now()
+			return nil
+		})
+		if err != nil {
+			return err
 		}
-		if req.Email != nil {
-			u.Email = email
-		}
-		if req.PhoneNumber != nil {
-			u.PhoneNumber = phone
-		}
-		if req.GroupIDs != nil {
-			u.GroupIDs = groups
-		}
-		for name, v := range set {
-			u.Attributes[name] = v
-		}
-		for _, name := range remove {
-			delete(u.Attributes, name)
-		}
-		u.UpdatedAt = s.now()
-		return nil
+		return s.record(ctx, ActionUpdate, "Edited", before, updated)
 	})
+	if err != nil {
+		return nil, err
+	}
+	return updated, nil
 }

@@ -289,3 +289,37 @@ func (s *Sources) Delete(_ context.Context, poolID, id string) error {
 	delete(s.M, id)
 	return nil
 }
+
+// AuditLog is a ports.AuditLog that keeps events in memory; with Fail set every Record fails
+// with it (to prove a failed audit write fails the change).
+type AuditLog struct {
+	mu     sync.Mutex
+	Events []domain.AuditEvent
+	Fail   error
+}
+
+var _ ports.AuditLog = (*AuditLog)(nil)
+
+func (l *AuditLog) Record(_ context.Context, e *domain.AuditEvent) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.Fail != nil {
+		return l.Fail
+	}
+	l.Events = append(l.Events, *e)
+	return nil
+}
+func (l *AuditLog) List(context.Context, string, ports.AuditQuery) (domain.List[domain.AuditEvent], error) {
+	return domain.List[domain.AuditEvent]{}, nil
+}
+
+// Actions lists the actions recorded so far, in order.
+func (l *AuditLog) Actions() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]string, len(l.Events))
+	for i, e := range l.Events {
+		out[i] = e.Action
+	}
+	return out
+}
