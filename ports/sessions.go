@@ -18,3 +18,14 @@ type RefreshTokenStore interface {
 	// RevokeFamily revokes every token of a family.
 	RevokeFamily(ctx context.Context, familyID string, at time.Time) error
 }
+
+// RevokedTokenStore is the denylist of revoked access tokens (JWTs), by their jti. An entry
+// is needed only until the token expires; later entries may be swept.
+type RevokedTokenStore interface {
+	// Revoke records jti as revoked until expiresAt; revoking it again changes nothing.
+	Revoke(ctx context.Context, poolID, jti string, expiresAt, at time.Time) error
+	// IsRevoked reports whether the pool's token jti was revoked.
+	IsRevoked(ctx context.Context, poolID, jti string) (bool, error)
+	// SweepExpired removes the entries of tokens that expired before t.
+	SweepExpired(ctx context.Context, t time.Time) error
+}

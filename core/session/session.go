@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse-iam/gatehouse/core/audit"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 	"github.com/gatehouse-iam/gatehouse/core/token"
 	"github.com/gatehouse-iam/gatehouse/ports"
@@ -47,12 +48,19 @@ type TokenResponse struct {
 	RefreshToken string
 }
 
-// Service issues tokens.
+// Service issues tokens, and refreshes, revokes, introspects them and answers userinfo.
 type Service struct {
 	Tokens  *token.Service
 	Refresh ports.RefreshTokenStore
 	Clock   ports.Clock
 	IDs     ports.IDs
+	// Revoked is the denylist of revoked access tokens.
+	Revoked ports.RevokedTokenStore
+	Users   ports.UserStore
+	Apps    ports.ApplicationStore
+	Tx      ports.Tx
+	// Audit records REFRESH, LOGOUT and client credentials LOGIN events.
+	Audit audit.Recorder
 }
 
 // IssueRequest describes a completed sign-in.
@@ -68,6 +76,21 @@ type IssueRequest struct {
 // Issue mints the access and ID tokens with the application's algorithm, lifetime and claims,
 // and a refresh token when the application enables them.
 func (s *Service) Issue(ctx context.Context, req IssueRequest) (*TokenResponse, error) {
+	resp, err := s.mint(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if req.App.RefreshTokenEnabled {
+		if resp.RefreshToken, err = s.newRefreshToken(ctx, req, resp.Scope); err != nil {
+			return nil, err
+		}
+	}
+	return resp, nil
+}
+
+// mint signs the access and ID tokens of a sign-in, touching no table (the refresh grant signs
+// before its transaction so no lock is held while signing).
+func (s *Service) mint(ctx context.Context, req IssueRequest) (*TokenResponse, error) {
 	app, user := req.App, req.User
 	ttl := time.Duration(app.AccessTokenTTL) * time.Second
 	tokens, err := s.Tokens.Mint(ctx, token.MintRequest{
@@ -78,14 +101,8 @@ func (s *Service) Issue(ctx context.Context, req IssueRequest) (*TokenResponse, 
 	if err != nil {
 		return nil, err
 	}
-	resp := &TokenResponse{AccessToken: tokens.AccessToken, TokenType: tokens.TokenType, ExpiresIn: tokens.ExpiresIn,
-		Scope: tokens.Scope, IDToken: tokens.IDToken}
-	if app.RefreshTokenEnabled {
-		if resp.RefreshToken, err = s.newRefreshToken(ctx, req, tokens.Scope); err != nil {
-			return nil, err
-		}
-	}
-	return resp, nil
+	return &TokenResponse{AccessToken: tokens.AccessToken, TokenType: tokens.TokenType, ExpiresIn: tokens.ExpiresIn,
+		Scope: tokens.Scope, IDToken: tokens.IDToken}, nil
 }
 
 func (s *Service) newRefreshToken(ctx context.Context, req IssueRequest, scope string) (string, error) {
