@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/gatehouse-iam/gatehouse/core/domain"
@@ -17,9 +16,6 @@ const GrantRefreshToken = "refresh_token"
 // someone holds a copy of a token its owner has already exchanged, so the whole family is
 // revoked (RFC 6819 §5.2.2.3, OAuth 2.0 Security BCP §4.14).
 const RaceWindow = 2 * time.Second
-
-// errLostRace ends the rotation transaction when another request rotated the token first.
-var errLostRace = errors.New("refresh token rotated by a concurrent request")
 
 func invalidGrant(description string) error {
 	return domain.Invalid("invalid_grant", description)
@@ -37,6 +33,8 @@ func (s *Service) RefreshGrant(ctx context.Context, app *domain.Application, req
 		return nil, domain.Invalid("unauthorized_client", "The application may not use refresh tokens.")
 	}
 	now := s.Clock.Now()
+	// Actor, IP and user agent are set here, not taken from ctx: the rotation may be committed
+	// by another request's goroutine (see rotations).
 	event := domain.AuditEvent{PoolID: app.PoolID, Type: domain.AuditRefresh, Result: domain.AuditFailure,
 		ApplicationID: app.ID, IP: req.IP, UserAgent: req.UserAgent}
 	fail := func(description, details string) (*TokenResponse, error) {
@@ -58,7 +56,7 @@ func (s *Service) RefreshGrant(ctx context.Context, app *domain.Application, req
 		// not have been its holder.
 		return fail("Unknown or expired refresh_token", "refresh token of another application")
 	}
-	event.UserID = t.UserID
+	event.UserID, event.Actor = t.UserID, t.UserID
 	switch {
 	case t.RevokedAt != nil:
 		return fail("Unknown or expired refresh_token", "revoked refresh token")
@@ -95,26 +93,13 @@ func (s *Service) RefreshGrant(ctx context.Context, app *domain.Application, req
 	if err != nil {
 		return nil, err
 	}
-	err = s.Tx.Run(ctx, func(ctx context.Context) error {
-		won, err := s.Refresh.MarkRotated(ctx, t.ID, now)
-		if err != nil {
-			return err
-		}
-		if !won {
-			return errLostRace
-		}
-		if resp.RefreshToken, err = s.newRefreshToken(ctx, issue, resp.Scope); err != nil {
-			return err
-		}
-		event.Result = domain.AuditSuccess
-		return s.Audit.Record(ctx, event)
-	})
-	if errors.Is(err, errLostRace) {
-		event.Result = domain.AuditFailure
-		return fail("Unknown or expired refresh_token", "refresh token rotated or revoked by a concurrent request")
+	rot := &rotation{token: t, issue: issue, resp: resp, event: event, now: now}
+	s.rotate(ctx, rot)
+	if rot.err != nil {
+		return nil, rot.err
 	}
-	if err != nil {
-		return nil, err
+	if rot.lost {
+		return fail("Unknown or expired refresh_token", "refresh token rotated or revoked by a concurrent request")
 	}
 	return resp, nil
 }

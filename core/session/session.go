@@ -61,6 +61,8 @@ type Service struct {
 	Tx      ports.Tx
 	// Audit records REFRESH, LOGOUT and client credentials LOGIN events.
 	Audit audit.Recorder
+
+	rotations rotations
 }
 
 // IssueRequest describes a completed sign-in.
@@ -106,9 +108,22 @@ func (s *Service) mint(ctx context.Context, req IssueRequest) (*TokenResponse, e
 }
 
 func (s *Service) newRefreshToken(ctx context.Context, req IssueRequest, scope string) (string, error) {
+	opaque, t, err := s.buildRefreshToken(req, scope)
+	if err != nil {
+		return "", err
+	}
+	if err := s.Refresh.Insert(ctx, t); err != nil {
+		return "", err
+	}
+	return opaque, nil
+}
+
+// buildRefreshToken makes a new refresh token (the opaque value and its stored form) of req's
+// family, or of a new family.
+func (s *Service) buildRefreshToken(req IssueRequest, scope string) (string, *domain.RefreshToken, error) {
 	raw := make([]byte, 48)
 	if _, err := rand.Read(raw); err != nil {
-		return "", domain.Internal("refresh token", err)
+		return "", nil, domain.Internal("refresh token", err)
 	}
 	opaque := base64.RawURLEncoding.EncodeToString(raw)
 	now := s.Clock.Now()
@@ -119,10 +134,7 @@ func (s *Service) newRefreshToken(ctx context.Context, req IssueRequest, scope s
 	t := &domain.RefreshToken{ID: s.IDs.NewID(), PoolID: req.App.PoolID, ApplicationID: req.App.ID, UserID: req.User.ID,
 		FamilyID: family, TokenHash: HashRefreshToken(opaque), Scope: scope, AMR: req.AMR, AuthTime: req.AuthTime,
 		ExpiresAt: now.Add(time.Duration(req.App.RefreshTokenTTL) * time.Second), CreatedAt: now}
-	if err := s.Refresh.Insert(ctx, t); err != nil {
-		return "", err
-	}
-	return opaque, nil
+	return opaque, t, nil
 }
 
 // HashRefreshToken is the stored form of a refresh token: SHA-256 suffices for 384 random bits.
