@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -23,7 +21,7 @@ import (
 // does): every op is client authentication, the token lookup, the user check, signing an access
 // and an ID token (ES256) and the rotation transaction with its audit event.
 func BenchmarkRefresh(b *testing.B) {
-	concurrency := benchConcurrency()
+	const concurrency = 16
 	for _, dialect := range storagetest.Dialects {
 		b.Run(dialect, func(b *testing.B) {
 			s := servertest.Start(b, dialect)
@@ -121,10 +119,3 @@ func (e *refreshError) Error() string {
 	return msg
 }
 
-func benchConcurrency() int {
-	if v := os.Getenv("BENCH_C"); v != "" {
-		n, _ := strconv.Atoi(v)
-		return n
-	}
-	return 16
-}
