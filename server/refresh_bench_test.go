@@ -118,4 +118,3 @@ func (e *refreshError) Error() string {
 	}
 	return msg
 }
-
