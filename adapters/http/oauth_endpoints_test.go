@@ -276,6 +276,20 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 		if n := f.auditCount(t, "REFRESH", "failure"); n != 2 {
 			t.Fatalf("REFRESH failure events: %d", n)
 		}
+		var events struct {
+			Items []struct {
+				UserID        string `json:"user_id"`
+				ApplicationID string `json:"application_id"`
+				Actor         string `json:"actor"`
+				IP            string `json:"ip"`
+			}
+		}
+		f.s.Do(http.MethodGet, "/admin/v1/pools/"+f.pool+"/audit-logs?type=REFRESH", nil).Expect(200).Decode(&events)
+		for _, e := range events.Items {
+			if e.UserID != f.user.ID || e.Actor != f.user.ID || e.ApplicationID != f.app.ID || e.IP == "" {
+				t.Fatalf("REFRESH event %+v", e)
+			}
+		}
 
 		// Another sign-in's family is untouched.
 		other := f.signIn(t, f.app, f.user)

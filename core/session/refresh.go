@@ -33,8 +33,8 @@ func (s *Service) RefreshGrant(ctx context.Context, app *domain.Application, req
 		return nil, domain.Invalid("unauthorized_client", "The application may not use refresh tokens.")
 	}
 	now := s.Clock.Now()
-	// Actor, IP and user agent are set here, not taken from ctx: the rotation may be committed
-	// by another request's goroutine (see rotations).
+	// The event names its user, IP and user agent itself rather than leaving them to ctx: a
+	// rotation may be committed by another request's goroutine (see rotations).
 	event := domain.AuditEvent{PoolID: app.PoolID, Type: domain.AuditRefresh, Result: domain.AuditFailure,
 		ApplicationID: app.ID, IP: req.IP, UserAgent: req.UserAgent}
 	fail := func(description, details string) (*TokenResponse, error) {

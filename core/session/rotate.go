@@ -61,8 +61,9 @@ func (s *Service) rotate(ctx context.Context, rot *rotation) {
 	q.pending = q.pending[n:]
 	q.mu.Unlock()
 
-	// The batch serves other requests too: it must not end with this request's cancellation.
-	s.commitRotations(context.WithoutCancel(ctx), batch)
+	// The batch serves other requests too: it must not end with this request's cancellation,
+	// nor lend this request's IP or user agent to their audit events.
+	s.commitRotations(domain.WithRequestInfo(context.WithoutCancel(ctx), domain.RequestInfo{}), batch)
 
 	q.mu.Lock()
 	if len(q.pending) > 0 {
