@@ -131,8 +131,12 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 		Secrets: clientSecrets, Tx: db, Clock: clock, IDs: ids, Audit: recorder}
 	sources := &authsource.Service{Pools: stores.Pools, Sources: stores.AuthSources, Apps: stores.Applications,
 		Images: stores.Images, Locker: stores.PoolLocker, Tx: db, Clock: clock, IDs: ids, Audit: recorder, Messages: messages}
-	sessions := &session.Service{Tokens: tokens, Refresh: stores.RefreshTokens, Clock: clock, IDs: ids}
-	grants := map[string]session.Grant{}
+	sessions := &session.Service{Tokens: tokens, Refresh: stores.RefreshTokens, Clock: clock, IDs: ids,
+		Revoked: stores.RevokedTokens, Users: stores.Users, Apps: stores.Applications, Tx: db, Audit: recorder}
+	grants := map[string]session.Grant{
+		session.GrantRefreshToken:      sessions.RefreshGrant,
+		session.GrantClientCredentials: sessions.ClientCredentials,
+	}
 	engine := httpapi.New(httpapi.Deps{
 		Logger:       logger,
 		Admin:        guard,
@@ -147,6 +151,7 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 		AuthSources:  sources,
 		Tokens:       tokens,
 		Grants:       grants,
+		Sessions:     sessions,
 		Audit:        &audit.Service{Log: stores.Audit, Pools: stores.Pools, Clock: clock},
 
 		TrustedProxies: cfg.TrustedProxies,

@@ -52,7 +52,11 @@ func writeError(c *gin.Context, err error) {
 		c.Header("Retry-After", strconv.Itoa(int((e.RetryAfter+999_999_999)/1_000_000_000)))
 	}
 	if e.Kind == domain.KindUnauthenticated {
-		c.Header("WWW-Authenticate", `Bearer realm="gatehouse"`)
+		challenge := `Bearer realm="gatehouse"`
+		if e.Code == "invalid_token" { // RFC 6750 §3: name the error of a refused bearer token
+			challenge += `, error="invalid_token"`
+		}
+		c.Header("WWW-Authenticate", challenge)
 	}
 	c.AbortWithStatusJSON(statusOf(e.Kind), errorBody{Error: e.Code, Description: e.Description, Details: e.Details})
 }

@@ -46,6 +46,10 @@ type Deps struct {
 	// Grants are the token endpoint's grants by grant_type; the wiring registers each.
 	Grants map[string]session.Grant
 	Audit  *audit.Service
+
+	// Sessions serves revocation, introspection and userinfo.
+	Sessions *session.Service
+
 	// TrustedProxies are the proxy addresses or CIDRs whose X-Forwarded-For is believed for
 	// the client IP the audit log records; none by default.
 	TrustedProxies []string
@@ -85,6 +89,7 @@ func New(d Deps) *gin.Engine {
 	a.registerOIDC(r)
 
 	a.registerOAuthToken(r)
+	a.registerOAuthEndpoints(r)
 	admin := r.Group("/admin/v1", requireAdmin(d.Admin))
 	a.registerPools(admin)
 	a.registerConnectors(admin)

@@ -34,12 +34,48 @@ type RefreshTokenStore struct{ db *DB }
 
 var _ ports.RefreshTokenStore = (*RefreshTokenStore)(nil)
 
-func (s *RefreshTokenStore) Insert(ctx context.Context, t *domain.RefreshToken) error {
-	row := &refreshTokenRow{ID: t.ID, PoolID: t.PoolID, ApplicationID: t.ApplicationID, UserID: t.UserID, FamilyID: t.FamilyID,
+func refreshTokenToRow(t *domain.RefreshToken) *refreshTokenRow {
+	return &refreshTokenRow{ID: t.ID, PoolID: t.PoolID, ApplicationID: t.ApplicationID, UserID: t.UserID, FamilyID: t.FamilyID,
 		TokenHash: t.TokenHash, Scope: t.Scope, AMR: strings.Join(t.AMR, " "), AuthTime: t.AuthTime.UTC(),
 		ExpiresAt: t.ExpiresAt.UTC(), CreatedAt: t.CreatedAt.UTC()}
-	_, err := s.db.idb(ctx).NewInsert().Model(row).Exec(ctx)
+}
+
+func (s *RefreshTokenStore) Insert(ctx context.Context, t *domain.RefreshToken) error {
+	_, err := s.db.idb(ctx).NewInsert().Model(refreshTokenToRow(t)).Exec(ctx)
 	return mapErr(err, "refresh token")
+}
+
+func (s *RefreshTokenStore) InsertMany(ctx context.Context, ts []*domain.RefreshToken) error {
+	if len(ts) == 0 {
+		return nil
+	}
+	rows := make([]*refreshTokenRow, len(ts))
+	for i, t := range ts {
+		rows[i] = refreshTokenToRow(t)
+	}
+	_, err := s.db.idb(ctx).NewInsert().Model(&rows).Exec(ctx)
+	return mapErr(err, "refresh token")
+}
+
+func (s *RefreshTokenStore) RotateMany(ctx context.Context, ids []string, at time.Time) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var live []string
+	q := s.db.idb(ctx).NewSelect().Model((*refreshTokenRow)(nil)).Column("id").
+		Where("id IN (?) AND rotated_at IS NULL AND revoked_at IS NULL", bun.In(ids))
+	if err := s.db.forUpdate(q).Scan(ctx, &live); err != nil {
+		return nil, mapErr(err, "refresh token")
+	}
+	if len(live) == 0 {
+		return nil, nil
+	}
+	_, err := s.db.idb(ctx).NewUpdate().Model((*refreshTokenRow)(nil)).Set("rotated_at = ?", at.UTC()).
+		Where("id IN (?)", bun.In(live)).Exec(ctx)
+	if err != nil {
+		return nil, mapErr(err, "refresh token")
+	}
+	return live, nil
 }
 
 func (s *RefreshTokenStore) GetByHash(ctx context.Context, poolID, hash string) (*domain.RefreshToken, error) {

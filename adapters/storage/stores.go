@@ -3,6 +3,7 @@ package storage
 // Stores bundles every store over one database.
 type Stores struct {
 	RefreshTokens   *RefreshTokenStore
+	RevokedTokens   *RevokedTokenStore
 	DB              *DB
 	Pools           *PoolStore
 	Images          *ImageStore
@@ -27,6 +28,7 @@ type Stores struct {
 func NewStores(db *DB) *Stores {
 	return &Stores{
 		RefreshTokens:   &RefreshTokenStore{db: db},
+		RevokedTokens:   &RevokedTokenStore{db: db},
 		DB:              db,
 		Pools:           &PoolStore{db: db},
 		Images:          &ImageStore{db: db},

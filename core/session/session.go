@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse-iam/gatehouse/core/audit"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 	"github.com/gatehouse-iam/gatehouse/core/token"
 	"github.com/gatehouse-iam/gatehouse/ports"
@@ -47,12 +48,21 @@ type TokenResponse struct {
 	RefreshToken string
 }
 
-// Service issues tokens.
+// Service issues tokens, and refreshes, revokes, introspects them and answers userinfo.
 type Service struct {
 	Tokens  *token.Service
 	Refresh ports.RefreshTokenStore
 	Clock   ports.Clock
 	IDs     ports.IDs
+	// Revoked is the denylist of revoked access tokens.
+	Revoked ports.RevokedTokenStore
+	Users   ports.UserStore
+	Apps    ports.ApplicationStore
+	Tx      ports.Tx
+	// Audit records REFRESH, LOGOUT and client credentials LOGIN events.
+	Audit audit.Recorder
+
+	rotations rotations
 }
 
 // IssueRequest describes a completed sign-in.
@@ -68,6 +78,21 @@ type IssueRequest struct {
 // Issue mints the access and ID tokens with the application's algorithm, lifetime and claims,
 // and a refresh token when the application enables them.
 func (s *Service) Issue(ctx context.Context, req IssueRequest) (*TokenResponse, error) {
+	resp, err := s.mint(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if req.App.RefreshTokenEnabled {
+		if resp.RefreshToken, err = s.newRefreshToken(ctx, req, resp.Scope); err != nil {
+			return nil, err
+		}
+	}
+	return resp, nil
+}
+
+// mint signs the access and ID tokens of a sign-in, touching no table (the refresh grant signs
+// before its transaction so no lock is held while signing).
+func (s *Service) mint(ctx context.Context, req IssueRequest) (*TokenResponse, error) {
 	app, user := req.App, req.User
 	ttl := time.Duration(app.AccessTokenTTL) * time.Second
 	tokens, err := s.Tokens.Mint(ctx, token.MintRequest{
@@ -78,20 +103,27 @@ func (s *Service) Issue(ctx context.Context, req IssueRequest) (*TokenResponse, 
 	if err != nil {
 		return nil, err
 	}
-	resp := &TokenResponse{AccessToken: tokens.AccessToken, TokenType: tokens.TokenType, ExpiresIn: tokens.ExpiresIn,
-		Scope: tokens.Scope, IDToken: tokens.IDToken}
-	if app.RefreshTokenEnabled {
-		if resp.RefreshToken, err = s.newRefreshToken(ctx, req, tokens.Scope); err != nil {
-			return nil, err
-		}
-	}
-	return resp, nil
+	return &TokenResponse{AccessToken: tokens.AccessToken, TokenType: tokens.TokenType, ExpiresIn: tokens.ExpiresIn,
+		Scope: tokens.Scope, IDToken: tokens.IDToken}, nil
 }
 
 func (s *Service) newRefreshToken(ctx context.Context, req IssueRequest, scope string) (string, error) {
+	opaque, t, err := s.buildRefreshToken(req, scope)
+	if err != nil {
+		return "", err
+	}
+	if err := s.Refresh.Insert(ctx, t); err != nil {
+		return "", err
+	}
+	return opaque, nil
+}
+
+// buildRefreshToken makes a new refresh token (the opaque value and its stored form) of req's
+// family, or of a new family.
+func (s *Service) buildRefreshToken(req IssueRequest, scope string) (string, *domain.RefreshToken, error) {
 	raw := make([]byte, 48)
 	if _, err := rand.Read(raw); err != nil {
-		return "", domain.Internal("refresh token", err)
+		return "", nil, domain.Internal("refresh token", err)
 	}
 	opaque := base64.RawURLEncoding.EncodeToString(raw)
 	now := s.Clock.Now()
@@ -102,10 +134,7 @@ func (s *Service) newRefreshToken(ctx context.Context, req IssueRequest, scope s
 	t := &domain.RefreshToken{ID: s.IDs.NewID(), PoolID: req.App.PoolID, ApplicationID: req.App.ID, UserID: req.User.ID,
 		FamilyID: family, TokenHash: HashRefreshToken(opaque), Scope: scope, AMR: req.AMR, AuthTime: req.AuthTime,
 		ExpiresAt: now.Add(time.Duration(req.App.RefreshTokenTTL) * time.Second), CreatedAt: now}
-	if err := s.Refresh.Insert(ctx, t); err != nil {
-		return "", err
-	}
-	return opaque, nil
+	return opaque, t, nil
 }
 
 // HashRefreshToken is the stored form of a refresh token: SHA-256 suffices for 384 random bits.

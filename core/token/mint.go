@@ -65,6 +65,16 @@ func CheckExtraClaims(field string, claims map[string]any) error {
 
 // Mint signs an access token and an ID token for a sign-in.
 func (s *Service) Mint(ctx context.Context, req MintRequest) (*Tokens, error) {
+	return s.mint(ctx, req, true)
+}
+
+// MintAccessOnly signs an access token alone: a client acting for itself (client credentials)
+// gets no ID token, since no user signed in. Subject is then the client's id.
+func (s *Service) MintAccessOnly(ctx context.Context, req MintRequest) (*Tokens, error) {
+	return s.mint(ctx, req, false)
+}
+
+func (s *Service) mint(ctx context.Context, req MintRequest, withIDToken bool) (*Tokens, error) {
 	if req.Alg == "" {
 		req.Alg = domain.AlgRS256
 	}
@@ -130,21 +140,23 @@ func (s *Service) Mint(ctx context.Context, req MintRequest) (*Tokens, error) {
 	if scope != "" {
 		access["scope"] = scope
 	}
+	at, err := s.Signer.Sign(ctx, req.PoolID, req.Alg, access)
+	if err != nil {
+		return nil, err
+	}
+	out := &Tokens{AccessToken: at, TokenType: "Bearer", ExpiresIn: int(req.AccessTTL / time.Second), Scope: scope}
+	if !withIDToken {
+		return out, nil
+	}
 	id := common(req.IDTokenTTL)
 	id["azp"] = req.ClientID
 	if req.Nonce != "" {
 		id["nonce"] = req.Nonce
 	}
-
-	at, err := s.Signer.Sign(ctx, req.PoolID, req.Alg, access)
-	if err != nil {
+	if out.IDToken, err = s.Signer.Sign(ctx, req.PoolID, req.Alg, id); err != nil {
 		return nil, err
 	}
-	it, err := s.Signer.Sign(ctx, req.PoolID, req.Alg, id)
-	if err != nil {
-		return nil, err
-	}
-	return &Tokens{AccessToken: at, TokenType: "Bearer", ExpiresIn: int(req.AccessTTL / time.Second), Scope: scope, IDToken: it}, nil
+	return out, nil
 }
 
 // newJTI is a random token id (128 bits): unlike a time-ordered id it reveals nothing.

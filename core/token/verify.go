@@ -2,7 +2,10 @@ package token
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"math"
+	"strings"
 
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 )
@@ -27,4 +30,30 @@ func (s *Service) Verify(ctx context.Context, poolID, tok string) (map[string]an
 		return nil, domain.Unauthenticated("invalid_token", "The token is not valid yet.")
 	}
 	return claims, nil
+}
+
+// PoolOf reads, WITHOUT verifying anything, which pool a JWT claims to come from: the pool id
+// at the end of its iss claim when that is one of this server's issuers. Endpoints at the
+// server root use it only to choose the pool whose keys then Verify the token properly.
+func (s *Service) PoolOf(tok string) (string, bool) {
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 || len(parts[1]) > 16<<10 {
+		return "", false
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return "", false
+	}
+	var claims struct {
+		Iss string `json:"iss"`
+	}
+	if json.Unmarshal(payload, &claims) != nil {
+		return "", false
+	}
+	prefix := s.Issuer("")
+	id, ok := strings.CutPrefix(claims.Iss, prefix)
+	if !ok || id == "" || strings.Contains(id, "/") {
+		return "", false
+	}
+	return id, true
 }

@@ -1,0 +1,560 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-iam/gatehouse/adapters/storage/storagetest"
+	"github.com/gatehouse-iam/gatehouse/core/domain"
+	"github.com/gatehouse-iam/gatehouse/core/session"
+	"github.com/gatehouse-iam/gatehouse/server/servertest"
+)
+
+// oauthFixture is a pool with a web application (refresh tokens on, email and userName
+// released as claims), a user of it, and a settable clock.
+type oauthFixture struct {
+	s        *servertest.Server
+	clock    *servertest.Clock
+	pool     string
+	app      *domain.Application
+	clientID string
+	secret   string
+	user     *domain.User
+}
+
+func eachOAuth(t *testing.T, fn func(t *testing.T, f *oauthFixture)) {
+	for _, d := range storagetest.Dialects {
+		t.Run(d, func(t *testing.T) {
+			clock := servertest.NewClock(time.Now().UTC().Truncate(time.Second))
+			s := servertest.Start(t, d, servertest.WithClock(clock))
+			f := &oauthFixture{s: s, clock: clock, pool: createPool(t, s, "Shop")}
+			f.app, f.clientID, f.secret = f.newApp(t, f.pool, map[string]any{"type": "web", "name": "Web",
+				"refresh_token_enabled": true, "refresh_token_ttl_seconds": 3600, "access_token_ttl_seconds": 600,
+				"claims": []string{"email", "userName"}})
+			f.user = f.newUser(t, f.pool, "ann", "ann@example.com")
+			fn(t, f)
+		})
+	}
+}
+
+func (f *oauthFixture) newApp(t *testing.T, pool string, body map[string]any) (*domain.Application, string, string) {
+	t.Helper()
+	m := createApp(t, f.s, pool, body)
+	app, err := f.s.App.Stores.Applications.Get(context.Background(), pool, m["id"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, _ := m["client_secret"].(string)
+	return app, m["client_id"].(string), secret
+}
+
+func (f *oauthFixture) newUser(t *testing.T, pool, name, email string) *domain.User {
+	t.Helper()
+	var u struct{ ID string }
+	f.s.Do(http.MethodPost, "/admin/v1/pools/"+pool+"/users", map[string]any{"user_name": name, "email": email, "password": "Passw0rd!long"}).Expect(201).Decode(&u)
+	user, err := f.s.App.Stores.Users.Get(context.Background(), pool, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return user
+}
+
+// signIn stands for a completed OTP login: the tokens the session service issues for it.
+func (f *oauthFixture) signIn(t *testing.T, app *domain.Application, user *domain.User) *session.TokenResponse {
+	t.Helper()
+	resp, err := f.s.App.Sessions.Issue(context.Background(), session.IssueRequest{App: app, User: user,
+		AMR: []string{"otp", "sms"}, AuthTime: f.clock.Now().Add(-time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+func basic(id, secret string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id)+":"+url.QueryEscape(secret)))
+}
+
+// post sends a form body with HTTP Basic client authentication (as RFC 6749/7009/7662 do).
+func (f *oauthFixture) post(t *testing.T, path, clientID, secret string, form url.Values) (int, http.Header, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, f.s.URL+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if clientID != "" {
+		req.Header.Set("Authorization", basic(clientID, secret))
+	}
+	return send(t, req)
+}
+
+func send(t *testing.T, req *http.Request) (int, http.Header, []byte) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header, body
+}
+
+type tokenJSON struct {
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int    `json:"expires_in"`
+	Scope        string `json:"scope"`
+	IDToken      string `json:"id_token"`
+	RefreshToken string `json:"refresh_token"`
+	Error        string `json:"error"`
+	Description  string `json:"error_description"`
+}
+
+func (f *oauthFixture) refresh(t *testing.T, clientID, secret, rt string) (int, tokenJSON) {
+	t.Helper()
+	status, _, body := f.post(t, "/oauth2/token", clientID, secret, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}})
+	var tok tokenJSON
+	if err := json.Unmarshal(body, &tok); err != nil {
+		t.Fatalf("%d %s: %v", status, body, err)
+	}
+	return status, tok
+}
+
+func (f *oauthFixture) mustRefresh(t *testing.T, rt string) tokenJSON {
+	t.Helper()
+	status, tok := f.refresh(t, f.clientID, f.secret, rt)
+	if status != http.StatusOK || tok.AccessToken == "" || tok.RefreshToken == "" || tok.IDToken == "" {
+		t.Fatalf("refresh: %d %+v", status, tok)
+	}
+	return tok
+}
+
+func (f *oauthFixture) refreshRefused(t *testing.T, clientID, secret, rt, description string) {
+	t.Helper()
+	status, tok := f.refresh(t, clientID, secret, rt)
+	if status != http.StatusBadRequest || tok.Error != "invalid_grant" || (description != "" && tok.Description != description) {
+		t.Fatalf("refresh: %d %+v, want 400 invalid_grant %q", status, tok, description)
+	}
+}
+
+func (f *oauthFixture) introspect(t *testing.T, path, tok string) (map[string]any, string) {
+	t.Helper()
+	status, _, body := f.post(t, path, f.clientID, f.secret, url.Values{"token": {tok}})
+	if status != http.StatusOK {
+		t.Fatalf("introspect: %d %s", status, body)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(body, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m, strings.TrimSpace(string(body))
+}
+
+// expectInactive checks RFC 7662's answer for a dead token: {"active":false} and nothing else.
+func (f *oauthFixture) expectInactive(t *testing.T, tok string) {
+	t.Helper()
+	for _, path := range []string{"/oauth2/introspect", "/pools/" + f.pool + "/oauth2/introspect"} {
+		if _, raw := f.introspect(t, path, tok); raw != `{"active":false}` {
+			t.Fatalf("%s: %s, want exactly {\"active\":false}", path, raw)
+		}
+	}
+}
+
+func (f *oauthFixture) revoke(t *testing.T, clientID, secret, tok string) {
+	t.Helper()
+	status, _, body := f.post(t, "/oauth2/revoke", clientID, secret, url.Values{"token": {tok}})
+	if status != http.StatusOK || len(body) != 0 {
+		t.Fatalf("revoke: %d %s", status, body)
+	}
+}
+
+func (f *oauthFixture) userinfo(t *testing.T, method, path, authorization string, form url.Values) (int, http.Header, map[string]any) {
+	t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, f.s.URL+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if authorization != "" {
+		req.Header.Set("Authorization", authorization)
+	}
+	status, h, raw := send(t, req)
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatalf("userinfo %d %s: %v", status, raw, err)
+	}
+	return status, h, m
+}
+
+func (f *oauthFixture) expectUserinfoRefused(t *testing.T, tok string) {
+	t.Helper()
+	status, h, m := f.userinfo(t, http.MethodGet, "/oauth2/userinfo", "Bearer "+tok, nil)
+	if status != http.StatusUnauthorized || m["error"] != "invalid_token" || !strings.Contains(h.Get("WWW-Authenticate"), `error="invalid_token"`) {
+		t.Fatalf("userinfo: %d %v %q", status, m, h.Get("WWW-Authenticate"))
+	}
+}
+
+// claimsOf decodes a JWT's payload without verifying it (the server verified it already).
+func claimsOf(t *testing.T, jwt string) map[string]any {
+	t.Helper()
+	parts := strings.Split(jwt, ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a JWT: %q", jwt)
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func (f *oauthFixture) auditCount(t *testing.T, typ, result string) int {
+	t.Helper()
+	var l struct{ Total int }
+	f.s.Do(http.MethodGet, "/admin/v1/pools/"+f.pool+"/audit-logs?type="+typ+"&result="+result, nil).Expect(200).Decode(&l)
+	return l.Total
+}
+
+func TestRefreshRotationAndReuse(t *testing.T) {
+	eachOAuth(t, func(t *testing.T, f *oauthFixture) {
+		first := f.signIn(t, f.app, f.user)
+		f.clock.Add(10 * time.Second)
+		second := f.mustRefresh(t, first.RefreshToken)
+		if second.RefreshToken == first.RefreshToken || second.TokenType != "Bearer" || second.ExpiresIn != 600 || second.Scope != "openid" {
+			t.Fatalf("rotation: %+v", second)
+		}
+		// The sign-in's auth_time and amr carry over; the tokens are new.
+		old, cur := claimsOf(t, first.AccessToken), claimsOf(t, second.AccessToken)
+		if cur["auth_time"] != old["auth_time"] || cur["sub"] != f.user.ID || cur["jti"] == old["jti"] || cur["iat"] == old["iat"] {
+			t.Fatalf("claims after refresh: %v (before %v)", cur, old)
+		}
+		if amr, _ := json.Marshal(claimsOf(t, second.IDToken)["amr"]); string(amr) != `["otp","sms"]` {
+			t.Fatalf("amr %s", amr)
+		}
+		// The form and the JSON body both work; pool-scoped too.
+		third := tokenJSON{}
+		f.s.DoWith(http.MethodPost, "/pools/"+f.pool+"/oauth2/token", basic(f.clientID, f.secret),
+			map[string]any{"grant_type": "refresh_token", "refresh_token": second.RefreshToken}).Expect(200).Decode(&third)
+		if third.RefreshToken == "" {
+			t.Fatal("no refresh token")
+		}
+		if m, _ := f.introspect(t, "/oauth2/introspect", third.RefreshToken); m["active"] != true || m["token_type"] != "refresh_token" ||
+			m["sub"] != f.user.ID || m["client_id"] != f.clientID {
+			t.Fatalf("introspect live refresh token: %v", m)
+		}
+		f.expectInactive(t, second.RefreshToken) // rotated
+
+		// Later reuse of a rotated token revokes the family: the newest token dies too.
+		f.clock.Add(session.RaceWindow)
+		f.refreshRefused(t, f.clientID, f.secret, first.RefreshToken, "Unknown or expired refresh_token")
+		f.refreshRefused(t, f.clientID, f.secret, third.RefreshToken, "")
+		f.expectInactive(t, third.RefreshToken)
+		if n := f.auditCount(t, "REFRESH", "success"); n != 2 {
+			t.Fatalf("REFRESH success events: %d", n)
+		}
+		if n := f.auditCount(t, "REFRESH", "failure"); n != 2 {
+			t.Fatalf("REFRESH failure events: %d", n)
+		}
+		var events struct {
+			Items []struct {
+				UserID        string `json:"user_id"`
+				ApplicationID string `json:"application_id"`
+				Actor         string `json:"actor"`
+				IP            string `json:"ip"`
+			}
+		}
+		f.s.Do(http.MethodGet, "/admin/v1/pools/"+f.pool+"/audit-logs?type=REFRESH", nil).Expect(200).Decode(&events)
+		for _, e := range events.Items {
+			if e.UserID != f.user.ID || e.Actor != f.user.ID || e.ApplicationID != f.app.ID || e.IP == "" {
+				t.Fatalf("REFRESH event %+v", e)
+			}
+		}
+
+		// Another sign-in's family is untouched.
+		other := f.signIn(t, f.app, f.user)
+		f.mustRefresh(t, other.RefreshToken)
+	})
+}
+
+func TestRefreshRace(t *testing.T) {
+	eachOAuth(t, func(t *testing.T, f *oauthFixture) {
+		rt := f.signIn(t, f.app, f.user).RefreshToken
+		const n = 20
+		var wg sync.WaitGroup
+		statuses := make([]int, n)
+		tokens := make([]tokenJSON, n)
+		start := make(chan struct{})
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				req, _ := http.NewRequest(http.MethodPost, f.s.URL+"/oauth2/token",
+					strings.NewReader(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}}.Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.Header.Set("Authorization", basic(f.clientID, f.secret))
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				defer resp.Body.Close()
+				statuses[i] = resp.StatusCode
+				_ = json.NewDecoder(resp.Body).Decode(&tokens[i])
+			}()
+		}
+		close(start)
+		wg.Wait()
+		var winner *tokenJSON
+		for i, s := range statuses {
+			switch {
+			case s == http.StatusOK && winner == nil:
+				winner = &tokens[i]
+			case s == http.StatusOK:
+				t.Fatal("two concurrent refreshes with one token won")
+			case s != http.StatusBadRequest || tokens[i].Error != "invalid_grant":
+				t.Fatalf("loser: %d %+v", s, tokens[i])
+			}
+		}
+		if winner == nil {
+			t.Fatal("no refresh won")
+		}
+		// Losing a race is not reuse: the winner's family lives on.
+		f.mustRefresh(t, winner.RefreshToken)
+	})
+}
+
+func TestRefreshRefusals(t *testing.T) {
+	eachOAuth(t, func(t *testing.T, f *oauthFixture) {
+		rt := f.signIn(t, f.app, f.user).RefreshToken
+
+		// Another client of the pool cannot use it, and its attempt harms nothing.
+		_, otherID, otherSecret := f.newApp(t, f.pool, map[string]any{"type": "web", "name": "Other", "refresh_token_enabled": true})
+		f.refreshRefused(t, otherID, otherSecret, rt, "Unknown or expired refresh_token")
+		// Nor does an unknown token, a wrong secret or a missing one.
+		f.refreshRefused(t, f.clientID, f.secret, "nope", "Unknown or expired refresh_token")
+		if status, tok := f.refresh(t, f.clientID, "wrong", rt); status != 401 || tok.Error != "invalid_client" {
+			t.Fatalf("wrong secret: %d %+v", status, tok)
+		}
+		if status, tok := f.refresh(t, f.clientID, f.secret, ""); status != 400 || tok.Error != "invalid_request" {
+			t.Fatalf("no token: %d %+v", status, tok)
+		}
+		rt = f.mustRefresh(t, rt).RefreshToken
+
+		// A frozen user cannot refresh; unfrozen, the token works again.
+		userPath := "/admin/v1/pools/" + f.pool + "/users/" + f.user.ID
+		f.s.Do(http.MethodPost, userPath+"/freeze", nil).Expect(200)
+		f.refreshRefused(t, f.clientID, f.secret, rt, "Abnormal user status")
+		f.s.Do(http.MethodPost, userPath+"/unfreeze", nil).Expect(200)
+		f.s.Do(http.MethodPost, userPath+"/lock", nil).Expect(200)
+		f.refreshRefused(t, f.clientID, f.secret, rt, "Abnormal user status")
+		f.s.Do(http.MethodPost, userPath+"/unlock", nil).Expect(200)
+		rt = f.mustRefresh(t, rt).RefreshToken
+
+		// Expired (the application's refresh token lifetime is one hour).
+		f.clock.Add(time.Hour)
+		f.refreshRefused(t, f.clientID, f.secret, rt, "Unknown or expired refresh_token")
+		f.expectInactive(t, rt)
+
+		// An application without refresh tokens may not use the grant.
+		_, noID, noSecret := f.newApp(t, f.pool, map[string]any{"type": "web", "name": "No refresh"})
+		if status, tok := f.refresh(t, noID, noSecret, rt); status != 400 || tok.Error != "unauthorized_client" {
+			t.Fatalf("refresh disabled: %d %+v", status, tok)
+		}
+	})
+}
+
+func TestClientCredentials(t *testing.T) {
+	eachOAuth(t, func(t *testing.T, f *oauthFixture) {
+		_, m2mID, m2mSecret := f.newApp(t, f.pool, map[string]any{"type": "m2m", "name": "Batch"})
+		status, _, body := f.post(t, "/oauth2/token", m2mID, m2mSecret, url.Values{"grant_type": {"client_credentials"}})
+		var tok map[string]any
+		_ = json.Unmarshal(body, &tok)
+		if status != 200 || tok["token_type"] != "Bearer" || tok["access_token"] == nil || tok["id_token"] != nil || tok["refresh_token"] != nil {
+			t.Fatalf("client_credentials: %d %s", status, body)
+		}
+		access := tok["access_token"].(string)
+		if c := claimsOf(t, access); c["sub"] != m2mID || c["client_id"] != m2mID || c["aud"] != m2mID || c["scope"] != nil {
+			t.Fatalf("claims %v", c)
+		}
+		m, _ := f.introspect(t, "/oauth2/introspect", access)
+		if m["active"] != true || m["sub"] != m2mID || m["token_type"] != "Bearer" {
+			t.Fatalf("introspect: %v", m)
+		}
+		f.expectUserinfoRefused(t, access) // no user behind it
+
+		status, _, body = f.post(t, "/pools/"+f.pool+"/oauth2/token", m2mID, m2mSecret,
+			url.Values{"grant_type": {"client_credentials"}, "scope": {"openid"}})
+		if status != 200 || !strings.Contains(string(body), `"scope":"openid"`) {
+			t.Fatalf("with openid: %d %s", status, body)
+		}
+		status, _, body = f.post(t, "/oauth2/token", m2mID, m2mSecret, url.Values{"grant_type": {"client_credentials"}, "scope": {"admin"}})
+		if status != 400 || !strings.Contains(string(body), `"invalid_scope"`) {
+			t.Fatalf("unknown scope: %d %s", status, body)
+		}
+		status, _, body = f.post(t, "/oauth2/token", f.clientID, f.secret, url.Values{"grant_type": {"client_credentials"}})
+		if status != 400 || !strings.Contains(string(body), `"unauthorized_client"`) {
+			t.Fatalf("web app: %d %s", status, body)
+		}
+		status, _, _ = f.post(t, "/oauth2/token", m2mID, "wrong", url.Values{"grant_type": {"client_credentials"}})
+		if status != 401 {
+			t.Fatalf("wrong secret: %d", status)
+		}
+		if n := f.auditCount(t, "LOGIN", "success"); n != 2 {
+			t.Fatalf("LOGIN events: %d", n)
+		}
+	})
+}
+
+func TestRevoke(t *testing.T) {
+	eachOAuth(t, func(t *testing.T, f *oauthFixture) {
+		// Revoking a refresh token ends its family, including earlier-rotated members' successors.
+		first := f.signIn(t, f.app, f.user)
+		second := f.mustRefresh(t, first.RefreshToken)
+		f.revoke(t, f.clientID, f.secret, second.RefreshToken)
+		f.expectInactive(t, second.RefreshToken)
+		f.refreshRefused(t, f.clientID, f.secret, second.RefreshToken, "")
+		f.revoke(t, f.clientID, f.secret, second.RefreshToken) // again: still 200
+
+		// Revoking an access token: introspection and userinfo treat it as dead at once.
+		live := f.signIn(t, f.app, f.user)
+		if status, _, _ := f.userinfo(t, http.MethodGet, "/oauth2/userinfo", "Bearer "+live.AccessToken, nil); status != 200 {
+			t.Fatalf("userinfo before revoke: %d", status)
+		}
+		f.revoke(t, f.clientID, f.secret, live.AccessToken)
+		f.expectInactive(t, live.AccessToken)
+		f.expectUserinfoRefused(t, live.AccessToken)
+		// Its refresh token is another matter: it still works.
+		f.mustRefresh(t, live.RefreshToken)
+
+		// Unknown tokens, and tokens of another client, answer 200 and change nothing.
+		f.revoke(t, f.clientID, f.secret, "unknown")
+		f.revoke(t, f.clientID, f.secret, "a.b.c")
+		_, otherID, otherSecret := f.newApp(t, f.pool, map[string]any{"type": "web", "name": "Other", "refresh_token_enabled": true})
+		victim := f.signIn(t, f.app, f.user)
+		f.revoke(t, otherID, otherSecret, victim.RefreshToken)
+		f.revoke(t, otherID, otherSecret, victim.AccessToken)
+		if m, _ := f.introspect(t, "/oauth2/introspect", victim.AccessToken); m["active"] != true {
+			t.Fatalf("another client revoked an access token: %v", m)
+		}
+		f.mustRefresh(t, victim.RefreshToken)
+
+		// Client authentication is required; a client of another pool is refused under this pool.
+		if status, _, body := f.post(t, "/oauth2/revoke", f.clientID, "wrong", url.Values{"token": {"x"}}); status != 401 ||
+			!strings.Contains(string(body), "invalid_client") {
+			t.Fatalf("wrong secret: %d %s", status, body)
+		}
+		if status, _, _ := f.post(t, "/oauth2/revoke", f.clientID, f.secret, url.Values{}); status != 400 {
+			t.Fatalf("no token: %d", status)
+		}
+		otherPool := createPool(t, f.s, "Elsewhere")
+		if status, _, _ := f.post(t, "/pools/"+otherPool+"/oauth2/revoke", f.clientID, f.secret, url.Values{"token": {"x"}}); status != 401 {
+			t.Fatalf("client of another pool: %d", status)
+		}
+		if n := f.auditCount(t, "LOGOUT", "success"); n != 2 {
+			t.Fatalf("LOGOUT events: %d", n)
+		}
+	})
+}
+
+func TestIntrospect(t *testing.T) {
+	eachOAuth(t, func(t *testing.T, f *oauthFixture) {
+		tok := f.signIn(t, f.app, f.user)
+		for _, path := range []string{"/oauth2/introspect", "/pools/" + f.pool + "/oauth2/introspect"} {
+			m, _ := f.introspect(t, path, tok.AccessToken)
+			c := claimsOf(t, tok.AccessToken)
+			if m["active"] != true || m["sub"] != f.user.ID || m["client_id"] != f.clientID || m["scope"] != "openid" ||
+				m["exp"] != c["exp"] || m["iat"] != c["iat"] || m["iss"] != f.s.URL+"/pools/"+f.pool || m["aud"] != f.clientID ||
+				m["token_type"] != "Bearer" {
+				t.Fatalf("%s: %v", path, m)
+			}
+		}
+		// An ID token is not an access token; garbage and another pool's tokens are inactive.
+		f.expectInactive(t, tok.IDToken)
+		f.expectInactive(t, "garbage")
+		f.expectInactive(t, "x.y.z")
+		otherPool := createPool(t, f.s, "Elsewhere")
+		otherApp, _, _ := f.newApp(t, otherPool, map[string]any{"type": "web", "name": "W", "refresh_token_enabled": true})
+		foreign := f.signIn(t, otherApp, f.newUser(t, otherPool, "bob", "bob@example.com"))
+		f.expectInactive(t, foreign.AccessToken)
+		f.expectInactive(t, foreign.RefreshToken)
+		// Expired.
+		f.clock.Add(10 * time.Minute)
+		f.expectInactive(t, tok.AccessToken)
+		// JSON bodies are accepted too; client authentication is required.
+		r := f.s.DoWith(http.MethodPost, "/oauth2/introspect", basic(f.clientID, f.secret), map[string]any{"token": tok.RefreshToken}).Expect(200)
+		if r.Map()["active"] != true {
+			t.Fatalf("refresh token: %s", r.Body)
+		}
+		f.s.DoWith(http.MethodPost, "/oauth2/introspect", "", map[string]any{"token": tok.RefreshToken}).ExpectError(401, "invalid_client")
+	})
+}
+
+func TestUserinfo(t *testing.T) {
+	eachOAuth(t, func(t *testing.T, f *oauthFixture) {
+		tok := f.signIn(t, f.app, f.user)
+		want := map[string]any{"sub": f.user.ID, "email": "ann@example.com", "preferred_username": "ann"}
+		check := func(name string, status int, m map[string]any) {
+			t.Helper()
+			if status != 200 || len(m) != len(want) {
+				t.Fatalf("%s: %d %v", name, status, m)
+			}
+			for k, v := range want {
+				if m[k] != v {
+					t.Fatalf("%s: %s = %v, want %v", name, k, m[k], v)
+				}
+			}
+		}
+		for _, path := range []string{"/oauth2/userinfo", "/pools/" + f.pool + "/oauth2/userinfo"} {
+			status, _, m := f.userinfo(t, http.MethodGet, path, "Bearer "+tok.AccessToken, nil)
+			check("GET "+path, status, m)
+			status, _, m = f.userinfo(t, http.MethodPost, path, "Bearer "+tok.AccessToken, nil)
+			check("POST "+path, status, m)
+			status, _, m = f.userinfo(t, http.MethodPost, path, "", url.Values{"access_token": {tok.AccessToken}})
+			check("POST form "+path, status, m)
+		}
+		// Another pool's path refuses the token; so does a missing or malformed header.
+		otherPool := createPool(t, f.s, "Elsewhere")
+		if status, _, m := f.userinfo(t, http.MethodGet, "/pools/"+otherPool+"/oauth2/userinfo", "Bearer "+tok.AccessToken, nil); status != 401 || m["error"] != "invalid_token" {
+			t.Fatalf("other pool: %d %v", status, m)
+		}
+		if status, h, m := f.userinfo(t, http.MethodGet, "/oauth2/userinfo", "", nil); status != 401 || m["error"] != "invalid_token" ||
+			h.Get("WWW-Authenticate") == "" {
+			t.Fatalf("no token: %d %v", status, m)
+		}
+		if status, _, _ := f.userinfo(t, http.MethodGet, "/oauth2/userinfo", "Basic abc", nil); status != 401 {
+			t.Fatalf("basic: %d", status)
+		}
+		f.expectUserinfoRefused(t, tok.IDToken) // an ID token is not an access token
+		f.expectUserinfoRefused(t, "x.y.z")
+		// A frozen user's token stops working.
+		userPath := "/admin/v1/pools/" + f.pool + "/users/" + f.user.ID
+		f.s.Do(http.MethodPost, userPath+"/freeze", nil).Expect(200)
+		f.expectUserinfoRefused(t, tok.AccessToken)
+		f.s.Do(http.MethodPost, userPath+"/unfreeze", nil).Expect(200)
+		// Expired.
+		f.clock.Add(10 * time.Minute)
+		f.expectUserinfoRefused(t, tok.AccessToken)
+	})
+}

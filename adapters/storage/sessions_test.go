@@ -1,0 +1,147 @@
+package storage_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-iam/gatehouse/adapters/storage"
+	"github.com/gatehouse-iam/gatehouse/adapters/storage/storagetest"
+	"github.com/gatehouse-iam/gatehouse/core/domain"
+)
+
+func newRefreshToken(id, pool, family string) *domain.RefreshToken {
+	return &domain.RefreshToken{ID: id, PoolID: pool, ApplicationID: "app", UserID: "user", FamilyID: family,
+		TokenHash: "hash-" + id, Scope: "openid", AMR: []string{"otp", "sms"}, AuthTime: testTime,
+		ExpiresAt: testTime.Add(time.Hour), CreatedAt: testTime}
+}
+
+func TestRefreshTokenStore(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := storage.NewStores(db)
+		for _, p := range []string{"p1", "p2"} {
+			if err := s.Pools.Create(ctx, newPool(p, "Pool "+p)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rt := s.RefreshTokens
+		if err := rt.Insert(ctx, newRefreshToken("t1", "p1", "f1")); err != nil {
+			t.Fatal(err)
+		}
+		if err := rt.InsertMany(ctx, []*domain.RefreshToken{newRefreshToken("t2", "p1", "f1"), newRefreshToken("t3", "p1", "f2")}); err != nil {
+			t.Fatal(err)
+		}
+		if err := rt.Insert(ctx, newRefreshToken("t1", "p1", "f1")); domain.KindOf(err) != domain.KindConflict {
+			t.Fatalf("duplicate: %v", err)
+		}
+		got, err := rt.GetByHash(ctx, "p1", "hash-t1")
+		if err != nil || got.FamilyID != "f1" || !slices.Equal(got.AMR, []string{"otp", "sms"}) || !got.AuthTime.Equal(testTime) ||
+			got.RotatedAt != nil || got.RevokedAt != nil {
+			t.Fatalf("get: %+v %v", got, err)
+		}
+		if _, err := rt.GetByHash(ctx, "p2", "hash-t1"); domain.KindOf(err) != domain.KindNotFound {
+			t.Fatalf("another pool's token: %v", err)
+		}
+
+		// MarkRotated is a conditional write: only the first succeeds.
+		at := testTime.Add(time.Minute)
+		if ok, err := rt.MarkRotated(ctx, "t1", at); !ok || err != nil {
+			t.Fatalf("rotate: %v %v", ok, err)
+		}
+		if ok, _ := rt.MarkRotated(ctx, "t1", at); ok {
+			t.Fatal("rotated twice")
+		}
+		// RotateMany marks only live tokens and names them.
+		err = db.Run(ctx, func(ctx context.Context) error {
+			won, err := rt.RotateMany(ctx, []string{"t1", "t2", "t2", "nope"}, at)
+			if err != nil || !slices.Equal(won, []string{"t2"}) {
+				t.Errorf("rotate many: %v %v", won, err)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := rt.GetByHash(ctx, "p1", "hash-t2"); got.RotatedAt == nil || !got.RotatedAt.Equal(at) {
+			t.Fatalf("t2 after RotateMany: %+v", got)
+		}
+
+		// RevokeFamily ends the family only; revoked tokens no longer rotate.
+		if err := rt.RevokeFamily(ctx, "f1", at); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := rt.GetByHash(ctx, "p1", "hash-t2"); got.RevokedAt == nil {
+			t.Fatal("family member not revoked")
+		}
+		if got, _ := rt.GetByHash(ctx, "p1", "hash-t3"); got.RevokedAt != nil {
+			t.Fatal("another family revoked")
+		}
+		if err := rt.Insert(ctx, newRefreshToken("t4", "p1", "f1")); err != nil {
+			t.Fatal(err)
+		}
+		if err := rt.RevokeFamily(ctx, "f1", at); err != nil {
+			t.Fatal(err)
+		}
+		if ok, _ := rt.MarkRotated(ctx, "t4", at); ok {
+			t.Fatal("a revoked token rotated")
+		}
+
+		// Deleting the pool removes its tokens.
+		if err := s.Pools.Delete(ctx, "p1"); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := db.NewRaw("SELECT COUNT(*) FROM refresh_tokens").Scan(ctx, &n); err != nil || n != 0 {
+			t.Fatalf("tokens left after pool delete: %d %v", n, err)
+		}
+	})
+}
+
+func TestRevokedTokenStore(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := storage.NewStores(db)
+		for _, p := range []string{"p1", "p2"} {
+			if err := s.Pools.Create(ctx, newPool(p, "Pool "+p)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rv := s.RevokedTokens
+		if ok, err := rv.IsRevoked(ctx, "p1", "j1"); ok || err != nil {
+			t.Fatalf("fresh: %v %v", ok, err)
+		}
+		if err := rv.Revoke(ctx, "p1", "j1", testTime.Add(time.Hour), testTime); err != nil {
+			t.Fatal(err)
+		}
+		if err := rv.Revoke(ctx, "p1", "j1", testTime.Add(time.Hour), testTime); err != nil {
+			t.Fatalf("revoking twice: %v", err)
+		}
+		if err := rv.Revoke(ctx, "p1", "j2", testTime.Add(time.Minute), testTime); err != nil {
+			t.Fatal(err)
+		}
+		if ok, _ := rv.IsRevoked(ctx, "p1", "j1"); !ok {
+			t.Fatal("j1 not revoked")
+		}
+		if ok, _ := rv.IsRevoked(ctx, "p2", "j1"); ok {
+			t.Fatal("revoked in another pool")
+		}
+		if err := rv.SweepExpired(ctx, testTime.Add(30*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if ok, _ := rv.IsRevoked(ctx, "p1", "j2"); ok {
+			t.Fatal("expired entry not swept")
+		}
+		if ok, _ := rv.IsRevoked(ctx, "p1", "j1"); !ok {
+			t.Fatal("live entry swept")
+		}
+		if err := s.Pools.Delete(ctx, "p1"); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := db.NewRaw("SELECT COUNT(*) FROM revoked_tokens").Scan(ctx, &n); err != nil || n != 0 {
+			t.Fatalf("entries left after pool delete: %d %v", n, err)
+		}
+	})
+}
