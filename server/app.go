@@ -26,6 +26,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/core/messaging"
 	"github.com/gatehouse-iam/gatehouse/core/pool"
 	"github.com/gatehouse-iam/gatehouse/core/session"
+	"github.com/gatehouse-iam/gatehouse/core/signin"
 	"github.com/gatehouse-iam/gatehouse/core/token"
 	"github.com/gatehouse-iam/gatehouse/core/user"
 	"github.com/gatehouse-iam/gatehouse/plugins/host"
@@ -121,7 +122,12 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 	sources := &authsource.Service{Pools: stores.Pools, Sources: stores.AuthSources, Apps: stores.Applications,
 		Images: stores.Images, Locker: stores.PoolLocker, Tx: db, Clock: clock, IDs: ids}
 	sessions := &session.Service{Tokens: tokens, Refresh: stores.RefreshTokens, Clock: clock, IDs: ids}
+	signIn := &signin.Service{Sources: sources, Messages: messages, Sessions: sessions, Audit: recorder, Pools: stores.Pools,
+		Users: stores.Users, OTP: stores.OTP, Settings: stores.OTPSettings, Limits: stores.RateLimiter, Tx: db, Clock: clock,
+		IDs: ids, CodeKey: secrets.Derive(master, "otp-codes")}
 	grants := map[string]session.Grant{}
+	grants[signin.GrantOTPSMS] = signIn.Grant(domain.ChannelSMS)
+	grants[signin.GrantOTPEmail] = signIn.Grant(domain.ChannelEmail)
 	engine := httpapi.New(httpapi.Deps{
 		Logger:       logger,
 		Admin:        guard,
@@ -136,6 +142,7 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 		AuthSources:  sources,
 		Tokens:       tokens,
 		Grants:       grants,
+		SignIn:       signIn,
 		Audit:        &audit.Service{Log: stores.Audit, Pools: stores.Pools, Clock: clock},
 
 		TrustedProxies: cfg.TrustedProxies,
