@@ -71,8 +71,10 @@ func (s *OTPStore) GetByToken(ctx context.Context, poolID, tokenHash string) (*d
 func (s *OTPStore) Fail(ctx context.Context, id string, maxAttempts int, now time.Time) (bool, error) {
 	// One statement: the attempt counts and, at the limit, the challenge burns, even when
 	// several wrong codes arrive at once.
-	res, err := s.db.idb(ctx).NewRaw(`UPDATE otp_challenges SET attempts = attempts + 1,
-		burned_at = CASE WHEN attempts + 1 >= ? THEN ? ELSE burned_at END
+	// burned_at is set before attempts: MySQL evaluates SET assignments left to right with
+	// the values already assigned, SQLite with the old row; this order reads the old count on both.
+	res, err := s.db.idb(ctx).NewRaw(`UPDATE otp_challenges SET burned_at = CASE WHEN attempts + 1 >= ? THEN ? ELSE burned_at END,
+		attempts = attempts + 1
 		WHERE id = ? AND consumed_at IS NULL AND burned_at IS NULL AND attempts < ?`,
 		maxAttempts, now.UTC(), id, maxAttempts).Exec(ctx)
 	return affected(res, err)
