@@ -120,7 +120,7 @@ func TestOTPStore(t *testing.T) {
 		}
 		for _, table := range []string{"otp_challenges", "rate_counters", "otp_settings"} {
 			var n int
-			if err := db.NewRaw("SELECT COUNT(*) FROM " + table).Scan(ctx, &n); err != nil || n != 0 {
+			if err := db.NewRaw("SELECT COUNT(*) FROM "+table).Scan(ctx, &n); err != nil || n != 0 {
 				t.Fatalf("%s: %d rows outlived the pool (%v)", table, n, err)
 			}
 		}
