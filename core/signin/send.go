@@ -82,10 +82,6 @@ func (s *Service) Send(ctx context.Context, req SendRequest) (*SendResponse, err
 		}
 		return nil, err
 	}
-	if err := s.checkLimits(ctx, settings, channel, recipient, req.IP, now); err != nil {
-		return fail(err)
-	}
-
 	key := ports.ByPhone
 	if channel == domain.ChannelEmail {
 		key = ports.ByEmail
@@ -99,15 +95,15 @@ func (s *Service) Send(ctx context.Context, req SendRequest) (*SendResponse, err
 		ev.UserID = user.ID
 	}
 	pretend := false
+	var refused error
 	switch usage {
 	case domain.UsageSignup, domain.UsageUpdateUserinfo:
-		if known {
-			if channel == domain.ChannelEmail {
-				return fail(domain.Invalid("email_is_used", "The email address is used by another user.",
-					domain.FieldError{Field: "email", Reason: "is already used"}))
-			}
-			return fail(domain.Invalid("phone_number_is_used", "The phone number is used by another user.",
-				domain.FieldError{Field: "phone_number", Reason: "is already used"}))
+		if known && channel == domain.ChannelEmail {
+			refused = domain.Invalid("email_is_used", "The email address is used by another user.",
+				domain.FieldError{Field: "email", Reason: "is already used"})
+		} else if known {
+			refused = domain.Invalid("phone_number_is_used", "The phone number is used by another user.",
+				domain.FieldError{Field: "phone_number", Reason: "is already used"})
 		}
 	case domain.UsageLogin:
 		pretend = !known && !app.Process.Registration.Enabled
@@ -127,17 +123,40 @@ func (s *Service) Send(ctx context.Context, req SendRequest) (*SendResponse, err
 		Channel: channel, Recipient: recipient, Usage: usage, TokenHash: tokenHash,
 		CodeExpiresAt: now.Add(time.Duration(ttl) * time.Second), TokenExpiresAt: now.Add(domain.OTPTokenTTL), CreatedAt: now}
 	c.CodeHMAC = s.codeMAC(c, code)
-	if err := s.OTP.Create(ctx, c); err != nil {
+	// One transaction for the counters and the challenge: one commit instead of one per
+	// statement. A refusal still commits the counts it made (so it is the fn's result, not its
+	// error) and is audited in the same commit.
+	var outcome error
+	err = s.Tx.Run(ctx, func(ctx context.Context) error {
+		outcome = s.checkLimits(ctx, settings, channel, recipient, req.IP, now)
+		if outcome == nil {
+			outcome = refused
+		}
+		if outcome != nil {
+			if domain.KindOf(outcome) == domain.KindInternal {
+				return outcome
+			}
+			failed := ev
+			failed.Result, failed.Details = domain.AuditFailure, ev.Details+" error="+domain.CodeOf(outcome)
+			return s.audit(ctx, failed)
+		}
+		if pretend {
+			ev.Result, ev.Details = domain.AuditSuccess, ev.Details+" recipient=unknown sent=no"
+			if err := s.audit(ctx, ev); err != nil {
+				return err
+			}
+		}
+		return s.OTP.Create(ctx, c)
+	})
+	if err != nil {
 		return nil, err
+	}
+	if outcome != nil {
+		return nil, outcome
 	}
 	resp := &SendResponse{OTPToken: token, ExpiresAt: c.TokenExpiresAt}
 	if pretend {
 		s.pretendSend(ctx)
-		ev.Result = domain.AuditSuccess
-		ev.Details += " recipient=unknown sent=no"
-		if err := s.audit(ctx, ev); err != nil {
-			return nil, err
-		}
 		return resp, nil
 	}
 
