@@ -25,7 +25,7 @@ func (s *Service) Grant(channel string) session.Grant {
 func (s *Service) OTPLogin(ctx context.Context, channel string, app *domain.Application, req session.GrantRequest) (*session.TokenResponse, error) {
 	ev := domain.AuditEvent{PoolID: app.PoolID, Type: domain.AuditLogin, ApplicationID: app.ID, AuthSourceID: req.AuthSourceID,
 		IP: req.IP, UserAgent: req.UserAgent, Details: "otp " + channel}
-	resp, user, created, err := s.otpLogin(ctx, channel, app, req)
+	resp, user, err := s.otpLogin(ctx, channel, app, req, ev)
 	if user != nil {
 		ev.UserID = user.ID
 	}
@@ -40,21 +40,23 @@ func (s *Service) OTPLogin(ctx context.Context, channel string, app *domain.Appl
 		}
 		return nil, err
 	}
-	ev.Result = domain.AuditSuccess
-	if created {
-		signup := ev
-		signup.Type, signup.Details = domain.AuditSignup, "auto_signup otp "+channel
-		if err := s.audit(ctx, signup); err != nil {
-			return nil, err
-		}
-	}
-	if err := s.audit(ctx, ev); err != nil {
-		return nil, err
-	}
 	return resp, nil
 }
 
-func (s *Service) otpLogin(ctx context.Context, channel string, app *domain.Application, req session.GrantRequest) (*session.TokenResponse, *domain.User, bool, error) {
+// auditSuccess records the login (and the sign-up when the login created the user).
+func (s *Service) auditSuccess(ctx context.Context, ev domain.AuditEvent, user *domain.User, created bool) error {
+	ev.Result, ev.UserID = domain.AuditSuccess, user.ID
+	if created {
+		signup := ev
+		signup.Type, signup.Details = domain.AuditSignup, "auto_signup "+ev.Details
+		if err := s.audit(ctx, signup); err != nil {
+			return err
+		}
+	}
+	return s.audit(ctx, ev)
+}
+
+func (s *Service) otpLogin(ctx context.Context, channel string, app *domain.Application, req session.GrantRequest, ev domain.AuditEvent) (*session.TokenResponse, *domain.User, error) {
 	var p domain.Problems
 	for _, f := range []struct{ name, v string }{{"auth_source_id", req.AuthSourceID}, {"otp_token", req.OTPToken}, {"otp", req.OTP}} {
 		if f.v == "" {
@@ -62,26 +64,26 @@ func (s *Service) otpLogin(ctx context.Context, channel string, app *domain.Appl
 		}
 	}
 	if err := p.Err(); err != nil {
-		return nil, nil, false, err
+		return nil, nil, err
 	}
 	src, err := s.Sources.GetForApplication(ctx, app, req.AuthSourceID, authsource.UseLogin)
 	if err != nil {
-		return nil, nil, false, err
+		return nil, nil, err
 	}
 	if !src.Type.IsOTP() || channelOf(src.Type) != channel {
-		return nil, nil, false, domain.Invalid("invalid_auth_source", "Auth source and application not associated",
+		return nil, nil, domain.Invalid("invalid_auth_source", "Auth source and application not associated",
 			domain.FieldError{Field: "auth_source_id", Reason: "is not an OTP source of this grant's channel"})
 	}
 	c, err := s.OTP.GetByToken(ctx, app.PoolID, hashToken(req.OTPToken))
 	if domain.KindOf(err) == domain.KindNotFound {
-		return nil, nil, false, errUnknownToken()
+		return nil, nil, errUnknownToken()
 	}
 	if err != nil {
-		return nil, nil, false, err
+		return nil, nil, err
 	}
 	now := s.now()
 	if !c.Usable(now) {
-		return nil, nil, false, errUnknownToken()
+		return nil, nil, errUnknownToken()
 	}
 	raw := req.PhoneNumber
 	if channel == domain.ChannelEmail {
@@ -90,34 +92,40 @@ func (s *Service) otpLogin(ctx context.Context, channel string, app *domain.Appl
 	recipient, rerr := normalizeFor(channel, raw)
 	if rerr != nil || c.ApplicationID != app.ID || c.AuthSourceID != src.ID || c.Channel != channel ||
 		c.Recipient != recipient || c.Usage != domain.UsageLogin {
-		return nil, nil, false, errMismatch()
+		return nil, nil, errMismatch()
 	}
 	if !now.Before(c.CodeExpiresAt) {
-		return nil, nil, false, errUnknownOTP()
+		return nil, nil, errUnknownOTP()
 	}
 	if !hmac.Equal([]byte(s.codeMAC(c, req.OTP)), []byte(c.CodeHMAC)) {
 		if _, err := s.OTP.Fail(ctx, c.ID, domain.OTPMaxAttempts, now); err != nil {
-			return nil, nil, false, err
+			return nil, nil, err
 		}
-		return nil, nil, false, errUnknownOTP()
+		return nil, nil, errUnknownOTP()
 	}
-	won, err := s.OTP.Consume(ctx, c.ID, domain.OTPMaxAttempts, now)
+	// Consuming the code, recording the login (or creating the user) and auditing it commit
+	// together: one commit, and a failure leaves the code as it was.
+	var user *domain.User
+	err = s.Tx.Run(ctx, func(ctx context.Context) error {
+		won, err := s.OTP.Consume(ctx, c.ID, domain.OTPMaxAttempts, now)
+		if err != nil {
+			return err
+		}
+		if !won {
+			return errUnknownToken() // another request used it first
+		}
+		u, created, err := s.loginUser(ctx, app, channel, recipient, req.AutoSignup)
+		user = u
+		if err != nil {
+			return err
+		}
+		return s.auditSuccess(ctx, ev, u, created)
+	})
 	if err != nil {
-		return nil, nil, false, err
-	}
-	if !won {
-		return nil, nil, false, errUnknownToken() // another request used it first
-	}
-
-	user, created, err := s.loginUser(ctx, app, channel, recipient, req.AutoSignup)
-	if err != nil {
-		return nil, user, false, err
+		return nil, user, err
 	}
 	resp, err := s.Sessions.Issue(ctx, session.IssueRequest{App: app, User: user, AMR: []string{"otp", channel}, AuthTime: now})
-	if err != nil {
-		return nil, user, created, err
-	}
-	return resp, user, created, nil
+	return resp, user, err
 }
 
 func normalizeFor(channel, raw string) (string, error) {
