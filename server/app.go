@@ -26,6 +26,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/core/messaging"
 	"github.com/gatehouse-iam/gatehouse/core/pool"
 	"github.com/gatehouse-iam/gatehouse/core/session"
+	"github.com/gatehouse-iam/gatehouse/core/signin"
 	"github.com/gatehouse-iam/gatehouse/core/token"
 	"github.com/gatehouse-iam/gatehouse/core/user"
 	"github.com/gatehouse-iam/gatehouse/plugins/host"
@@ -137,6 +138,11 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 		session.GrantRefreshToken:      sessions.RefreshGrant,
 		session.GrantClientCredentials: sessions.ClientCredentials,
 	}
+	signIn := &signin.Service{Sources: sources, Messages: messages, Sessions: sessions, Audit: recorder, Pools: stores.Pools,
+		Users: stores.Users, OTP: stores.OTP, Settings: stores.OTPSettings, Limits: stores.RateLimiter, Tx: db, Clock: clock,
+		IDs: ids, CodeKey: secrets.Derive(master, "otp-codes")}
+	grants[signin.GrantOTPSMS] = signIn.Grant(domain.ChannelSMS)
+	grants[signin.GrantOTPEmail] = signIn.Grant(domain.ChannelEmail)
 	engine := httpapi.New(httpapi.Deps{
 		Logger:       logger,
 		Admin:        guard,
@@ -152,6 +158,7 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 		Tokens:       tokens,
 		Grants:       grants,
 		Sessions:     sessions,
+		SignIn:       signIn,
 		Audit:        &audit.Service{Log: stores.Audit, Pools: stores.Pools, Clock: clock},
 
 		TrustedProxies: cfg.TrustedProxies,

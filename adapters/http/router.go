@@ -19,6 +19,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/core/messaging"
 	"github.com/gatehouse-iam/gatehouse/core/pool"
 	"github.com/gatehouse-iam/gatehouse/core/session"
+	"github.com/gatehouse-iam/gatehouse/core/signin"
 	"github.com/gatehouse-iam/gatehouse/core/token"
 	"github.com/gatehouse-iam/gatehouse/core/user"
 )
@@ -50,6 +51,8 @@ type Deps struct {
 	// Sessions serves revocation, introspection and userinfo.
 	Sessions *session.Service
 
+	// SignIn serves POST /otp/send and the pools' OTP send limits.
+	SignIn *signin.Service
 	// TrustedProxies are the proxy addresses or CIDRs whose X-Forwarded-For is believed for
 	// the client IP the audit log records; none by default.
 	TrustedProxies []string
@@ -100,6 +103,7 @@ func New(d Deps) *gin.Engine {
 	a.registerApplications(admin)
 	a.registerAuthSources(admin)
 	a.registerAudit(admin)
+	a.registerOTP(r, admin)
 	return r
 }
 

@@ -22,6 +22,10 @@ type Stores struct {
 	PoolLocker   *PoolLocker
 	SigningKeys  *SigningKeyStore
 	Audit        *AuditLog
+	// OTP challenges, send limits and their counters.
+	OTP         *OTPStore
+	OTPSettings *OTPSettingsStore
+	RateLimiter *RateLimiter
 }
 
 // NewStores builds every store over db.
@@ -47,5 +51,8 @@ func NewStores(db *DB) *Stores {
 		PoolLocker:   &PoolLocker{db: db},
 		SigningKeys:  &SigningKeyStore{db: db},
 		Audit:        &AuditLog{db: db},
+		OTP:          &OTPStore{db: db},
+		OTPSettings:  &OTPSettingsStore{db: db},
+		RateLimiter:  &RateLimiter{db: db},
 	}
 }

@@ -1,0 +1,197 @@
+package storage_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-iam/gatehouse/adapters/storage"
+	"github.com/gatehouse-iam/gatehouse/adapters/storage/storagetest"
+	"github.com/gatehouse-iam/gatehouse/core/domain"
+)
+
+func newChallenge(id, pool string, now time.Time) *domain.OTPChallenge {
+	return &domain.OTPChallenge{ID: id, PoolID: pool, ApplicationID: "app", AuthSourceID: "src", Channel: "sms",
+		Recipient: "+8613612345678", Usage: "login", CodeHMAC: fmt.Sprintf("%064d", 1), TokenHash: fmt.Sprintf("%064s", id),
+		CodeExpiresAt: now.Add(time.Minute), TokenExpiresAt: now.Add(5 * time.Minute), CreatedAt: now}
+}
+
+func TestOTPStore(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := storage.NewStores(db)
+		for _, p := range []string{"p1", "p2"} {
+			if err := s.Pools.Create(ctx, newPool(p, p)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		now := testTime
+		c := newChallenge("c1", "p1", now)
+		if err := s.OTP.Create(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.OTP.GetByToken(ctx, "p1", c.TokenHash)
+		if err != nil || got.Recipient != c.Recipient || got.Usage != "login" || !got.CodeExpiresAt.Equal(c.CodeExpiresAt) || got.Attempts != 0 {
+			t.Fatalf("get %+v %v", got, err)
+		}
+		if _, err := s.OTP.GetByToken(ctx, "p2", c.TokenHash); domain.KindOf(err) != domain.KindNotFound {
+			t.Fatalf("another pool's token: %v", err)
+		}
+
+		// Wrong codes count; the fifth burns; nothing counts after that.
+		for i := 1; i <= 5; i++ {
+			if ok, err := s.OTP.Fail(ctx, "c1", 5, now); !ok || err != nil {
+				t.Fatalf("fail %d: %v %v", i, ok, err)
+			}
+		}
+		if ok, _ := s.OTP.Fail(ctx, "c1", 5, now); ok {
+			t.Fatal("a burned challenge counted a sixth failure")
+		}
+		got, _ = s.OTP.GetByToken(ctx, "p1", c.TokenHash)
+		if got.Attempts != 5 || got.BurnedAt == nil || got.Usable(now) {
+			t.Fatalf("after 5 failures %+v", got)
+		}
+		if ok, _ := s.OTP.Consume(ctx, "c1", 5, now); ok {
+			t.Fatal("consumed a burned challenge")
+		}
+
+		// Consume wins once, even concurrently, and never after the code expired.
+		if err := s.OTP.Create(ctx, newChallenge("c2", "p1", now)); err != nil {
+			t.Fatal(err)
+		}
+		var wins atomic.Int32
+		var wg sync.WaitGroup
+		for i := 0; i < 20; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ok, err := s.OTP.Consume(ctx, "c2", 5, now)
+				if err != nil {
+					t.Error(err)
+				}
+				if ok {
+					wins.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		if wins.Load() != 1 {
+			t.Fatalf("%d consumes won", wins.Load())
+		}
+		if err := s.OTP.Create(ctx, newChallenge("c3", "p1", now)); err != nil {
+			t.Fatal(err)
+		}
+		if ok, _ := s.OTP.Consume(ctx, "c3", 5, now.Add(time.Minute)); ok {
+			t.Fatal("consumed an expired code")
+		}
+		if err := s.OTP.Burn(ctx, "c3", now); err != nil {
+			t.Fatal(err)
+		}
+		if ok, _ := s.OTP.Consume(ctx, "c3", 5, now); ok {
+			t.Fatal("consumed a burned code")
+		}
+
+		// Settings: defaults, then a round trip.
+		set, err := s.OTPSettings.Get(ctx, "p1")
+		if err != nil || set.RecipientHourlyLimit != 5 || set.PoolDailyLimit != 10000 || len(set.BlockedEmailDomains) != 0 {
+			t.Fatalf("defaults %+v %v", set, err)
+		}
+		set.IPLimit, set.BlockedEmailDomains, set.UpdatedAt = 7, []string{"spam.example"}, now
+		if err := s.OTPSettings.Put(ctx, set); err != nil {
+			t.Fatal(err)
+		}
+		set.IPLimit = 8
+		if err := s.OTPSettings.Put(ctx, set); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.OTPSettings.Get(ctx, "p1"); err != nil || got.IPLimit != 8 || got.BlockedEmailDomains[0] != "spam.example" {
+			t.Fatalf("round trip %+v %v", got, err)
+		}
+
+		// Deleting the pool removes its challenges, counters and settings.
+		if ok, _, err := s.RateLimiter.Hit(ctx, "p1", "k", time.Hour, 1, now); !ok || err != nil {
+			t.Fatal(ok, err)
+		}
+		if err := s.Pools.Delete(ctx, "p1"); err != nil {
+			t.Fatal(err)
+		}
+		for _, table := range []string{"otp_challenges", "rate_counters", "otp_settings"} {
+			var n int
+			if err := db.NewRaw("SELECT COUNT(*) FROM "+table).Scan(ctx, &n); err != nil || n != 0 {
+				t.Fatalf("%s: %d rows outlived the pool (%v)", table, n, err)
+			}
+		}
+	})
+}
+
+func TestRateLimiter(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := storage.NewStores(db)
+		if err := s.Pools.Create(ctx, newPool("p1", "p1")); err != nil {
+			t.Fatal(err)
+		}
+		rl := s.RateLimiter
+		now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+
+		// Of 40 concurrent hits on a limit of 10, exactly 10 pass.
+		var allowed atomic.Int32
+		var wg sync.WaitGroup
+		for i := 0; i < 40; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ok, _, err := rl.Hit(ctx, "p1", "burst", time.Hour, 10, now)
+				if err != nil {
+					t.Error(err)
+				}
+				if ok {
+					allowed.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		if allowed.Load() != 10 {
+			t.Fatalf("%d hits allowed, want 10", allowed.Load())
+		}
+		ok, retry, _ := rl.Hit(ctx, "p1", "burst", time.Hour, 10, now.Add(30*time.Minute))
+		if ok || retry != 30*time.Minute {
+			t.Fatalf("full window: %v retry %v", ok, retry)
+		}
+		if ok, _, _ := rl.Hit(ctx, "p1", "burst", time.Hour, 10, now.Add(time.Hour)); !ok {
+			t.Fatal("the next window refused")
+		}
+		if ok, _, _ := rl.Hit(ctx, "p1", "other", time.Hour, 10, now); !ok {
+			t.Fatal("keys are not independent")
+		}
+
+		// The cooldown: one per period, measured from the last allowed event.
+		if ok, _, err := rl.Cooldown(ctx, "p1", "c", time.Minute, now); !ok || err != nil {
+			t.Fatal(ok, err)
+		}
+		ok, retry, _ = rl.Cooldown(ctx, "p1", "c", time.Minute, now.Add(20*time.Second))
+		if ok || retry != 40*time.Second {
+			t.Fatalf("in cooldown: %v retry %v", ok, retry)
+		}
+		if ok, _, _ := rl.Cooldown(ctx, "p1", "c", time.Minute, now.Add(time.Minute)); !ok {
+			t.Fatal("refused after the cooldown")
+		}
+		var cwins atomic.Int32
+		for i := 0; i < 20; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if ok, _, _ := rl.Cooldown(ctx, "p1", "c", time.Minute, now.Add(3*time.Minute)); ok {
+					cwins.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		if cwins.Load() != 1 {
+			t.Fatalf("%d concurrent cooldown passes", cwins.Load())
+		}
+	})
+}

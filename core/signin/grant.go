@@ -1,0 +1,198 @@
+package signin
+
+import (
+	"context"
+	"crypto/hmac"
+	"log/slog"
+
+	"github.com/gatehouse-iam/gatehouse/core/authsource"
+	"github.com/gatehouse-iam/gatehouse/core/domain"
+	"github.com/gatehouse-iam/gatehouse/core/session"
+	"github.com/gatehouse-iam/gatehouse/ports"
+)
+
+// Grant is the token endpoint's OTP grant for channel (domain.ChannelSMS or ChannelEmail).
+func (s *Service) Grant(channel string) session.Grant {
+	return func(ctx context.Context, app *domain.Application, req session.GrantRequest) (*session.TokenResponse, error) {
+		return s.OTPLogin(ctx, channel, app, req)
+	}
+}
+
+// OTPLogin exchanges an otp_token and its code for tokens. The code must come from a login send
+// by the same application, auth source and recipient; a correct code works once, and five wrong
+// ones burn the token. Auto sign-up creates an unknown user when the application's registration
+// is on. Every outcome is audited.
+func (s *Service) OTPLogin(ctx context.Context, channel string, app *domain.Application, req session.GrantRequest) (*session.TokenResponse, error) {
+	ev := domain.AuditEvent{PoolID: app.PoolID, Type: domain.AuditLogin, ApplicationID: app.ID, AuthSourceID: req.AuthSourceID,
+		IP: req.IP, UserAgent: req.UserAgent, Details: "otp " + channel}
+	resp, user, err := s.otpLogin(ctx, channel, app, req, ev)
+	if user != nil {
+		ev.UserID = user.ID
+	}
+	if err != nil {
+		ev.Result = domain.AuditFailure
+		ev.Details += " error=" + domain.CodeOf(err)
+		if e, ok := domain.AsError(err); ok && e.Kind != domain.KindInternal {
+			ev.Details += " (" + e.Description + ")"
+		}
+		if aerr := s.audit(context.WithoutCancel(ctx), ev); aerr != nil {
+			slog.WarnContext(ctx, "audit of a failed otp login failed", "error", aerr)
+		}
+		return nil, err
+	}
+	return resp, nil
+}
+
+// auditSuccess records the login (and the sign-up when the login created the user).
+func (s *Service) auditSuccess(ctx context.Context, ev domain.AuditEvent, user *domain.User, created bool) error {
+	ev.Result, ev.UserID = domain.AuditSuccess, user.ID
+	if created {
+		signup := ev
+		signup.Type, signup.Details = domain.AuditSignup, "auto_signup "+ev.Details
+		if err := s.audit(ctx, signup); err != nil {
+			return err
+		}
+	}
+	return s.audit(ctx, ev)
+}
+
+func (s *Service) otpLogin(ctx context.Context, channel string, app *domain.Application, req session.GrantRequest, ev domain.AuditEvent) (*session.TokenResponse, *domain.User, error) {
+	var p domain.Problems
+	for _, f := range []struct{ name, v string }{{"auth_source_id", req.AuthSourceID}, {"otp_token", req.OTPToken}, {"otp", req.OTP}} {
+		if f.v == "" {
+			p.Add(f.name, "is required")
+		}
+	}
+	if err := p.Err(); err != nil {
+		return nil, nil, err
+	}
+	src, err := s.Sources.GetForApplication(ctx, app, req.AuthSourceID, authsource.UseLogin)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !src.Type.IsOTP() || channelOf(src.Type) != channel {
+		return nil, nil, domain.Invalid("invalid_auth_source", "Auth source and application not associated",
+			domain.FieldError{Field: "auth_source_id", Reason: "is not an OTP source of this grant's channel"})
+	}
+	c, err := s.OTP.GetByToken(ctx, app.PoolID, hashToken(req.OTPToken))
+	if domain.KindOf(err) == domain.KindNotFound {
+		return nil, nil, errUnknownToken()
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	now := s.now()
+	if !c.Usable(now) {
+		return nil, nil, errUnknownToken()
+	}
+	raw := req.PhoneNumber
+	if channel == domain.ChannelEmail {
+		raw = req.Email
+	}
+	recipient, rerr := normalizeFor(channel, raw)
+	if rerr != nil || c.ApplicationID != app.ID || c.AuthSourceID != src.ID || c.Channel != channel ||
+		c.Recipient != recipient || c.Usage != domain.UsageLogin {
+		return nil, nil, errMismatch()
+	}
+	if !now.Before(c.CodeExpiresAt) {
+		return nil, nil, errUnknownOTP()
+	}
+	if !hmac.Equal([]byte(s.codeMAC(c, req.OTP)), []byte(c.CodeHMAC)) {
+		if _, err := s.OTP.Fail(ctx, c.ID, domain.OTPMaxAttempts, now); err != nil {
+			return nil, nil, err
+		}
+		return nil, nil, errUnknownOTP()
+	}
+	// Consuming the code, recording the login (or creating the user) and auditing it commit
+	// together: one commit, and a failure leaves the code as it was.
+	var user *domain.User
+	err = s.Tx.Run(ctx, func(ctx context.Context) error {
+		won, err := s.OTP.Consume(ctx, c.ID, domain.OTPMaxAttempts, now)
+		if err != nil {
+			return err
+		}
+		if !won {
+			return errUnknownToken() // another request used it first
+		}
+		u, created, err := s.loginUser(ctx, app, channel, recipient, req.AutoSignup)
+		user = u
+		if err != nil {
+			return err
+		}
+		return s.auditSuccess(ctx, ev, u, created)
+	})
+	if err != nil {
+		return nil, user, err
+	}
+	resp, err := s.Sessions.Issue(ctx, session.IssueRequest{App: app, User: user, AMR: []string{"otp", channel}, AuthTime: now})
+	return resp, user, err
+}
+
+func normalizeFor(channel, raw string) (string, error) {
+	if channel == domain.ChannelEmail {
+		return domain.NormalizeEmail(raw)
+	}
+	return domain.NormalizePhone(raw)
+}
+
+func abnormal(u *domain.User) bool { return u.Frozen || u.LockType != domain.LockNone }
+
+// loginUser finds the recipient's user, or creates it on auto sign-up, and records the login:
+// the first one enables the user.
+func (s *Service) loginUser(ctx context.Context, app *domain.Application, channel, recipient string, autoSignup bool) (*domain.User, bool, error) {
+	key := ports.ByPhone
+	if channel == domain.ChannelEmail {
+		key = ports.ByEmail
+	}
+	user, err := s.Users.FindBy(ctx, app.PoolID, key, recipient)
+	if domain.KindOf(err) == domain.KindNotFound {
+		if !autoSignup || !app.Process.Registration.Enabled {
+			return nil, false, errUserNotFound()
+		}
+		u, err := s.autoSignup(ctx, app, channel, recipient)
+		if domain.KindOf(err) != domain.KindConflict {
+			return u, err == nil, err
+		}
+		// Another sign-in created the same user a moment ago: log that one in.
+		user, err = s.Users.FindBy(ctx, app.PoolID, key, recipient)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if abnormal(user) {
+		return user, false, errAbnormalUser()
+	}
+	now := s.now()
+	updated, err := s.Users.Update(ctx, app.PoolID, user.ID, func(u *domain.User) error {
+		if abnormal(u) {
+			return errAbnormalUser()
+		}
+		u.RecordLogin(now)
+		u.UpdatedAt = now
+		return nil
+	})
+	if err != nil {
+		return user, false, err
+	}
+	return updated, false, nil
+}
+
+func (s *Service) autoSignup(ctx context.Context, app *domain.Application, channel, recipient string) (*domain.User, error) {
+	now := s.now()
+	u := &domain.User{ID: s.IDs.NewID(), PoolID: app.PoolID, Source: domain.SourceAutoSignup, Attributes: map[string]any{},
+		CreatedAt: now, UpdatedAt: now}
+	if channel == domain.ChannelEmail {
+		u.Email = recipient
+	} else {
+		u.PhoneNumber = recipient
+	}
+	if g := app.Process.Registration.GroupID; g != "" {
+		u.GroupIDs = []string{g}
+	}
+	// Created at its first login: the user is enabled at once, as the guide's first-login rule says.
+	u.RecordLogin(now)
+	if err := s.Users.Create(ctx, u); err != nil {
+		return nil, err
+	}
+	return u, nil
+}

@@ -1,0 +1,341 @@
+package signin
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"log/slog"
+	mathrand "math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-iam/gatehouse/core/authsource"
+	"github.com/gatehouse-iam/gatehouse/core/domain"
+	"github.com/gatehouse-iam/gatehouse/core/messaging"
+	"github.com/gatehouse-iam/gatehouse/ports"
+)
+
+// SendRequest is POST /otp/send from an authenticated client.
+type SendRequest struct {
+	App          *domain.Application
+	Usage        string
+	PhoneNumber  string
+	Email        string
+	AuthSourceID string
+	Locale       string
+	IP           string
+	UserAgent    string
+}
+
+// SendResponse carries the otp_token the grant presents with the code.
+type SendResponse struct {
+	OTPToken  string
+	ExpiresAt time.Time
+}
+
+// Send checks the request and the pool's limits, stores a challenge and sends its code. For a
+// login or password reset to an unknown recipient (when auto sign-up cannot apply) it does the
+// same work and answers the same, but sends nothing.
+func (s *Service) Send(ctx context.Context, req SendRequest) (*SendResponse, error) {
+	app := req.App
+	usage := req.Usage
+	if usage == "" {
+		usage = domain.UsageLogin
+	}
+	if !domain.IsOTPUsage(usage) {
+		return nil, domain.InvalidField("usage", "must be login, signup, update_userinfo or reset_password")
+	}
+	channel, recipient, err := recipientOf(req.PhoneNumber, req.Email)
+	if err != nil {
+		return nil, err
+	}
+	src, err := s.sourceFor(ctx, app, usage, req.AuthSourceID, channel)
+	if err != nil {
+		return nil, err
+	}
+	codeLen, ttl, sourceID := domain.DefaultOTPCodeLength, domain.DefaultOTPCodeTTL, ""
+	if src != nil {
+		sourceID = src.ID
+		if src.Policy.CodeLength > 0 {
+			codeLen = src.Policy.CodeLength
+		}
+		if src.Policy.CodeTTLSeconds > 0 {
+			ttl = src.Policy.CodeTTLSeconds
+		}
+	}
+	settings, err := s.Settings.Get(ctx, app.PoolID)
+	if err != nil {
+		return nil, err
+	}
+	if channel == domain.ChannelEmail && settings.EmailBlocked(recipient) {
+		return nil, domain.Invalid("invalid_email", "This email address cannot receive codes.",
+			domain.FieldError{Field: "email", Reason: "its domain is not accepted"})
+	}
+	now := s.now()
+	ev := domain.AuditEvent{PoolID: app.PoolID, Type: domain.AuditSendOTP, ApplicationID: app.ID, AuthSourceID: sourceID,
+		IP: req.IP, UserAgent: req.UserAgent, Details: "usage=" + usage + " channel=" + channel}
+	fail := func(err error) (*SendResponse, error) {
+		ev.Result = domain.AuditFailure
+		ev.Details += " error=" + domain.CodeOf(err)
+		if aerr := s.audit(context.WithoutCancel(ctx), ev); aerr != nil {
+			slog.WarnContext(ctx, "audit of a refused otp send failed", "error", aerr)
+		}
+		return nil, err
+	}
+	key := ports.ByPhone
+	if channel == domain.ChannelEmail {
+		key = ports.ByEmail
+	}
+	user, err := s.Users.FindBy(ctx, app.PoolID, key, recipient)
+	known := err == nil
+	if err != nil && domain.KindOf(err) != domain.KindNotFound {
+		return nil, err
+	}
+	if known {
+		ev.UserID = user.ID
+	}
+	pretend := false
+	var refused error
+	switch usage {
+	case domain.UsageSignup, domain.UsageUpdateUserinfo:
+		if known && channel == domain.ChannelEmail {
+			refused = domain.Invalid("email_is_used", "The email address is used by another user.",
+				domain.FieldError{Field: "email", Reason: "is already used"})
+		} else if known {
+			refused = domain.Invalid("phone_number_is_used", "The phone number is used by another user.",
+				domain.FieldError{Field: "phone_number", Reason: "is already used"})
+		}
+	case domain.UsageLogin:
+		pretend = !known && !app.Process.Registration.Enabled
+	case domain.UsageResetPassword:
+		pretend = !known
+	}
+
+	code, err := newCode(codeLen)
+	if err != nil {
+		return nil, err
+	}
+	token, tokenHash, err := newToken()
+	if err != nil {
+		return nil, err
+	}
+	c := &domain.OTPChallenge{ID: s.IDs.NewID(), PoolID: app.PoolID, ApplicationID: app.ID, AuthSourceID: sourceID,
+		Channel: channel, Recipient: recipient, Usage: usage, TokenHash: tokenHash,
+		CodeExpiresAt: now.Add(time.Duration(ttl) * time.Second), TokenExpiresAt: now.Add(domain.OTPTokenTTL), CreatedAt: now}
+	c.CodeHMAC = s.codeMAC(c, code)
+	// One transaction for the counters and the challenge: one commit instead of one per
+	// statement. A refusal still commits the counts it made (so it is the fn's result, not its
+	// error) and is audited in the same commit.
+	var outcome error
+	err = s.Tx.Run(ctx, func(ctx context.Context) error {
+		outcome = s.checkLimits(ctx, settings, channel, recipient, req.IP, now)
+		if outcome == nil {
+			outcome = refused
+		}
+		if outcome != nil {
+			if domain.KindOf(outcome) == domain.KindInternal {
+				return outcome
+			}
+			failed := ev
+			failed.Result, failed.Details = domain.AuditFailure, ev.Details+" error="+domain.CodeOf(outcome)
+			return s.audit(ctx, failed)
+		}
+		if pretend {
+			ev.Result, ev.Details = domain.AuditSuccess, ev.Details+" recipient=unknown sent=no"
+			if err := s.audit(ctx, ev); err != nil {
+				return err
+			}
+		}
+		return s.OTP.Create(ctx, c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if outcome != nil {
+		return nil, outcome
+	}
+	resp := &SendResponse{OTPToken: token, ExpiresAt: c.TokenExpiresAt}
+	if pretend {
+		s.pretendSend(ctx)
+		return resp, nil
+	}
+
+	vars := map[string]string{"code": code, "otp": code, "mailverifycode": code, "ttl_seconds": strconv.Itoa(ttl),
+		"time": strconv.Itoa(ttl), "ttl_minutes": strconv.Itoa((ttl + 59) / 60), "app_name": app.Name}
+	if known {
+		vars["name"], vars["username"] = user.UserName, user.UserName
+	}
+	start := time.Now()
+	_, err = s.Messages.Send(ctx, messaging.Message{PoolID: app.PoolID, Channel: channel, Usage: usage, To: recipient,
+		Locale: req.Locale, Variables: vars})
+	if err != nil {
+		// The code never reached anyone: make its token unusable.
+		if berr := s.OTP.Burn(context.WithoutCancel(ctx), c.ID, now); berr != nil {
+			slog.WarnContext(ctx, "burning an unsent otp challenge failed", "error", berr)
+		}
+		switch code := domain.CodeOf(err); {
+		case code == domain.CodeInsufficientSMSQuota || code == domain.CodeInsufficientEmailQuota:
+		case domain.KindOf(err) == domain.KindInternal:
+		default:
+			slog.WarnContext(ctx, "otp send failed", "pool_id", app.PoolID, "channel", channel, "error", err)
+			err = errSendFailed(err)
+		}
+		return fail(err)
+	}
+	s.recordSendLatency(time.Since(start))
+	ev.Result = domain.AuditSuccess
+	if err := s.audit(ctx, ev); err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// recipientOf takes exactly one of phone and email and normalises it.
+func recipientOf(phone, email string) (channel, recipient string, err error) {
+	phone, email = strings.TrimSpace(phone), strings.TrimSpace(email)
+	switch {
+	case phone != "" && email != "":
+		return "", "", domain.Invalid(domain.CodeInvalidRequest, "Give phone_number or email, not both.",
+			domain.FieldError{Field: "email", Reason: "must be absent when phone_number is given"})
+	case phone != "":
+		p, err := domain.NormalizePhone(phone)
+		if err != nil {
+			return "", "", domain.Invalid(domain.ErrMalformedPhone.Code, domain.ErrMalformedPhone.Description,
+				domain.FieldError{Field: "phone_number", Reason: "must be an 11-digit mainland mobile number or E.164 (+CC...)"})
+		}
+		return domain.ChannelSMS, p, nil
+	case email != "":
+		e, err := domain.NormalizeEmail(email)
+		if err != nil {
+			return "", "", domain.Invalid(domain.ErrMalformedEmail.Code, domain.ErrMalformedEmail.Description,
+				domain.FieldError{Field: "email", Reason: "must be an email address"})
+		}
+		return domain.ChannelEmail, e, nil
+	}
+	return "", "", domain.Invalid(domain.CodeInvalidRequest, "phone_number or email is required.",
+		domain.FieldError{Field: "phone_number", Reason: "phone_number or email is required"})
+}
+
+// sourceFor finds the auth source whose policy applies: the application's login source for
+// login (required), the registration source for signup (given or configured), and a given login
+// or registration source otherwise. Its channel must match the recipient's.
+func (s *Service) sourceFor(ctx context.Context, app *domain.Application, usage, sourceID, channel string) (*domain.AuthSource, error) {
+	check := func(src *domain.AuthSource, err error) (*domain.AuthSource, error) {
+		if err != nil {
+			return nil, err
+		}
+		if !src.Type.IsOTP() || channelOf(src.Type) != channel {
+			return nil, domain.Invalid("invalid_auth_source", "Auth source and application not associated",
+				domain.FieldError{Field: "auth_source_id", Reason: "is not an OTP source of the recipient's channel"})
+		}
+		return src, nil
+	}
+	switch {
+	case usage == domain.UsageLogin:
+		if sourceID == "" {
+			return nil, domain.InvalidField("auth_source_id", "is required for login")
+		}
+		return check(s.Sources.GetForApplication(ctx, app, sourceID, authsource.UseLogin))
+	case usage == domain.UsageSignup && sourceID != "":
+		return check(s.Sources.GetForApplication(ctx, app, sourceID, authsource.UseRegistration))
+	case usage == domain.UsageSignup:
+		id := app.Process.Registration.SMSOTPSourceID
+		if channel == domain.ChannelEmail {
+			id = app.Process.Registration.EmailOTPSourceID
+		}
+		if id == "" {
+			return nil, nil
+		}
+		src, err := check(s.Sources.GetForApplication(ctx, app, id, authsource.UseRegistration))
+		if domain.CodeOf(err) == "invalid_auth_source" {
+			return nil, nil // registration is off or its source disabled: the defaults apply
+		}
+		return src, err
+	case sourceID != "":
+		src, err := s.Sources.GetForApplication(ctx, app, sourceID, authsource.UseLogin)
+		if domain.CodeOf(err) == "invalid_auth_source" {
+			src, err = s.Sources.GetForApplication(ctx, app, sourceID, authsource.UseRegistration)
+		}
+		return check(src, err)
+	}
+	return nil, nil
+}
+
+// checkLimits applies the pool's send limits in order: the recipient's cooldown, its hourly and
+// daily caps, the client IP's window and the pool's daily cap. A refusal is 429 with
+// Retry-After; every limit passed before it has counted the attempt.
+func (s *Service) checkLimits(ctx context.Context, set *domain.OTPSettings, channel, recipient, ip string, now time.Time) error {
+	code, desc := "sms_rate_limit_exceeded", "SMS rate limit exceeded for same phone number"
+	if channel == domain.ChannelEmail {
+		code, desc = "email_rate_limit_exceeded", "Email rate limit exceeded for same email address"
+	}
+	refuse := func(desc string, retry time.Duration) error {
+		return &domain.Error{Kind: domain.KindRateLimited, Code: code, Description: desc, RetryAfter: max(retry, time.Second)}
+	}
+	sum := sha256.Sum256([]byte(channel + ":" + recipient))
+	r := hex.EncodeToString(sum[:16])
+	pool := set.PoolID
+	if set.RecipientCooldownSeconds > 0 {
+		ok, retry, err := s.Limits.Cooldown(ctx, pool, "cool:"+r, time.Duration(set.RecipientCooldownSeconds)*time.Second, now)
+		if err != nil || !ok {
+			return firstErr(err, refuse(desc, retry))
+		}
+	}
+	for _, l := range []struct {
+		key    string
+		window time.Duration
+		limit  int
+		desc   string
+	}{
+		{"hour:" + r, time.Hour, set.RecipientHourlyLimit, desc},
+		{"day:" + r, 24 * time.Hour, set.RecipientDailyLimit, desc},
+		{"ip:" + ip, time.Duration(set.IPWindowSeconds) * time.Second, set.IPLimit, "Too many OTP requests from this client address"},
+		{"pool:day", 24 * time.Hour, set.PoolDailyLimit, "The pool's daily OTP limit is reached"},
+	} {
+		if l.key == "ip:" {
+			continue // no client address known (not over HTTP)
+		}
+		ok, retry, err := s.hitSharded(ctx, pool, l.key, l.window, l.limit, now)
+		if err != nil || !ok {
+			return firstErr(err, refuse(l.desc, retry))
+		}
+	}
+	return nil
+}
+
+// maxShards bounds how many rows one large limit is spread over.
+const maxShards = 16
+
+// hitSharded counts against a limit spread over several counter rows when it is large, so
+// concurrent sends (all of a pool's, or all from one busy address) do not queue on one row's
+// lock. Each shard holds its share of the limit; a full shard hands over to the next ones, so
+// the limit is exact: a refusal means every shard is full. Small limits keep a single row.
+func (s *Service) hitSharded(ctx context.Context, pool, key string, window time.Duration, limit int, now time.Time) (bool, time.Duration, error) {
+	shards := min(max(limit/64, 1), maxShards)
+	if shards == 1 {
+		return s.Limits.Hit(ctx, pool, key, window, limit, now)
+	}
+	first := mathrand.IntN(shards)
+	var retry time.Duration
+	for i := 0; i < shards; i++ {
+		n := (first + i) % shards
+		share := limit / shards
+		if n < limit%shards {
+			share++
+		}
+		ok, r, err := s.Limits.Hit(ctx, pool, key+"#"+strconv.Itoa(n), window, share, now)
+		if err != nil || ok {
+			return ok, 0, err
+		}
+		retry = r
+	}
+	return false, retry, nil
+}
+
+func firstErr(err, otherwise error) error {
+	if err != nil {
+		return err
+	}
+	return otherwise
+}

@@ -1,0 +1,42 @@
+package ports
+
+import (
+	"context"
+	"time"
+
+	"github.com/gatehouse-iam/gatehouse/core/domain"
+)
+
+// OTPStore keeps OTP challenges. Every lookup filters by pool.
+type OTPStore interface {
+	Create(ctx context.Context, c *domain.OTPChallenge) error
+	// GetByToken finds the challenge of an otp_token hash in the pool (not found otherwise).
+	GetByToken(ctx context.Context, poolID, tokenHash string) (*domain.OTPChallenge, error)
+	// Fail counts a wrong code on a live challenge and burns it at the attempt limit; false when
+	// the challenge was no longer live.
+	Fail(ctx context.Context, id string, maxAttempts int, now time.Time) (bool, error)
+	// Consume marks a live challenge used, atomically: of concurrent calls at most one gets
+	// true. Live means not consumed, not burned, below maxAttempts and its code not expired.
+	Consume(ctx context.Context, id string, maxAttempts int, now time.Time) (bool, error)
+	// Burn makes a challenge unusable (its send failed).
+	Burn(ctx context.Context, id string, now time.Time) error
+}
+
+// OTPSettingsStore keeps each pool's OTP send limits; Get of a pool without its own returns
+// domain.DefaultOTPSettings.
+type OTPSettingsStore interface {
+	Get(ctx context.Context, poolID string) (*domain.OTPSettings, error)
+	Put(ctx context.Context, s *domain.OTPSettings) error
+}
+
+// RateLimiter keeps counters shared by every server instance. Both methods are atomic: of
+// concurrent calls no more than the limit are allowed.
+type RateLimiter interface {
+	// Hit counts one event in the fixed window of length window containing now; allowed is
+	// false (and nothing counted) when limit events are already in it, and retryAfter then
+	// tells when the window ends.
+	Hit(ctx context.Context, poolID, key string, window time.Duration, limit int, now time.Time) (allowed bool, retryAfter time.Duration, err error)
+	// Cooldown allows one event per period: false, with the time left, when the last allowed
+	// event of key was less than period ago.
+	Cooldown(ctx context.Context, poolID, key string, period time.Duration, now time.Time) (allowed bool, retryAfter time.Duration, err error)
+}

@@ -1,0 +1,296 @@
+package server_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-iam/gatehouse/adapters/storage/storagetest"
+	"github.com/gatehouse-iam/gatehouse/core/domain"
+	"github.com/gatehouse-iam/gatehouse/server"
+	"github.com/gatehouse-iam/gatehouse/server/servertest"
+)
+
+// benchServer is the real wiring with the mock plugins behind a loopback HTTP server, logging
+// only warnings (to nowhere), so the numbers measure the server rather than the test log.
+type benchServer struct {
+	URL    string
+	App    *server.App
+	client *http.Client
+}
+
+func startBench(b *testing.B, dialect string) *benchServer {
+	b.Helper()
+	db := storagetest.New(b, dialect)
+	ts := httptest.NewUnstartedServer(nil)
+	cfg, _, err := server.LoadConfig("bench", nil, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg.PublicURL, cfg.AdminToken, cfg.DataDir, cfg.PluginDir = "http://"+ts.Listener.Addr().String(), "bench-admin", b.TempDir(), servertest.PluginDir(b)
+	app, err := server.Build(context.Background(), cfg, db, slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		server.Overrides{PasswordHasher: servertest.CheapHasher})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = app.Close() })
+	ts.Config.Handler = app.Engine
+	ts.Start()
+	b.Cleanup(ts.Close)
+	tr := &http.Transport{MaxIdleConns: 128, MaxIdleConnsPerHost: 128, IdleConnTimeout: time.Minute}
+	b.Cleanup(tr.CloseIdleConnections)
+	return &benchServer{URL: ts.URL, App: app, client: &http.Client{Transport: tr}}
+}
+
+// call sends a JSON request and decodes a JSON answer into out (when not nil).
+func (s *benchServer) call(method, path, auth string, body, out any) (int, error) {
+	raw, _ := json.Marshal(body)
+	req, err := http.NewRequest(method, s.URL+path, bytes.NewReader(raw))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	if out != nil && resp.StatusCode < 300 {
+		if err := json.Unmarshal(data, out); err != nil {
+			return resp.StatusCode, err
+		}
+	} else if resp.StatusCode >= 300 {
+		return resp.StatusCode, fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, data)
+	}
+	return resp.StatusCode, nil
+}
+
+func (s *benchServer) admin(b *testing.B, method, path string, body, out any) {
+	b.Helper()
+	if _, err := s.call(method, "/admin/v1"+path, "Bearer bench-admin", body, out); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// benchEnv: a pool with its own mock SMS connector (no free quota in the way) writing to an
+// outbox, limits raised so they never refuse, an SMS OTP source, a web application signing with
+// alg, and users whose phones the logins cycle through.
+type benchEnv struct {
+	pool, source, clientID, secret string
+	outbox                         *outboxReader
+	phones                         []string
+}
+
+func newBenchEnv(b *testing.B, s *benchServer, alg string, users int) *benchEnv {
+	b.Helper()
+	e := &benchEnv{}
+	var id struct {
+		ID     string `json:"id"`
+		Client string `json:"client_id"`
+		Secret string `json:"client_secret"`
+	}
+	s.admin(b, "POST", "/pools", map[string]any{"name": "Bench " + alg}, &id)
+	e.pool = id.ID
+	path := filepath.Join(b.TempDir(), "sms.jsonl")
+	s.admin(b, "POST", "/pools/"+e.pool+"/connectors", map[string]any{"type": "mocksms", "name": "SMS", "config": map[string]any{"outbox": path},
+		"templates": []map[string]any{{"usage": "generic", "id": "T", "params": []string{"code"}}}}, &id)
+	s.admin(b, "PUT", "/pools/"+e.pool+"/message-settings", map[string]any{"sms_connector_id": id.ID}, nil)
+	s.admin(b, "PUT", "/pools/"+e.pool+"/otp-settings", map[string]any{"recipient_cooldown_seconds": 0, "recipient_hourly_limit": 1000,
+		"recipient_daily_limit": 10000, "ip_limit": 1_000_000, "ip_window_seconds": 60, "pool_daily_limit": 100_000_000}, nil)
+	s.admin(b, "POST", "/pools/"+e.pool+"/auth-sources", map[string]any{"type": "sms_otp", "name": "SMS"}, &id)
+	e.source = id.ID
+	s.admin(b, "POST", "/pools/"+e.pool+"/applications", map[string]any{"type": "web", "name": "Web", "signing_alg": alg,
+		"process": map[string]any{"login": map[string]any{"enabled": true, "preferred_source_id": e.source}}}, &id)
+	e.clientID, e.secret = id.Client, id.Secret
+	ctx := context.Background()
+	now := time.Now().UTC()
+	for i := 0; i < users; i++ {
+		phone := fmt.Sprintf("+86139%08d", i)
+		u := &domain.User{ID: fmt.Sprintf("u-%s-%d", alg, i), PoolID: e.pool, PhoneNumber: phone, Source: domain.SourceAdmin,
+			Attributes: map[string]any{}, CreatedAt: now, UpdatedAt: now}
+		u.RefreshStatus()
+		if err := s.App.Stores.Users.Create(ctx, u); err != nil {
+			b.Fatal(err)
+		}
+		e.phones = append(e.phones, phone)
+	}
+	e.outbox = &outboxReader{path: path, codes: map[string]string{}}
+	return e
+}
+
+// outboxReader follows the mock connector's outbox, remembering the newest code per recipient.
+type outboxReader struct {
+	mu    sync.Mutex
+	path  string
+	off   int64
+	codes map[string]string
+}
+
+func (o *outboxReader) code(to string) (string, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	f, err := os.Open(o.path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	if _, err := f.Seek(o.off, io.SeekStart); err != nil {
+		return "", err
+	}
+	r := bufio.NewReader(f)
+	for {
+		line, err := r.ReadBytes('\n')
+		if err != nil {
+			break // a partial last line is read again next time
+		}
+		o.off += int64(len(line))
+		var m struct {
+			To        string            `json:"to"`
+			Variables map[string]string `json:"variables"`
+		}
+		if json.Unmarshal(line, &m) == nil {
+			o.codes[m.To] = m.Variables["code"]
+		}
+	}
+	c, ok := o.codes[to]
+	if !ok {
+		return "", fmt.Errorf("no code for %s", to)
+	}
+	delete(o.codes, to)
+	return c, nil
+}
+
+type otpTokenBody struct {
+	OTPToken string `json:"otp_token"`
+}
+
+func (e *benchEnv) send(s *benchServer, phone string) (string, error) {
+	var v otpTokenBody
+	_, err := s.call("POST", "/otp/send", basic(e.clientID, e.secret), map[string]any{"phone_number": phone, "auth_source_id": e.source}, &v)
+	return v.OTPToken, err
+}
+
+func (e *benchEnv) login(s *benchServer, phone string) error {
+	tok, err := e.send(s, phone)
+	if err != nil {
+		return err
+	}
+	code, err := e.outbox.code(phone)
+	if err != nil {
+		return err
+	}
+	var out struct {
+		IDToken string `json:"id_token"`
+	}
+	_, err = s.call("POST", "/oauth2/token", "", map[string]any{"grant_type": grantSMS, "client_id": e.clientID, "client_secret": e.secret,
+		"auth_source_id": e.source, "phone_number": phone, "otp_token": tok, "otp": code}, &out)
+	if err == nil && out.IDToken == "" {
+		err = fmt.Errorf("no id_token")
+	}
+	return err
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// runConcurrent runs op b.N times from workers goroutines and reports ops/s (as unit), p50 and
+// p99 latency, and the process CPU time (server, client and test together) per op.
+func runConcurrent(b *testing.B, workers int, unit string, op func(i int) error) {
+	lat := make([]time.Duration, b.N)
+	var next atomic.Int64
+	var failed atomic.Value
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	cpu0, start := cpuTime(), time.Now()
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= b.N || failed.Load() != nil {
+					return
+				}
+				t0 := time.Now()
+				if err := op(i); err != nil {
+					failed.Store(err)
+					return
+				}
+				lat[i] = time.Since(t0)
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed, cpu := time.Since(start), cpuTime()-cpu0
+	b.StopTimer()
+	if err := failed.Load(); err != nil {
+		b.Fatal(err)
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), unit+"/s")
+	b.ReportMetric(float64(lat[b.N/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[min(b.N-1, b.N*99/100)].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/"+unit[:len(unit)-1])
+}
+
+// BenchmarkOTPLogin: full OTP logins (POST /otp/send, the code read from the mock outbox,
+// POST /oauth2/token) over HTTP at concurrency 16, per dialect and signing algorithm, and
+// /otp/send alone. CPU time is the whole test process's (client included; MySQL's and the
+// plugin process's not).
+func BenchmarkOTPLogin(b *testing.B) {
+	const workers, users = 16, 256
+	// The message service logs each send through the default logger: keep it quiet here.
+	defer slog.SetDefault(slog.Default())
+	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	for _, dialect := range storagetest.Dialects {
+		b.Run(dialect, func(b *testing.B) {
+			s := startBench(b, dialect)
+			// Made once per dialect (sub-benchmarks run several times with growing b.N).
+			envs := map[string]*benchEnv{}
+			for _, alg := range []string{"ES256", "RS256"} {
+				e := newBenchEnv(b, s, alg, users)
+				if err := e.login(s, e.phones[0]); err != nil { // warm the key cache and the plugin
+					b.Fatal(err)
+				}
+				envs[alg] = e
+			}
+			for _, alg := range []string{"ES256", "RS256"} {
+				b.Run("alg="+alg+"/c=16", func(b *testing.B) {
+					e := envs[alg]
+					runConcurrent(b, workers, "logins", func(i int) error { return e.login(s, e.phones[i%users]) })
+				})
+			}
+			b.Run("send-only/c=16", func(b *testing.B) {
+				e := envs["ES256"]
+				runConcurrent(b, workers, "sends", func(i int) error {
+					_, err := e.send(s, e.phones[i%users])
+					return err
+				})
+			})
+		})
+	}
+}
