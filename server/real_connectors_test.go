@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net"
@@ -10,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/emersion/go-smtp"
 
 	"github.com/gatehouse-iam/gatehouse/internal/tencentfake"
@@ -183,4 +185,49 @@ func (s *inboxSession) Data(r io.Reader) error {
 	defer s.in.mu.Unlock()
 	s.in.msgs = append(s.in.msgs, string(body))
 	return nil
+}
+
+// The sign-in runs end to end once with each shipped connector carrying the code: the Tencent
+// ones against their fake (which checks every TC3 signature), SMTP against a real SMTP server.
+func TestSignInThroughEachShippedConnector(t *testing.T) {
+	s := startRealConnectorServer(t, "sqlite")
+	ctx := context.Background()
+	for _, rc := range realConnectors(t) {
+		t.Run(rc.name, func(t *testing.T) {
+			e := newOTPEnv(t, s, "ES256", false)
+			useConnector(t, s, e.Pool, rc)
+			field, grant, source, stored := "phone_number", grantSMS, e.SMS, "+8613612345678"
+			if rc.channel == "email" {
+				field, grant, source, stored = "email", grantEmail, e.Email, rc.to
+			}
+			var u struct {
+				ID string `json:"id"`
+			}
+			user := map[string]any{"user_name": "alice", "email": "alice@example.com", "password": "correct horse battery"}
+			user[field] = rc.to
+			s.Do("POST", "/admin/v1/pools/"+e.Pool+"/users", user).Expect(201).Decode(&u)
+
+			otpToken := e.sendOK(t, map[string]any{"usage": "login", field: rc.to, "auth_source_id": source})
+			code := rc.lastCode(t)
+			if len(code) != 6 {
+				t.Fatalf("code %q carried by %s", code, rc.name)
+			}
+			var tok struct {
+				IDToken string `json:"id_token"`
+			}
+			e.token(map[string]any{"grant_type": grant, "auth_source_id": source, field: rc.to,
+				"otp_token": otpToken, "otp": code}).Expect(200).Decode(&tok)
+			provider, err := oidc.NewProvider(ctx, s.URL+"/pools/"+e.Pool)
+			if err != nil {
+				t.Fatal(err)
+			}
+			idt, err := provider.Verifier(&oidc.Config{ClientID: e.Web, SupportedSigningAlgs: []string{"ES256"}}).Verify(ctx, tok.IDToken)
+			if err != nil || idt.Subject != u.ID {
+				t.Fatalf("ID token: %v (sub %v, want %s; recipient %s)", err, idt, u.ID, stored)
+			}
+		})
+	}
+	if strings.Contains(s.Logs.String(), "tencent-secret-key") {
+		t.Fatal("a connector secret reached the log")
+	}
 }
