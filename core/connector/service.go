@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gatehouse-iam/gatehouse/core/audit"
@@ -104,11 +105,9 @@ func (s *Service) typeOf(ctx context.Context, name, field string) (domain.Connec
 			return t, nil
 		}
 	}
-	return domain.ConnectorType{}, domain.Invalid(domain.CodeUnknownConnectorType, "No connector type is named "+quote(name)+".",
+	return domain.ConnectorType{}, domain.Invalid(domain.CodeUnknownConnectorType, "No connector type is named "+strconv.Quote(name)+".",
 		domain.FieldError{Field: field, Reason: "is not a known connector type"})
 }
-
-func quote(s string) string { b, _ := json.Marshal(s); return string(b) }
 
 // decodeConfig parses a configuration object, keeping numbers exact.
 func decodeConfig(raw json.RawMessage) (map[string]any, error) {

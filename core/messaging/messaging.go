@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"slices"
 
 	"github.com/gatehouse-iam/gatehouse/core/audit"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
@@ -137,7 +138,7 @@ func SealSecrets(cipher ports.Cipher, c *domain.Connector, secrets map[string]an
 	for k := range secrets {
 		c.SecretsSet = append(c.SecretsSet, k)
 	}
-	sortStrings(c.SecretsSet)
+	slices.Sort(c.SecretsSet)
 	if len(secrets) == 0 {
 		c.SealedSecrets = nil
 		return nil
@@ -152,14 +153,6 @@ func SealSecrets(cipher ports.Cipher, c *domain.Connector, secrets map[string]an
 	}
 	c.SealedSecrets = sealed
 	return nil
-}
-
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
 }
 
 // TestVariables are the sample values a test message is rendered with.
