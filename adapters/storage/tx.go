@@ -28,7 +28,7 @@ func (db *DB) Run(ctx context.Context, fn func(ctx context.Context) error) error
 	}
 	var err error
 	for attempt := 0; attempt < 4; attempt++ {
-		err = db.RunInTx(ctx, db.txOptions, func(ctx context.Context, tx bun.Tx) error {
+		err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 			return fn(context.WithValue(ctx, txKey{}, tx))
 		})
 		if !retryable(err) || ctx.Err() != nil {
