@@ -2,7 +2,9 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -112,16 +114,49 @@ type errUnknownKey ports.UserKey
 
 func (e errUnknownKey) Error() string { return "unknown user key " + string(e) }
 
+// userWithDetail is one row of oneUserQuery: the user's columns and one attribute value
+// (kind 'v') or one group membership (kind 'g'); a user without values has one 'v' row of NULLs.
+type userWithDetail struct {
+	userRow `bun:",extend"`
+
+	DetailKind string         `bun:"detail_kind"`
+	DetailKey  sql.NullString `bun:"detail_key"`
+	DetailVal  sql.NullString `bun:"detail_value"`
+	DetailAt   sql.NullString `bun:"detail_at"`
+}
+
+// oneUserQuery reads a user with its attribute values and group ids in one round trip, which
+// matters on the sign-in path; %[1]s is the condition selecting the user.
+const oneUserQuery = `SELECT u.*, 'v' AS detail_kind, av.name AS detail_key, av.value AS detail_value, NULL AS detail_at
+	FROM users AS u LEFT JOIN user_attribute_values AS av ON av.user_id = u.id WHERE %[1]s
+UNION ALL
+SELECT u.*, 'g', gm.group_id, NULL, gm.created_at
+	FROM users AS u JOIN user_group_members AS gm ON gm.user_id = u.id WHERE %[1]s
+ORDER BY detail_kind, detail_at, detail_key`
+
 func (s *UserStore) getWhere(ctx context.Context, where string, args ...any) (*domain.User, error) {
-	var row userRow
-	if err := s.db.idb(ctx).NewSelect().Model(&row).Where(where, args...).Scan(ctx); err != nil {
+	var rows []userWithDetail
+	if err := s.db.idb(ctx).NewRaw(fmt.Sprintf(oneUserQuery, where), append(args, args...)...).Scan(ctx, &rows); err != nil {
 		return nil, mapErr(err, "user")
 	}
-	users := []domain.User{row.domain()}
-	if err := s.loadDetails(ctx, users); err != nil {
-		return nil, err
+	if len(rows) == 0 {
+		return nil, domain.NotFound("user")
 	}
-	return &users[0], nil
+	u := rows[0].domain()
+	for _, r := range rows {
+		switch {
+		case !r.DetailKey.Valid:
+		case r.DetailKind == "g":
+			u.GroupIDs = append(u.GroupIDs, r.DetailKey.String)
+		default:
+			var val any
+			if err := json.Unmarshal([]byte(r.DetailVal.String), &val); err != nil {
+				return nil, domain.Internal("user attribute value "+r.DetailKey.String, err)
+			}
+			u.Attributes[r.DetailKey.String] = val
+		}
+	}
+	return &u, nil
 }
 
 // detailsQuery reads a set of users' attribute values and group ids in one round trip: the

@@ -218,3 +218,63 @@ func TestUserStore(t *testing.T) {
 		}
 	})
 }
+
+// Get and FindBy read a user with every attribute value and every membership (in the order
+// they were made), whichever of the two the user lacks.
+func TestUserReadCarriesValuesAndGroups(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := storage.NewStores(db)
+		if err := s.Pools.Create(ctx, newPool("pa", "Pool")); err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range []string{"g1", "g2", "g3"} {
+			insertGroup(t, db, "pa", g, g)
+		}
+		both := newUser("pa", "both", "both", testTime)
+		both.Attributes = map[string]any{"city": "Paris", "level": 2.0}
+		groupsOnly := newUser("pa", "groups", "groups", testTime)
+		valuesOnly := newUser("pa", "values", "values", testTime)
+		valuesOnly.Attributes = map[string]any{"vip": true}
+		neither := newUser("pa", "neither", "neither", testTime)
+		for _, u := range []*domain.User{both, groupsOnly, valuesOnly, neither} {
+			if err := s.Users.Create(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Memberships made in the order g3, g1, g2 come back in that order.
+		for _, g := range []string{"g3", "g1", "g2"} {
+			if err := s.Members.Add(ctx, "pa", g, []string{"both", "groups"}); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		want := map[string]struct {
+			attrs  map[string]any
+			groups []string
+		}{
+			"both":    {map[string]any{"city": "Paris", "level": 2.0}, []string{"g3", "g1", "g2"}},
+			"groups":  {map[string]any{}, []string{"g3", "g1", "g2"}},
+			"values":  {map[string]any{"vip": true}, []string{}},
+			"neither": {map[string]any{}, []string{}},
+		}
+		for id, w := range want {
+			byID, err := s.Users.Get(ctx, "pa", id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			byName, err := s.Users.FindBy(ctx, "pa", ports.ByUserName, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, got := range []*domain.User{byID, byName} {
+				if got.ID != id || fmt.Sprint(got.Attributes) != fmt.Sprint(w.attrs) || !slices.Equal(got.GroupIDs, w.groups) {
+					t.Errorf("%s: got attributes %v groups %v, want %v %v", id, got.Attributes, got.GroupIDs, w.attrs, w.groups)
+				}
+			}
+		}
+		if _, err := s.Users.Get(ctx, "pb", "both"); domain.KindOf(err) != domain.KindNotFound {
+			t.Errorf("another pool's user: err = %v, want not found", err)
+		}
+	})
+}
