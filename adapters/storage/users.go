@@ -292,6 +292,15 @@ func (s *UserStore) Update(ctx context.Context, poolID, id string, fn func(*doma
 	return &updated, nil
 }
 
+func (s *UserStore) RecordLogin(ctx context.Context, poolID, id string, at time.Time) error {
+	_, err := s.db.idb(ctx).NewUpdate().Model((*userRow)(nil)).
+		Set("already_first_login = ?, last_login_at = ?, error_count = 0, updated_at = ?", true, at.UTC(), at.UTC()).
+		Set("status = CASE WHEN frozen THEN ? WHEN lock_type <> ? THEN ? ELSE ? END",
+			domain.UserFrozen, domain.LockNone, domain.UserLocked, domain.UserEnabled).
+		Where("pool_id = ? AND id = ?", poolID, id).Exec(ctx)
+	return mapErr(err, "user")
+}
+
 // rewriteValues deletes the values that were removed or changed and inserts the changed ones.
 func (s *UserStore) rewriteValues(ctx context.Context, before, after *domain.User) error {
 	var stale []string

@@ -278,3 +278,52 @@ func TestUserReadCarriesValuesAndGroups(t *testing.T) {
 		}
 	})
 }
+
+// RecordLogin enables a user at its first login and keeps a lock or a freeze as it is.
+func TestUserRecordLogin(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := storage.NewStores(db)
+		if err := s.Pools.Create(ctx, newPool("pa", "Pool")); err != nil {
+			t.Fatal(err)
+		}
+		fresh := newUser("pa", "fresh", "fresh", testTime)
+		fresh.ErrorCount = 2
+		locked := newUser("pa", "locked", "locked", testTime)
+		if err := locked.Lock(testTime); err != nil {
+			t.Fatal(err)
+		}
+		frozen := newUser("pa", "frozen", "frozen", testTime)
+		if err := frozen.Freeze(); err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range []*domain.User{fresh, locked, frozen} {
+			if err := s.Users.Create(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+		}
+		at := testTime.Add(time.Hour)
+		for id, want := range map[string]domain.UserStatus{"fresh": domain.UserEnabled, "locked": domain.UserLocked, "frozen": domain.UserFrozen} {
+			if err := s.Users.RecordLogin(ctx, "pa", id, at); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.Users.Get(ctx, "pa", id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status != want || !got.AlreadyFirstLogin || got.ErrorCount != 0 || got.LastLoginAt == nil ||
+				!got.LastLoginAt.Equal(at) || !got.UpdatedAt.Equal(at) {
+				t.Errorf("%s after a login: %+v, want status %s", id, got, want)
+			}
+			// The store agrees with the domain's rule.
+			before := map[string]*domain.User{"fresh": fresh, "locked": locked, "frozen": frozen}[id]
+			before.RecordLogin(at)
+			if before.Status != got.Status {
+				t.Errorf("%s: store says %s, domain.User.RecordLogin says %s", id, got.Status, before.Status)
+			}
+		}
+		if err := s.Users.RecordLogin(ctx, "pb", "fresh", at); err != nil {
+			t.Errorf("another pool's id: %v", err)
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"log/slog"
+	"time"
 
 	"github.com/gatehouse-iam/gatehouse/core/authsource"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
@@ -103,25 +104,15 @@ func (s *Service) otpLogin(ctx context.Context, channel string, app *domain.Appl
 		}
 		return nil, nil, errUnknownOTP()
 	}
-	// Consuming the code, recording the login (or creating the user) and auditing it commit
-	// together: one commit, and a failure leaves the code as it was.
+	in, err := s.loginUser(ctx, app, channel, recipient, req.AutoSignup, c.ID, now)
 	var user *domain.User
-	err = s.Tx.Run(ctx, func(ctx context.Context) error {
-		won, err := s.OTP.Consume(ctx, c.ID, domain.OTPMaxAttempts, now)
-		if err != nil {
-			return err
-		}
-		if !won {
-			return errUnknownToken() // another request used it first
-		}
-		u, created, err := s.loginUser(ctx, app, channel, recipient, req.AutoSignup)
-		user = u
-		if err != nil {
-			return err
-		}
-		return s.auditSuccess(ctx, ev, u, created)
-	})
+	if in != nil {
+		user = in.user
+	}
 	if err != nil {
+		return nil, user, err
+	}
+	if err := s.auditSuccess(ctx, ev, user, in.created); err != nil {
 		return nil, user, err
 	}
 	resp, err := s.Sessions.Issue(ctx, session.IssueRequest{App: app, User: user, AMR: []string{"otp", channel}, AuthTime: now})
@@ -137,48 +128,69 @@ func normalizeFor(channel, raw string) (string, error) {
 
 func abnormal(u *domain.User) bool { return u.Frozen || u.LockType != domain.LockNone }
 
-// loginUser finds the recipient's user, or creates it on auto sign-up, and records the login:
-// the first one enables the user.
-func (s *Service) loginUser(ctx context.Context, app *domain.Application, channel, recipient string, autoSignup bool) (*domain.User, bool, error) {
+// signedIn is the user a login signed in, and whether the login created it.
+type signedIn struct {
+	user    *domain.User
+	created bool
+}
+
+// loginUser consumes the challenge and signs its recipient in: an existing user's login is
+// recorded (the first one enables it); on auto sign-up a new user is created. The consumption
+// is the login's commit point: of concurrent requests with one code only one gets past it, and
+// a refusal before it (unknown or abnormal user) leaves the code usable. For an existing user
+// the consumption and the login record are single statements, not one transaction: the
+// record only notes the time, and a failure between the two costs the user a new code.
+func (s *Service) loginUser(ctx context.Context, app *domain.Application, channel, recipient string, autoSignup bool,
+	challengeID string, now time.Time) (*signedIn, error) {
 	key := ports.ByPhone
 	if channel == domain.ChannelEmail {
 		key = ports.ByEmail
 	}
+	consume := func(ctx context.Context) error {
+		won, err := s.OTP.Consume(ctx, challengeID, domain.OTPMaxAttempts, now)
+		if err == nil && !won {
+			err = errUnknownToken() // another request used it first
+		}
+		return err
+	}
 	user, err := s.Users.FindBy(ctx, app.PoolID, key, recipient)
 	if domain.KindOf(err) == domain.KindNotFound {
 		if !autoSignup || !app.Process.Registration.Enabled {
-			return nil, false, errUserNotFound()
+			return nil, errUserNotFound()
 		}
-		u, err := s.autoSignup(ctx, app, channel, recipient)
+		var in *signedIn
+		err := s.Tx.Run(ctx, func(ctx context.Context) error {
+			if err := consume(ctx); err != nil {
+				return err
+			}
+			u, err := s.autoSignup(ctx, app, channel, recipient, now)
+			in = &signedIn{user: u, created: true}
+			return err
+		})
 		if domain.KindOf(err) != domain.KindConflict {
-			return u, err == nil, err
+			return in, err
 		}
 		// Another sign-in created the same user a moment ago: log that one in.
 		user, err = s.Users.FindBy(ctx, app.PoolID, key, recipient)
 	}
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if abnormal(user) {
-		return user, false, errAbnormalUser()
+		return &signedIn{user: user}, errAbnormalUser()
 	}
-	now := s.now()
-	updated, err := s.Users.Update(ctx, app.PoolID, user.ID, func(u *domain.User) error {
-		if abnormal(u) {
-			return errAbnormalUser()
-		}
-		u.RecordLogin(now)
-		u.UpdatedAt = now
-		return nil
-	})
-	if err != nil {
-		return user, false, err
+	if err := consume(ctx); err != nil {
+		return &signedIn{user: user}, err
 	}
-	return updated, false, nil
+	if err := s.Users.RecordLogin(ctx, app.PoolID, user.ID, now); err != nil {
+		return &signedIn{user: user}, err
+	}
+	user.RecordLogin(now)
+	user.UpdatedAt = now
+	return &signedIn{user: user}, nil
 }
 
-func (s *Service) autoSignup(ctx context.Context, app *domain.Application, channel, recipient string) (*domain.User, error) {
-	now := s.now()
+func (s *Service) autoSignup(ctx context.Context, app *domain.Application, channel, recipient string, now time.Time) (*domain.User, error) {
 	u := &domain.User{ID: s.IDs.NewID(), PoolID: app.PoolID, Source: domain.SourceAutoSignup, Attributes: map[string]any{},
 		CreatedAt: now, UpdatedAt: now}
 	if channel == domain.ChannelEmail {
