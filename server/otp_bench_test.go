@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"github.com/gatehouse-iam/gatehouse/adapters/storage/storagetest"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 	"github.com/gatehouse-iam/gatehouse/server"
@@ -28,14 +30,33 @@ import (
 // benchServer is the real wiring with the mock plugins behind a loopback HTTP server, logging
 // only warnings (to nowhere), so the numbers measure the server rather than the test log.
 type benchServer struct {
-	URL    string
-	App    *server.App
-	client *http.Client
+	URL     string
+	App     *server.App
+	client  *http.Client
+	queries queryCounter
+}
+
+// queryCounter counts the SQL statements the server sends, BEGIN and COMMIT included: a
+// figure the machine's speed does not blur.
+type queryCounter struct{ n atomic.Int64 }
+
+func (q *queryCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
+	return ctx
+}
+func (q *queryCounter) AfterQuery(context.Context, *bun.QueryEvent) { q.n.Add(1) }
+
+// countQueries runs fn and reports the statements it cost per op.
+func (s *benchServer) countQueries(b *testing.B, unit string, fn func()) {
+	before := s.queries.n.Load()
+	fn()
+	b.ReportMetric(float64(s.queries.n.Load()-before)/float64(b.N), "queries/"+unit)
 }
 
 func startBench(b *testing.B, dialect string) *benchServer {
 	b.Helper()
 	db := storagetest.New(b, dialect)
+	s := &benchServer{}
+	db.DB = db.DB.WithQueryHook(&s.queries)
 	ts := httptest.NewUnstartedServer(nil)
 	cfg, _, err := server.LoadConfig("bench", nil, func(string) string { return "" }, io.Discard)
 	if err != nil {
@@ -53,7 +74,8 @@ func startBench(b *testing.B, dialect string) *benchServer {
 	b.Cleanup(ts.Close)
 	tr := &http.Transport{MaxIdleConns: 128, MaxIdleConnsPerHost: 128, IdleConnTimeout: time.Minute}
 	b.Cleanup(tr.CloseIdleConnections)
-	return &benchServer{URL: ts.URL, App: app, client: &http.Client{Transport: tr}}
+	s.URL, s.App, s.client = ts.URL, app, &http.Client{Transport: tr}
+	return s
 }
 
 // call sends a JSON request and decodes a JSON answer into out (when not nil).
@@ -281,14 +303,18 @@ func BenchmarkOTPLogin(b *testing.B) {
 			for _, alg := range []string{"ES256", "RS256"} {
 				b.Run("alg="+alg+"/c=16", func(b *testing.B) {
 					e := envs[alg]
-					runConcurrent(b, workers, "logins", func(i int) error { return e.login(s, e.phones[i%users]) })
+					s.countQueries(b, "login", func() {
+						runConcurrent(b, workers, "logins", func(i int) error { return e.login(s, e.phones[i%users]) })
+					})
 				})
 			}
 			b.Run("send-only/c=16", func(b *testing.B) {
 				e := envs["ES256"]
-				runConcurrent(b, workers, "sends", func(i int) error {
-					_, err := e.send(s, e.phones[i%users])
-					return err
+				s.countQueries(b, "send", func() {
+					runConcurrent(b, workers, "sends", func(i int) error {
+						_, err := e.send(s, e.phones[i%users])
+						return err
+					})
 				})
 			})
 		})

@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
 
 	"github.com/gatehouse-iam/gatehouse/core/domain"
+	"github.com/gatehouse-iam/gatehouse/migrations"
 	"github.com/gatehouse-iam/gatehouse/ports"
 )
 
@@ -156,17 +158,46 @@ func (s *OTPSettingsStore) Put(ctx context.Context, o *domain.OTPSettings) error
 // RateLimiter implements ports.RateLimiter with one table of counters: each statement is a
 // single atomic conditional upsert, so instances sharing the database share the limits.
 // Windows and expiries are Unix milliseconds.
-type RateLimiter struct{ db *DB }
+//
+// A large limit (a pool's daily cap, a generous address limit) would otherwise cost a statement
+// and a wait on one hot row for every event. Instead an instance leases a slice of it (a
+// 64th, at most 1 024 events) with one statement and counts the slice down in memory. The
+// database still counts every event handed out, so a limit is never exceeded; at worst other
+// instances' unspent leases make it refuse up to a lease per instance early. Leases are taken
+// outside the caller's transaction, so a rollback cannot hand out events twice.
+type RateLimiter struct {
+	db *DB
+
+	mu     sync.Mutex
+	leases map[leaseKey]*lease
+}
+
+type leaseKey struct{ pool, key string }
+
+// lease is what is left of this instance's slice of a window's limit.
+type lease struct {
+	windowStart, windowEnd int64
+	left                   int
+}
+
+const (
+	leaseDivisor = 64
+	maxLease     = 1024
+	// maxLeases bounds the lease table: past it, leases of ended windows are dropped.
+	maxLeases = 10_000
+)
 
 var _ ports.RateLimiter = (*RateLimiter)(nil)
 
-// The upserts report one affected row for an insert on SQLite and on MySQL, two for a changed
-// row on MySQL and one on SQLite, and none when the condition kept the row as it was.
+// The upserts count n events when the window has room for all of them. They report one
+// affected row for an insert on SQLite and on MySQL, two for a changed row on MySQL and one on
+// SQLite, and none when the condition kept the row as it was.
 const (
-	hitMySQL = `INSERT INTO rate_counters (pool_id, counter_key, window_start, hits, expires_at) VALUES (?, ?, ?, 1, ?)
-		ON DUPLICATE KEY UPDATE hits = IF(hits < ?, hits + 1, hits)`
-	hitSQLite = `INSERT INTO rate_counters (pool_id, counter_key, window_start, hits, expires_at) VALUES (?, ?, ?, 1, ?)
-		ON CONFLICT (pool_id, counter_key, window_start) DO UPDATE SET hits = hits + 1 WHERE rate_counters.hits < ?`
+	hitMySQL = `INSERT INTO rate_counters (pool_id, counter_key, window_start, hits, expires_at) VALUES (?, ?, ?, ?, ?)
+		ON DUPLICATE KEY UPDATE hits = IF(hits + VALUES(hits) <= ?, hits + VALUES(hits), hits)`
+	hitSQLite = `INSERT INTO rate_counters (pool_id, counter_key, window_start, hits, expires_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (pool_id, counter_key, window_start) DO UPDATE SET hits = hits + excluded.hits
+		WHERE rate_counters.hits + excluded.hits <= ?`
 	coolMySQL = `INSERT INTO rate_counters (pool_id, counter_key, window_start, hits, expires_at) VALUES (?, ?, 0, 1, ?)
 		ON DUPLICATE KEY UPDATE hits = IF(expires_at <= ?, hits + 1, hits), expires_at = IF(expires_at <= ?, VALUES(expires_at), expires_at)`
 	coolSQLite = `INSERT INTO rate_counters (pool_id, counter_key, window_start, hits, expires_at) VALUES (?, ?, 0, 1, ?)
@@ -182,25 +213,81 @@ func (r *RateLimiter) Hit(ctx context.Context, poolID, key string, window time.D
 	if limit <= 0 {
 		return false, retry, nil
 	}
-	var res sql.Result
-	var err error
-	if r.db.Dialect == "mysql" {
-		res, err = r.db.idb(ctx).ExecContext(ctx, hitMySQL, poolID, key, start, end, limit)
-	} else {
-		res, err = r.db.idb(ctx).ExecContext(ctx, hitSQLite, poolID, key, start, end, limit)
+	// SQLite has one writer: inside a transaction it holds the lock a lease statement would
+	// wait for, so there the event is counted in the transaction.
+	_, inTx := ctx.Value(txKey{}).(bun.Tx)
+	if size := min(limit/leaseDivisor, maxLease); size > 1 && !(inTx && r.db.Dialect == migrations.SQLite) {
+		if r.fromLease(poolID, key, start) {
+			return true, 0, nil
+		}
+		// A lease is its own statement, outside the caller's transaction: a rollback there
+		// must not return to the database events this instance goes on handing out.
+		ok, err := r.count(context.WithoutCancel(ctx), r.db.DB, poolID, key, start, end, limit, size, now)
+		if err != nil {
+			return false, 0, err
+		}
+		if ok {
+			r.addLease(poolID, key, start, end, size-1, now)
+			return true, 0, nil
+		}
+		// Less than a lease is left: the rest goes one event at a time.
 	}
-	if err != nil {
-		return false, 0, mapErr(err, "rate counter")
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, 0, domain.Internal("rows affected", err)
-	}
-	r.maybeSweep(ctx, now)
-	if n == 0 {
-		return false, retry, nil
+	ok, err := r.count(ctx, r.db.idb(ctx), poolID, key, start, end, limit, 1, now)
+	if err != nil || !ok {
+		return false, retry, err
 	}
 	return true, 0, nil
+}
+
+// count adds n events to a window's counter if they fit under limit.
+func (r *RateLimiter) count(ctx context.Context, db bun.IDB, poolID, key string, start, end int64, limit, n int, now time.Time) (bool, error) {
+	query := hitSQLite
+	if r.db.Dialect == "mysql" {
+		query = hitMySQL
+	}
+	res, err := db.ExecContext(ctx, query, poolID, key, start, n, end, limit)
+	if err != nil {
+		return false, mapErr(err, "rate counter")
+	}
+	affected, err := res.RowsAffected()
+	if err != nil {
+		return false, domain.Internal("rows affected", err)
+	}
+	r.maybeSweep(ctx, db, now)
+	return affected > 0, nil
+}
+
+// fromLease takes one event from this instance's lease on the window, if it has one left.
+func (r *RateLimiter) fromLease(poolID, key string, windowStart int64) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	l := r.leases[leaseKey{poolID, key}]
+	if l == nil || l.windowStart != windowStart || l.left == 0 {
+		return false
+	}
+	l.left--
+	return true
+}
+
+func (r *RateLimiter) addLease(poolID, key string, windowStart, windowEnd int64, n int, now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.leases == nil {
+		r.leases = map[leaseKey]*lease{}
+	}
+	k := leaseKey{poolID, key}
+	if l := r.leases[k]; l != nil && l.windowStart == windowStart {
+		l.left += n // concurrent callers leased at once: both slices are this instance's
+		return
+	}
+	if len(r.leases) >= maxLeases {
+		for k, l := range r.leases {
+			if l.windowEnd <= now.UnixMilli() || l.left == 0 {
+				delete(r.leases, k)
+			}
+		}
+	}
+	r.leases[k] = &lease{windowStart: windowStart, windowEnd: windowEnd, left: n}
 }
 
 func (r *RateLimiter) Cooldown(ctx context.Context, poolID, key string, period time.Duration, now time.Time) (bool, time.Duration, error) {
@@ -232,9 +319,9 @@ func (r *RateLimiter) Cooldown(ctx context.Context, poolID, key string, period t
 }
 
 // maybeSweep deletes a batch of expired counters now and then.
-func (r *RateLimiter) maybeSweep(ctx context.Context, now time.Time) {
+func (r *RateLimiter) maybeSweep(ctx context.Context, db bun.IDB, now time.Time) {
 	if rand.IntN(sweepOdds*5) != 0 {
 		return
 	}
-	_, _ = r.db.idb(ctx).ExecContext(ctx, "DELETE FROM rate_counters WHERE expires_at < ?", now.UnixMilli())
+	_, _ = db.ExecContext(ctx, "DELETE FROM rate_counters WHERE expires_at < ?", now.UnixMilli())
 }

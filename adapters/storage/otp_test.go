@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -192,6 +193,84 @@ func TestRateLimiter(t *testing.T) {
 		wg.Wait()
 		if cwins.Load() != 1 {
 			t.Fatalf("%d concurrent cooldown passes", cwins.Load())
+		}
+	})
+}
+
+// A large limit is leased to instances in slices, and still never exceeded: one instance
+// allows exactly the limit; two sharing the database allow at most the limit and at most one
+// lease fewer; and a lease taken in a transaction that rolls back is not handed out twice.
+func TestRateLimiterLeases(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		if err := storage.NewStores(db).Pools.Create(ctx, newPool("p1", "p1")); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+		const limit, lease = 1000, 1000 / 64
+		hammer := func(key string, hits int, limiters ...*storage.RateLimiter) int {
+			var allowed atomic.Int32
+			var wg sync.WaitGroup
+			for i := 0; i < 8; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for j := i; j < hits; j += 8 {
+						ok, _, err := limiters[j%len(limiters)].Hit(ctx, "p1", key, time.Hour, limit, now)
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						if ok {
+							allowed.Add(1)
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			return int(allowed.Load())
+		}
+		if got := hammer("one", limit+200, storage.NewStores(db).RateLimiter); got != limit {
+			t.Errorf("one instance allowed %d of a limit of %d", got, limit)
+		}
+		a, b := storage.NewStores(db).RateLimiter, storage.NewStores(db).RateLimiter
+		if got := hammer("two", limit+200, a, b); got > limit || got < limit-lease {
+			t.Errorf("two instances allowed %d of a limit of %d", got, limit)
+		}
+
+		const small = 128 // leases of 2
+		a, b = storage.NewStores(db).RateLimiter, storage.NewStores(db).RateLimiter
+		allowed := 0
+		rollback := errors.New("rollback")
+		err := db.Run(ctx, func(ctx context.Context) error {
+			if ok, _, err := a.Hit(ctx, "p1", "tx", time.Hour, small, now); err != nil || !ok {
+				t.Fatalf("first hit: %v %v", ok, err)
+			}
+			allowed++
+			return rollback
+		})
+		if !errors.Is(err, rollback) {
+			t.Fatal(err)
+		}
+		for _, rl := range []*storage.RateLimiter{b, a} {
+			for {
+				ok, _, err := rl.Hit(ctx, "p1", "tx", time.Hour, small, now)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !ok {
+					break
+				}
+				allowed++
+			}
+		}
+		// On SQLite the event is counted inside the transaction, and the rollback returns it.
+		want := small
+		if db.Dialect == "sqlite" {
+			want = small + 1
+		}
+		if allowed != want {
+			t.Errorf("around a rolled-back transaction %d events were allowed, want %d", allowed, want)
 		}
 	})
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"log/slog"
-	mathrand "math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -296,41 +295,12 @@ func (s *Service) checkLimits(ctx context.Context, set *domain.OTPSettings, chan
 		if l.key == "ip:" {
 			continue // no client address known (not over HTTP)
 		}
-		ok, retry, err := s.hitSharded(ctx, pool, l.key, l.window, l.limit, now)
+		ok, retry, err := s.Limits.Hit(ctx, pool, l.key, l.window, l.limit, now)
 		if err != nil || !ok {
 			return firstErr(err, refuse(l.desc, retry))
 		}
 	}
 	return nil
-}
-
-// maxShards bounds how many rows one large limit is spread over.
-const maxShards = 16
-
-// hitSharded counts against a limit spread over several counter rows when it is large, so
-// concurrent sends (all of a pool's, or all from one busy address) do not queue on one row's
-// lock. Each shard holds its share of the limit; a full shard hands over to the next ones, so
-// the limit is exact: a refusal means every shard is full. Small limits keep a single row.
-func (s *Service) hitSharded(ctx context.Context, pool, key string, window time.Duration, limit int, now time.Time) (bool, time.Duration, error) {
-	shards := min(max(limit/64, 1), maxShards)
-	if shards == 1 {
-		return s.Limits.Hit(ctx, pool, key, window, limit, now)
-	}
-	first := mathrand.IntN(shards)
-	var retry time.Duration
-	for i := 0; i < shards; i++ {
-		n := (first + i) % shards
-		share := limit / shards
-		if n < limit%shards {
-			share++
-		}
-		ok, r, err := s.Limits.Hit(ctx, pool, key+"#"+strconv.Itoa(n), window, share, now)
-		if err != nil || ok {
-			return ok, 0, err
-		}
-		retry = r
-	}
-	return false, retry, nil
 }
 
 func firstErr(err, otherwise error) error {
