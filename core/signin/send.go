@@ -123,36 +123,27 @@ func (s *Service) Send(ctx context.Context, req SendRequest) (*SendResponse, err
 		Channel: channel, Recipient: recipient, Usage: usage, TokenHash: tokenHash,
 		CodeExpiresAt: now.Add(time.Duration(ttl) * time.Second), TokenExpiresAt: now.Add(domain.OTPTokenTTL), CreatedAt: now}
 	c.CodeHMAC = s.codeMAC(c, code)
-	// One transaction for the counters and the challenge: one commit instead of one per
-	// statement. A refusal still commits the counts it made (so it is the fn's result, not its
-	// error) and is audited in the same commit.
-	var outcome error
-	err = s.Tx.Run(ctx, func(ctx context.Context) error {
-		outcome = s.checkLimits(ctx, settings, channel, recipient, req.IP, now)
-		if outcome == nil {
-			outcome = refused
-		}
-		if outcome != nil {
-			if domain.KindOf(outcome) == domain.KindInternal {
-				return outcome
-			}
-			failed := ev
-			failed.Result, failed.Details = domain.AuditFailure, ev.Details+" error="+domain.CodeOf(outcome)
-			return s.audit(ctx, failed)
-		}
-		if pretend {
-			ev.Result, ev.Details = domain.AuditSuccess, ev.Details+" recipient=unknown sent=no"
-			if err := s.audit(ctx, ev); err != nil {
-				return err
-			}
-		}
-		return s.OTP.Create(ctx, c)
-	})
-	if err != nil {
-		return nil, err
+	// No transaction: each counter is one atomic statement (most come from this instance's
+	// leases and cost none), and an attempt refused, or lost to a failed insert, still counts,
+	// as it should against someone probing the limits.
+	outcome := s.checkLimits(ctx, settings, channel, recipient, req.IP, now)
+	if outcome == nil {
+		outcome = refused
 	}
 	if outcome != nil {
-		return nil, outcome
+		if domain.KindOf(outcome) == domain.KindInternal {
+			return nil, outcome
+		}
+		return fail(outcome)
+	}
+	if err := s.OTP.Create(ctx, c); err != nil {
+		return nil, err
+	}
+	if pretend {
+		ev.Result, ev.Details = domain.AuditSuccess, ev.Details+" recipient=unknown sent=no"
+		if err := s.audit(ctx, ev); err != nil {
+			return nil, err
+		}
 	}
 	resp := &SendResponse{OTPToken: token, ExpiresAt: c.TokenExpiresAt}
 	if pretend {
