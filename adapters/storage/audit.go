@@ -9,6 +9,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/gatehouse-iam/gatehouse/core/domain"
+	"github.com/gatehouse-iam/gatehouse/internal/groupcommit"
 	"github.com/gatehouse-iam/gatehouse/ports"
 )
 
@@ -82,22 +83,68 @@ func (r *auditRow) domain() (domain.AuditEvent, error) {
 	return e, nil
 }
 
+// maxAuditBatch bounds the rows of one batched INSERT.
+const maxAuditBatch = 64
+
 // AuditLog implements ports.AuditLog on the audit_logs table.
-type AuditLog struct{ db *DB }
+type AuditLog struct {
+	db    *DB
+	batch *groupcommit.Batcher[*auditWrite]
+}
 
 var _ ports.AuditLog = (*AuditLog)(nil)
 
-// Record inserts one event through the transaction in ctx, if any.
+func newAuditLog(db *DB) *AuditLog {
+	s := &AuditLog{db: db}
+	s.batch = groupcommit.New(maxAuditBatch, s.flush)
+	return s
+}
+
+// auditWrite is one Record waiting in a batch, and its own answer.
+type auditWrite struct {
+	row *auditRow
+	err error
+}
+
+// Record stores one event. Inside a transaction (tx in ctx) the event is a statement of that
+// transaction and commits or rolls back with the change it describes. Outside one (sign-in
+// events) it is committed with the events recorded concurrently, in one INSERT: a statement and
+// a commit per event made the audit log a large share of the database's work under load.
+// Either way Record returns once the event is committed.
 func (s *AuditLog) Record(ctx context.Context, e *domain.AuditEvent) error {
 	row, err := auditToRow(e)
 	if err != nil {
 		return err
 	}
-	_, err = s.db.idb(ctx).NewInsert().Model(row).Exec(ctx)
-	return mapErr(err, "pool") // the only foreign key is the pool's
+	if inTx(ctx) {
+		return s.insert(ctx, s.db.idb(ctx), []*auditRow{row})
+	}
+	w := &auditWrite{row: row}
+	if err := s.batch.Do(ctx, w); err != nil {
+		return mapErr(err, "pool")
+	}
+	return w.err
 }
 
-// RecordBatch inserts many events with one multi-row INSERT; benchmarks seed with it.
+// flush writes a batch of Records in one INSERT. Should that fail, each row is inserted alone,
+// so that a bad event (its pool deleted meanwhile) fails its own Record and not its neighbours'.
+func (s *AuditLog) flush(ctx context.Context, batch []*auditWrite) error {
+	rows := make([]*auditRow, len(batch))
+	for i, w := range batch {
+		rows[i] = w.row
+	}
+	err := s.insert(ctx, s.db.DB, rows)
+	for _, w := range batch {
+		w.err = err
+		if err != nil && len(batch) > 1 {
+			w.err = s.insert(ctx, s.db.DB, []*auditRow{w.row})
+		}
+	}
+	return nil
+}
+
+// RecordBatch inserts many events with one multi-row INSERT, through the transaction in ctx if
+// any; refresh rotations record their events with it, and benchmarks seed with it.
 func (s *AuditLog) RecordBatch(ctx context.Context, events []domain.AuditEvent) error {
 	rows := make([]*auditRow, len(events))
 	for i := range events {
@@ -107,8 +154,12 @@ func (s *AuditLog) RecordBatch(ctx context.Context, events []domain.AuditEvent) 
 		}
 		rows[i] = r
 	}
-	_, err := s.db.idb(ctx).NewInsert().Model(&rows).Exec(ctx)
-	return mapErr(err, "pool")
+	return s.insert(ctx, s.db.idb(ctx), rows)
+}
+
+func (s *AuditLog) insert(ctx context.Context, db bun.IDB, rows []*auditRow) error {
+	_, err := db.NewInsert().Model(&rows).Exec(ctx)
+	return mapErr(err, "pool") // the only foreign key is the pool's
 }
 
 // List answers one page newest first plus a count bounded by q.MaxCount (skipped when the page

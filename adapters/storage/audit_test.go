@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/uptrace/bun"
 
 	"github.com/gatehouse-iam/gatehouse/adapters/storage"
 	"github.com/gatehouse-iam/gatehouse/adapters/storage/storagetest"
@@ -277,6 +280,123 @@ func TestAuditLogColumnsHoldTheCutLengths(t *testing.T) {
 		}
 		if len([]rune(e.After["note"].(string))) != 10000 {
 			t.Error("snapshots are TEXT and kept whole")
+		}
+	})
+}
+
+// auditInserts notes the most rows one INSERT into audit_logs wrote.
+type auditInserts struct {
+	mu      sync.Mutex
+	maxRows int64
+}
+
+func (h *auditInserts) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
+	return ctx
+}
+
+func (h *auditInserts) AfterQuery(_ context.Context, e *bun.QueryEvent) {
+	if e.Operation() != "INSERT" || !strings.Contains(e.Query, "audit_logs") || e.Err != nil || e.Result == nil {
+		return
+	}
+	if n, err := e.Result.RowsAffected(); err == nil {
+		h.mu.Lock()
+		h.maxRows = max(h.maxRows, n)
+		h.mu.Unlock()
+	}
+}
+
+// Records outside a transaction are committed together, yet each returns only once its event is
+// stored as given, and an event that cannot be stored fails alone. A Record inside a transaction
+// still rolls back with it.
+func TestAuditRecordsOutsideATransactionShareInserts(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := storage.NewStores(db)
+		if err := s.Pools.Create(ctx, newPool("p1", "One")); err != nil {
+			t.Fatal(err)
+		}
+		inserts := &auditInserts{}
+		db.AddQueryHook(inserts)
+
+		const n = 50
+		event := func(i int) *domain.AuditEvent {
+			e := auditEvent(fmt.Sprintf("c-%02d", i), "p1", testTime.Add(time.Duration(i)*time.Second))
+			e.ApplicationID = e.ID
+			return e
+		}
+		rollback := errors.New("change failed")
+		start := make(chan struct{})
+		errs := make([]error, n+1)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				<-start
+				if errs[i] = s.Audit.Record(ctx, event(i)); errs[i] != nil {
+					return
+				}
+				// Read your write: the event is committed when Record returns.
+				l, err := s.Audit.List(ctx, "p1", ports.AuditQuery{ApplicationID: event(i).ID, Page: domain.Page{Number: 1, Size: 10}})
+				if err != nil || l.Total != 1 {
+					t.Errorf("event %d after its Record: %v %v", i, ids(l), err)
+				}
+			})
+		}
+		wg.Go(func() {
+			<-start
+			errs[n] = db.Run(ctx, func(ctx context.Context) error {
+				if err := s.Audit.Record(ctx, auditEvent("rolled-back", "p1", testTime)); err != nil {
+					return err
+				}
+				return rollback
+			})
+		})
+		close(start)
+		wg.Wait()
+
+		for i, err := range errs[:n] {
+			if err != nil {
+				t.Errorf("Record %d: %v", i, err)
+			}
+		}
+		if errs[n] != rollback {
+			t.Errorf("rolled-back transaction: %v", errs[n])
+		}
+		l, err := s.Audit.List(ctx, "p1", ports.AuditQuery{Page: domain.Page{Number: 1, Size: 100}})
+		if err != nil || l.Total != n {
+			t.Fatalf("%d events stored, want %d: %v %v", l.Total, n, ids(l), err)
+		}
+		for k, e := range l.Items {
+			want := event(n - 1 - k)
+			if e.ID != want.ID || !e.Time.Equal(want.Time) || e.PoolID != "p1" || e.Type != domain.AuditLogin {
+				t.Fatalf("stored %+v, want %+v", e, want)
+			}
+		}
+		if inserts.maxRows < 2 {
+			t.Fatalf("%d concurrent Records were written one INSERT each", n)
+		}
+
+		// An event of an unknown pool fails its own Record, not those batched with it.
+		start = make(chan struct{})
+		bad := make([]error, 10)
+		for i := range bad {
+			wg.Go(func() {
+				<-start
+				e := event(n + i)
+				if i == 3 {
+					e.PoolID = "no-such-pool"
+				}
+				bad[i] = s.Audit.Record(ctx, e)
+			})
+		}
+		close(start)
+		wg.Wait()
+		for i, err := range bad {
+			if i == 3 && !errors.Is(err, domain.ErrNotFound) || i != 3 && err != nil {
+				t.Errorf("Record %d of the second round: %v", i, err)
+			}
+		}
+		if l, _ := s.Audit.List(ctx, "p1", ports.AuditQuery{Page: domain.Page{Number: 1, Size: 100}}); l.Total != n+len(bad)-1 {
+			t.Fatalf("%d events stored after the second round, want %d", l.Total, n+len(bad)-1)
 		}
 	})
 }

@@ -50,7 +50,7 @@ func NewStores(db *DB) *Stores {
 		AuthSources:  &AuthSourceStore{db: db},
 		PoolLocker:   &PoolLocker{db: db},
 		SigningKeys:  &SigningKeyStore{db: db},
-		Audit:        &AuditLog{db: db},
+		Audit:        newAuditLog(db),
 		OTP:          &OTPStore{db: db},
 		OTPSettings:  &OTPSettingsStore{db: db},
 		RateLimiter:  &RateLimiter{db: db},

@@ -19,11 +19,17 @@ func (db *DB) idb(ctx context.Context) bun.IDB {
 	return db.DB
 }
 
+// inTx reports whether ctx carries a transaction.
+func inTx(ctx context.Context) bool {
+	_, ok := ctx.Value(txKey{}).(bun.Tx)
+	return ok
+}
+
 // Run implements ports.Tx. A nested Run joins the outer transaction. A transaction that lost a
 // deadlock or a lock wait is retried a few times from the start, which is safe because fn only
 // touches the database.
 func (db *DB) Run(ctx context.Context, fn func(ctx context.Context) error) error {
-	if _, ok := ctx.Value(txKey{}).(bun.Tx); ok {
+	if inTx(ctx) {
 		return fn(ctx)
 	}
 	var err error

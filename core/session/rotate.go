@@ -2,10 +2,10 @@ package session
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/gatehouse-iam/gatehouse/core/domain"
+	"github.com/gatehouse-iam/gatehouse/internal/groupcommit"
 )
 
 // maxRotationBatch bounds how many rotations share one transaction.
@@ -21,57 +21,29 @@ type rotation struct {
 	now   time.Time
 
 	lost bool  // another request rotated or revoked the token first
-	err  error // the write failed
-	done chan struct{}
-	lead chan struct{}
+	err  error // the write failed, or ctx ended before it began
 }
 
-// rotations is a group commit of refresh rotations. A durable commit costs a disk flush
-// (milliseconds on ordinary disks), so one transaction per refresh caps a server at a few
-// hundred refreshes per second whatever its CPU. Concurrent rotations instead queue here and
-// the first of them (the leader) writes everything queued in one transaction, then hands the
-// lead to the first rotation queued meanwhile. Nothing waits on a timer: a lone refresh
-// commits at once, and batches form only while a commit is in flight.
-type rotations struct {
-	mu      sync.Mutex
-	busy    bool
-	pending []*rotation
-}
-
-// rotate runs rot's write, batched with concurrent ones, and returns when it is committed.
+// rotate runs rot's write and returns when it is committed. A durable commit costs a disk flush
+// (milliseconds on ordinary disks), so one transaction per refresh would cap a server at a few
+// hundred refreshes per second whatever its CPU: concurrent rotations instead share one
+// transaction per batch (a group commit, see groupcommit.Batcher).
 func (s *Service) rotate(ctx context.Context, rot *rotation) {
-	rot.done, rot.lead = make(chan struct{}), make(chan struct{}, 1)
-	q := &s.rotations
-	q.mu.Lock()
-	q.pending = append(q.pending, rot)
-	if q.busy {
-		q.mu.Unlock()
-		select {
-		case <-rot.done:
-			return
-		case <-rot.lead: // the previous leader handed over: rot is first in the queue
-		}
-	} else {
-		q.busy = true
-		q.mu.Unlock()
+	if err := s.rotationBatcher().Do(ctx, rot); err != nil {
+		rot.err = err
 	}
-	q.mu.Lock()
-	n := min(len(q.pending), maxRotationBatch)
-	batch := q.pending[:n:n]
-	q.pending = q.pending[n:]
-	q.mu.Unlock()
+}
 
-	// The batch serves other requests too: it must not end with this request's cancellation,
-	// nor lend this request's IP or user agent to their audit events.
-	s.commitRotations(domain.WithRequestInfo(context.WithoutCancel(ctx), domain.RequestInfo{}), batch)
-
-	q.mu.Lock()
-	if len(q.pending) > 0 {
-		q.pending[0].lead <- struct{}{}
-	} else {
-		q.busy = false
-	}
-	q.mu.Unlock()
+func (s *Service) rotationBatcher() *groupcommit.Batcher[*rotation] {
+	s.rotationsOnce.Do(func() {
+		s.rotations = groupcommit.New(maxRotationBatch, func(ctx context.Context, batch []*rotation) error {
+			// The batch serves other requests too: it must not lend the leader's IP or user agent
+			// to their audit events.
+			s.commitRotations(domain.WithRequestInfo(ctx, domain.RequestInfo{}), batch)
+			return nil // each rotation has its own answer
+		})
+	})
+	return s.rotations
 }
 
 // commitRotations writes a batch in one transaction of a constant number of statements. Should
@@ -82,13 +54,11 @@ func (s *Service) commitRotations(ctx context.Context, batch []*rotation) {
 	if err != nil && len(batch) > 1 {
 		for _, rot := range batch {
 			rot.err = s.Tx.Run(ctx, func(ctx context.Context) error { return s.applyRotations(ctx, []*rotation{rot}) })
-			close(rot.done)
 		}
 		return
 	}
 	for _, rot := range batch {
 		rot.err = err
-		close(rot.done)
 	}
 }
 

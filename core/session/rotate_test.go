@@ -113,10 +113,7 @@ func TestRotationsGroupCommit(t *testing.T) {
 	}
 	// Let the first transaction finish once every other rotation is queued behind it.
 	for {
-		s.rotations.mu.Lock()
-		n := len(s.rotations.pending)
-		s.rotations.mu.Unlock()
-		if n == len(rots)-1 {
+		if s.rotationBatcher().Queued() == len(rots)-1 {
 			break
 		}
 		time.Sleep(time.Millisecond)

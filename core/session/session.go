@@ -10,11 +10,13 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gatehouse-iam/gatehouse/core/audit"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 	"github.com/gatehouse-iam/gatehouse/core/token"
+	"github.com/gatehouse-iam/gatehouse/internal/groupcommit"
 	"github.com/gatehouse-iam/gatehouse/ports"
 )
 
@@ -62,7 +64,8 @@ type Service struct {
 	// Audit records REFRESH, LOGOUT and client credentials LOGIN events.
 	Audit audit.Recorder
 
-	rotations rotations
+	rotationsOnce sync.Once
+	rotations     *groupcommit.Batcher[*rotation] // see rotate
 }
 
 // IssueRequest describes a completed sign-in.
