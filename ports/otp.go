@@ -36,7 +36,22 @@ type RateLimiter interface {
 	// false (and nothing counted) when limit events are already in it, and retryAfter then
 	// tells when the window ends.
 	Hit(ctx context.Context, poolID, key string, window time.Duration, limit int, now time.Time) (allowed bool, retryAfter time.Duration, err error)
-	// Cooldown allows one event per period: false, with the time left, when the last allowed
-	// event of key was less than period ago.
-	Cooldown(ctx context.Context, poolID, key string, period time.Duration, now time.Time) (allowed bool, retryAfter time.Duration, err error)
+	// Throttle counts one event of key against a cooldown and two fixed windows together, in
+	// one atomic step: allowed when the last allowed event is at least t.Cooldown ago and both
+	// windows have room. A refusal counts nothing; retryAfter tells when the refusing limit
+	// would pass.
+	Throttle(ctx context.Context, poolID, key string, t Throttle, now time.Time) (allowed bool, retryAfter time.Duration, err error)
+}
+
+// Throttle is the limits of one key counted together (a recipient's cooldown, hourly and
+// daily caps), so checking them costs one statement rather than one each.
+type Throttle struct {
+	Cooldown time.Duration
+	Windows  [2]Window
+}
+
+// Window is a fixed window of Length (aligned to the Unix epoch) allowing Limit events.
+type Window struct {
+	Length time.Duration
+	Limit  int
 }

@@ -198,11 +198,6 @@ const (
 	hitSQLite = `INSERT INTO rate_counters (pool_id, counter_key, window_start, hits, expires_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (pool_id, counter_key, window_start) DO UPDATE SET hits = hits + excluded.hits
 		WHERE rate_counters.hits + excluded.hits <= ?`
-	coolMySQL = `INSERT INTO rate_counters (pool_id, counter_key, window_start, hits, expires_at) VALUES (?, ?, 0, 1, ?)
-		ON DUPLICATE KEY UPDATE hits = IF(expires_at <= ?, hits + 1, hits), expires_at = IF(expires_at <= ?, VALUES(expires_at), expires_at)`
-	coolSQLite = `INSERT INTO rate_counters (pool_id, counter_key, window_start, hits, expires_at) VALUES (?, ?, 0, 1, ?)
-		ON CONFLICT (pool_id, counter_key, window_start) DO UPDATE SET hits = hits + 1, expires_at = excluded.expires_at
-		WHERE rate_counters.expires_at <= ?`
 )
 
 func (r *RateLimiter) Hit(ctx context.Context, poolID, key string, window time.Duration, limit int, now time.Time) (bool, time.Duration, error) {
@@ -290,32 +285,84 @@ func (r *RateLimiter) addLease(poolID, key string, windowStart, windowEnd int64,
 	r.leases[k] = &lease{windowStart: windowStart, windowEnd: windowEnd, left: n}
 }
 
-func (r *RateLimiter) Cooldown(ctx context.Context, poolID, key string, period time.Duration, now time.Time) (bool, time.Duration, error) {
+// Throttle verdicts, stored in recipient_counters.verdict by the statement that decides them.
+const (
+	throttleAllowed = 1 + iota
+	throttleCooldown
+	throttleWindow1
+	throttleWindow2
+)
+
+// throttleVerdict decides on the row as it was; ?0 is now, ?2/?4 the windows' starts and ?3/?5
+// their limits (see throttleArgs).
+const throttleVerdict = `CASE WHEN cool_until > ?0 THEN 2 WHEN w1_start = ?2 AND w1_hits >= ?3 THEN 3
+	WHEN w2_start = ?4 AND w2_hits >= ?5 THEN 4 ELSE 1 END`
+
+// The throttle upserts insert a first event, or else decide and count in one statement. MySQL
+// evaluates ON DUPLICATE KEY UPDATE assignments left to right, each seeing the ones before:
+// verdict is decided first, on the row as it was, and the other columns follow it; the
+// verdict comes back as the statement's insert id (LAST_INSERT_ID(expr); 0 after an insert).
+// SQLite evaluates every assignment on the old row, so each repeats the decision, and
+// RETURNING gives the verdict.
+var (
+	throttleMySQL = `INSERT INTO recipient_counters (pool_id, counter_key, verdict, cool_until, w1_start, w1_hits, w2_start, w2_hits, expires_at)
+		VALUES (?6, ?7, 1, ?1, ?2, 1, ?4, 1, ?8)
+		ON DUPLICATE KEY UPDATE verdict = LAST_INSERT_ID(` + throttleVerdict + `),
+		w1_hits = IF(verdict = 1, IF(w1_start = ?2, w1_hits + 1, 1), w1_hits), w1_start = IF(verdict = 1, ?2, w1_start),
+		w2_hits = IF(verdict = 1, IF(w2_start = ?4, w2_hits + 1, 1), w2_hits), w2_start = IF(verdict = 1, ?4, w2_start),
+		cool_until = IF(verdict = 1, ?1, cool_until), expires_at = IF(verdict = 1, ?8, expires_at)`
+	throttleSQLite = `INSERT INTO recipient_counters (pool_id, counter_key, verdict, cool_until, w1_start, w1_hits, w2_start, w2_hits, expires_at)
+		VALUES (?6, ?7, 1, ?1, ?2, 1, ?4, 1, ?8)
+		ON CONFLICT (pool_id, counter_key) DO UPDATE SET verdict = (` + throttleVerdict + `),
+		w1_hits = CASE WHEN (` + throttleVerdict + `) = 1 THEN (CASE WHEN w1_start = ?2 THEN w1_hits + 1 ELSE 1 END) ELSE w1_hits END,
+		w1_start = CASE WHEN (` + throttleVerdict + `) = 1 THEN ?2 ELSE w1_start END,
+		w2_hits = CASE WHEN (` + throttleVerdict + `) = 1 THEN (CASE WHEN w2_start = ?4 THEN w2_hits + 1 ELSE 1 END) ELSE w2_hits END,
+		w2_start = CASE WHEN (` + throttleVerdict + `) = 1 THEN ?4 ELSE w2_start END,
+		cool_until = CASE WHEN (` + throttleVerdict + `) = 1 THEN ?1 ELSE cool_until END,
+		expires_at = CASE WHEN (` + throttleVerdict + `) = 1 THEN ?8 ELSE expires_at END
+		RETURNING verdict`
+)
+
+func (r *RateLimiter) Throttle(ctx context.Context, poolID, key string, t ports.Throttle, now time.Time) (bool, time.Duration, error) {
 	nowMS := now.UnixMilli()
-	until := nowMS + period.Milliseconds()
-	var res sql.Result
-	var err error
+	var starts, ends [2]int64
+	for i, w := range t.Windows {
+		length := max(w.Length.Milliseconds(), 1)
+		starts[i] = nowMS / length * length
+		ends[i] = starts[i] + length
+		if w.Limit <= 0 {
+			return false, time.Duration(ends[i]-nowMS) * time.Millisecond, nil
+		}
+	}
+	coolUntil := nowMS + t.Cooldown.Milliseconds()
+	args := []any{nowMS, coolUntil, starts[0], t.Windows[0].Limit, starts[1], t.Windows[1].Limit, poolID, key,
+		max(coolUntil, ends[0], ends[1])}
+	db := r.db.idb(ctx)
+	verdict := int64(throttleAllowed)
 	if r.db.Dialect == "mysql" {
-		res, err = r.db.idb(ctx).ExecContext(ctx, coolMySQL, poolID, key, until, nowMS, nowMS)
-	} else {
-		res, err = r.db.idb(ctx).ExecContext(ctx, coolSQLite, poolID, key, until, nowMS)
-	}
-	if err != nil {
+		res, err := db.ExecContext(ctx, throttleMySQL, args...)
+		if err != nil {
+			return false, 0, mapErr(err, "rate counter")
+		}
+		if verdict, err = res.LastInsertId(); err != nil {
+			return false, 0, domain.Internal("throttle verdict", err)
+		}
+	} else if err := db.NewRaw(throttleSQLite, args...).Scan(ctx, &verdict); err != nil {
 		return false, 0, mapErr(err, "rate counter")
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, 0, domain.Internal("rows affected", err)
-	}
-	if n > 0 {
+	r.maybeSweep(ctx, db, now)
+	switch verdict {
+	case 0, throttleAllowed: // 0: MySQL's insert id after inserting the key's first event
 		return true, 0, nil
+	case throttleWindow1, throttleWindow2:
+		return false, time.Duration(ends[verdict-throttleWindow1]-nowMS) * time.Millisecond, nil
 	}
-	var expires int64
-	if err := r.db.idb(ctx).NewRaw("SELECT expires_at FROM rate_counters WHERE pool_id = ? AND counter_key = ? AND window_start = 0",
-		poolID, key).Scan(ctx, &expires); err != nil {
+	var until int64
+	if err := db.NewRaw("SELECT cool_until FROM recipient_counters WHERE pool_id = ? AND counter_key = ?", poolID, key).
+		Scan(ctx, &until); err != nil {
 		return false, 0, mapErr(err, "rate counter")
 	}
-	return false, max(time.Duration(expires-nowMS)*time.Millisecond, time.Second), nil
+	return false, time.Duration(until-nowMS) * time.Millisecond, nil
 }
 
 // maybeSweep deletes a batch of expired counters now and then.
@@ -324,4 +371,5 @@ func (r *RateLimiter) maybeSweep(ctx context.Context, db bun.IDB, now time.Time)
 		return
 	}
 	_, _ = db.ExecContext(ctx, "DELETE FROM rate_counters WHERE expires_at < ?", now.UnixMilli())
+	_, _ = db.ExecContext(ctx, "DELETE FROM recipient_counters WHERE expires_at < ?", now.UnixMilli())
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/adapters/storage"
 	"github.com/gatehouse-iam/gatehouse/adapters/storage/storagetest"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
+	"github.com/gatehouse-iam/gatehouse/ports"
 )
 
 func newChallenge(id, pool string, now time.Time) *domain.OTPChallenge {
@@ -168,31 +169,73 @@ func TestRateLimiter(t *testing.T) {
 		if ok, _, _ := rl.Hit(ctx, "p1", "other", time.Hour, 10, now); !ok {
 			t.Fatal("keys are not independent")
 		}
+	})
+}
 
-		// The cooldown: one per period, measured from the last allowed event.
-		if ok, _, err := rl.Cooldown(ctx, "p1", "c", time.Minute, now); !ok || err != nil {
-			t.Fatal(ok, err)
+// A throttle decides its cooldown and both windows in one step: a refusal names the time until
+// the refusing limit passes and counts nothing, and of concurrent events exactly the allowed
+// number pass.
+func TestRateLimiterThrottle(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := storage.NewStores(db)
+		if err := s.Pools.Create(ctx, newPool("p1", "p1")); err != nil {
+			t.Fatal(err)
 		}
-		ok, retry, _ = rl.Cooldown(ctx, "p1", "c", time.Minute, now.Add(20*time.Second))
-		if ok || retry != 40*time.Second {
-			t.Fatalf("in cooldown: %v retry %v", ok, retry)
+		rl := s.RateLimiter
+		now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+		limits := ports.Throttle{Cooldown: time.Minute, Windows: [2]ports.Window{{Length: time.Hour, Limit: 3}, {Length: 24 * time.Hour, Limit: 4}}}
+		step := func(at time.Duration, wantOK bool, wantRetry time.Duration) {
+			t.Helper()
+			ok, retry, err := rl.Throttle(ctx, "p1", "r", limits, now.Add(at))
+			if err != nil || ok != wantOK || retry != wantRetry {
+				t.Fatalf("at +%v: allowed %v retry %v err %v; want %v %v", at, ok, retry, err, wantOK, wantRetry)
+			}
 		}
-		if ok, _, _ := rl.Cooldown(ctx, "p1", "c", time.Minute, now.Add(time.Minute)); !ok {
-			t.Fatal("refused after the cooldown")
+		step(0, true, 0)
+		step(20*time.Second, false, 40*time.Second) // the cooldown, from the last allowed event
+		step(59*time.Second, false, time.Second)
+		step(time.Minute, true, 0)
+		step(2*time.Minute, true, 0)
+		step(3*time.Minute, false, 57*time.Minute) // 3 this hour: the hour's end
+		step(10*time.Minute, false, 50*time.Minute)
+		step(time.Hour, true, 0)                                     // a new hour; refusals counted nothing
+		step(time.Hour+time.Minute, false, 13*time.Hour-time.Minute) // 4 today: the day's end (UTC midnight)
+		step(24*time.Hour, true, 0)
+		if ok, _, _ := rl.Throttle(ctx, "p1", "other", limits, now); !ok {
+			t.Fatal("keys are not independent")
 		}
-		var cwins atomic.Int32
-		for i := 0; i < 20; i++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if ok, _, _ := rl.Cooldown(ctx, "p1", "c", time.Minute, now.Add(3*time.Minute)); ok {
-					cwins.Add(1)
-				}
-			}()
+		if ok, _, _ := rl.Throttle(ctx, "p1", "r", ports.Throttle{Windows: [2]ports.Window{{Length: time.Hour, Limit: 0}, {Length: time.Hour, Limit: 9}}}, now); ok {
+			t.Fatal("a zero limit allowed an event")
 		}
-		wg.Wait()
-		if cwins.Load() != 1 {
-			t.Fatalf("%d concurrent cooldown passes", cwins.Load())
+
+		// Of 30 concurrent events, the cooldown lets one pass; without one, the hourly cap 3.
+		for _, tc := range []struct {
+			cooldown time.Duration
+			want     int32
+		}{{time.Minute, 1}, {0, 3}} {
+			var allowed atomic.Int32
+			var wg sync.WaitGroup
+			key := fmt.Sprintf("burst-%v", tc.cooldown)
+			l := limits
+			l.Cooldown = tc.cooldown
+			for i := 0; i < 30; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					ok, _, err := rl.Throttle(ctx, "p1", key, l, now)
+					if err != nil {
+						t.Error(err)
+					}
+					if ok {
+						allowed.Add(1)
+					}
+				}()
+			}
+			wg.Wait()
+			if allowed.Load() != tc.want {
+				t.Errorf("cooldown %v: %d of 30 concurrent events passed, want %d", tc.cooldown, allowed.Load(), tc.want)
+			}
 		}
 	})
 }

@@ -252,9 +252,9 @@ func (s *Service) sourceFor(ctx context.Context, app *domain.Application, usage,
 	return nil, nil
 }
 
-// checkLimits applies the pool's send limits in order: the recipient's cooldown, its hourly and
-// daily caps, the client IP's window and the pool's daily cap. A refusal is 429 with
-// Retry-After; every limit passed before it has counted the attempt.
+// checkLimits applies the pool's send limits in order: the recipient's cooldown, hourly and
+// daily caps (together, in one step), the client IP's window and the pool's daily cap. A
+// refusal is 429 with Retry-After; every limit passed before it has counted the attempt.
 func (s *Service) checkLimits(ctx context.Context, set *domain.OTPSettings, channel, recipient, ip string, now time.Time) error {
 	code, desc := "sms_rate_limit_exceeded", "SMS rate limit exceeded for same phone number"
 	if channel == domain.ChannelEmail {
@@ -266,11 +266,12 @@ func (s *Service) checkLimits(ctx context.Context, set *domain.OTPSettings, chan
 	sum := sha256.Sum256([]byte(channel + ":" + recipient))
 	r := hex.EncodeToString(sum[:16])
 	pool := set.PoolID
-	if set.RecipientCooldownSeconds > 0 {
-		ok, retry, err := s.Limits.Cooldown(ctx, pool, "cool:"+r, time.Duration(set.RecipientCooldownSeconds)*time.Second, now)
-		if err != nil || !ok {
-			return firstErr(err, refuse(desc, retry))
-		}
+	ok, retry, err := s.Limits.Throttle(ctx, pool, r, ports.Throttle{
+		Cooldown: time.Duration(set.RecipientCooldownSeconds) * time.Second,
+		Windows:  [2]ports.Window{{Length: time.Hour, Limit: set.RecipientHourlyLimit}, {Length: 24 * time.Hour, Limit: set.RecipientDailyLimit}},
+	}, now)
+	if err != nil || !ok {
+		return firstErr(err, refuse(desc, retry))
 	}
 	for _, l := range []struct {
 		key    string
@@ -278,8 +279,6 @@ func (s *Service) checkLimits(ctx context.Context, set *domain.OTPSettings, chan
 		limit  int
 		desc   string
 	}{
-		{"hour:" + r, time.Hour, set.RecipientHourlyLimit, desc},
-		{"day:" + r, 24 * time.Hour, set.RecipientDailyLimit, desc},
 		{"ip:" + ip, time.Duration(set.IPWindowSeconds) * time.Second, set.IPLimit, "Too many OTP requests from this client address"},
 		{"pool:day", 24 * time.Hour, set.PoolDailyLimit, "The pool's daily OTP limit is reached"},
 	} {
