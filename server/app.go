@@ -37,6 +37,8 @@ import (
 type App struct {
 	Config Config
 	DB     *storage.DB
+	// Stores are the plain stores: configuration written through them skips the read cache the
+	// use cases read through, and this instance sees it only after Config.CacheTTL.
 	Stores *storage.Stores
 	Engine *gin.Engine
 	Host   *host.Host
