@@ -37,6 +37,8 @@ import (
 type App struct {
 	Config Config
 	DB     *storage.DB
+	// Stores are the plain stores: configuration written through them skips the read cache the
+	// use cases read through, and this instance sees it only after Config.CacheTTL.
 	Stores *storage.Stores
 	Engine *gin.Engine
 	Host   *host.Host
@@ -71,6 +73,9 @@ func (a *App) Close() error { return a.Host.Close() }
 // Build wires an App over an open database. Close the App to stop its plugins.
 func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger, ov Overrides) (*App, error) {
 	stores := storage.NewStores(db)
+	// Every use case reads and writes the configuration through the cached stores, so a change
+	// on this instance is seen by its next sign-in.
+	config := stores.Cached(storage.CacheOptions{TTL: cfg.CacheTTL})
 	master, err := secrets.LoadMasterKey(cfg.SecretKey, cfg.DataDir)
 	if err != nil {
 		return nil, fmt.Errorf("secret key: %w", err)
@@ -105,41 +110,41 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 		auditLog = ov.AuditLog(auditLog)
 	}
 	recorder := audit.Recorder{Log: auditLog, Clock: clock, IDs: ids}
-	pools := &pool.Service{Pools: stores.Pools, Images: stores.Images, Attributes: stores.Attributes, Apps: stores.Apps,
+	pools := &pool.Service{Pools: config.Pools, Images: stores.Images, Attributes: stores.Attributes, Apps: stores.Apps,
 		Tx: db, Clock: clock, IDs: ids, PublicURL: cfg.PublicURL, Audit: recorder, Locker: stores.PoolLocker}
-	messages := &messaging.Service{Sender: plugins, Cipher: connectorCipher, Pools: stores.Pools, Settings: stores.MessageSettings,
-		Connectors: stores.Connectors, Quotas: stores.Quotas, Sources: stores.AuthSources, Locker: stores.PoolLocker, Tx: db,
+	messages := &messaging.Service{Sender: plugins, Cipher: connectorCipher, Pools: config.Pools, Settings: config.MessageSettings,
+		Connectors: config.Connectors, Quotas: stores.Quotas, Sources: config.AuthSources, Locker: stores.PoolLocker, Tx: db,
 		Audit: recorder, Clock: clock, Platform: platform, Logger: logger,
 		FreeQuota: map[string]int{domain.ChannelSMS: cfg.FreeSMSQuota, domain.ChannelEmail: cfg.FreeEmailQuota}}
-	connectors := &connector.Service{Connectors: stores.Connectors, Pools: stores.Pools, Sender: plugins, Messages: messages,
+	connectors := &connector.Service{Connectors: config.Connectors, Pools: config.Pools, Sender: plugins, Messages: messages,
 		Cipher: connectorCipher, Tx: db, Clock: clock, IDs: ids, Audit: recorder}
-	groups := &group.Service{Groups: stores.Groups, Members: stores.Members, Pools: stores.Pools, Tx: db, Clock: clock, IDs: ids,
+	groups := &group.Service{Groups: stores.Groups, Members: stores.Members, Pools: config.Pools, Tx: db, Clock: clock, IDs: ids,
 		Audit: recorder}
 	var hasher ports.PasswordHasher = password.New()
 	if ov.PasswordHasher != nil {
 		hasher = ov.PasswordHasher
 	}
-	attributes := &attribute.Service{Pools: stores.Pools, Attributes: stores.Attributes, Tx: db, Clock: clock, IDs: ids,
+	attributes := &attribute.Service{Pools: config.Pools, Attributes: stores.Attributes, Tx: db, Clock: clock, IDs: ids,
 		Audit: recorder}
-	users := &user.Service{Pools: stores.Pools, Attributes: stores.Attributes, Users: stores.Users, Hasher: hasher,
+	users := &user.Service{Pools: config.Pools, Attributes: stores.Attributes, Users: stores.Users, Hasher: hasher,
 		Tx: db, Clock: clock, IDs: ids, Audit: recorder}
 	clientSecrets, err := clientsecret.New(master)
 	if err != nil {
 		return nil, err
 	}
-	apps := &application.Service{Pools: stores.Pools, Apps: stores.Applications, Sources: stores.AuthSources,
+	apps := &application.Service{Pools: config.Pools, Apps: config.Applications, Sources: config.AuthSources,
 		Attributes: stores.Attributes, Groups: stores.Groups, Images: stores.Images, Locker: stores.PoolLocker,
 		Secrets: clientSecrets, Tx: db, Clock: clock, IDs: ids, Audit: recorder}
-	sources := &authsource.Service{Pools: stores.Pools, Sources: stores.AuthSources, Apps: stores.Applications,
+	sources := &authsource.Service{Pools: config.Pools, Sources: config.AuthSources, Apps: config.Applications,
 		Images: stores.Images, Locker: stores.PoolLocker, Tx: db, Clock: clock, IDs: ids, Audit: recorder, Messages: messages}
 	sessions := &session.Service{Tokens: tokens, Refresh: stores.RefreshTokens, Clock: clock, IDs: ids,
-		Revoked: stores.RevokedTokens, Users: stores.Users, Apps: stores.Applications, Tx: db, Audit: recorder}
+		Revoked: stores.RevokedTokens, Users: stores.Users, Apps: config.Applications, Tx: db, Audit: recorder}
 	grants := map[string]session.Grant{
 		session.GrantRefreshToken:      sessions.RefreshGrant,
 		session.GrantClientCredentials: sessions.ClientCredentials,
 	}
-	signIn := &signin.Service{Sources: sources, Messages: messages, Sessions: sessions, Audit: recorder, Pools: stores.Pools,
-		Users: stores.Users, OTP: stores.OTP, Settings: stores.OTPSettings, Limits: stores.RateLimiter, Tx: db, Clock: clock,
+	signIn := &signin.Service{Sources: sources, Messages: messages, Sessions: sessions, Audit: recorder, Pools: config.Pools,
+		Users: stores.Users, OTP: stores.OTP, Settings: config.OTPSettings, Limits: stores.RateLimiter, Tx: db, Clock: clock,
 		IDs: ids, CodeKey: secrets.Derive(master, "otp-codes")}
 	grants[signin.GrantOTPSMS] = signIn.Grant(domain.ChannelSMS)
 	grants[signin.GrantOTPEmail] = signIn.Grant(domain.ChannelEmail)
@@ -159,7 +164,7 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 		Grants:       grants,
 		Sessions:     sessions,
 		SignIn:       signIn,
-		Audit:        &audit.Service{Log: stores.Audit, Pools: stores.Pools, Clock: clock},
+		Audit:        &audit.Service{Log: stores.Audit, Pools: config.Pools, Clock: clock},
 
 		TrustedProxies: cfg.TrustedProxies,
 	})

@@ -39,6 +39,9 @@ type Config struct {
 	// TrustedProxies are proxy IPs or CIDRs whose X-Forwarded-For names the client; empty
 	// trusts none.
 	TrustedProxies []string
+	// CacheTTL is how long configuration read on the sign-in path is served from memory; 0
+	// reads it from the database every time.
+	CacheTTL time.Duration
 }
 
 // PlatformConnectorConfig names a default connector type with its JSON configuration and
@@ -116,6 +119,13 @@ var options = []option{
 		func(c *Config, v string) (err error) { c.FreeSMSQuota, err = parseCount(v); return err }},
 	{"free-email-quota", "GATEHOUSE_FREE_EMAIL_QUOTA", "50", "emails per pool on the default connector",
 		func(c *Config, v string) (err error) { c.FreeEmailQuota, err = parseCount(v); return err }},
+	{"cache-ttl", "GATEHOUSE_CACHE_TTL", "5s", "how long configuration read by sign-ins is cached; 0 disables the cache",
+		func(c *Config, v string) (err error) {
+			if c.CacheTTL, err = time.ParseDuration(v); err == nil && c.CacheTTL < 0 {
+				err = errors.New("must not be negative")
+			}
+			return err
+		}},
 	{"shutdown-timeout", "GATEHOUSE_SHUTDOWN_TIMEOUT", "15s", "how long serve waits for requests in flight when stopping",
 		func(c *Config, v string) (err error) { c.ShutdownTimeout, err = time.ParseDuration(v); return err }},
 	{"trusted-proxies", "GATEHOUSE_TRUSTED_PROXIES", "", "comma-separated proxy IPs/CIDRs whose X-Forwarded-For is believed (default none)",

@@ -35,6 +35,8 @@ func TestConfigRefusesBadValues(t *testing.T) {
 		{"--log-format", "xml"},
 		{"--shutdown-timeout", "soon"},
 		{"--trusted-proxies", "10.0.0.0/8,proxy.local"},
+		{"--cache-ttl", "-1s"},
+		{"--cache-ttl", "5"},
 	} {
 		if _, _, err := LoadConfig("serve", args, func(string) string { return "" }, io.Discard); err == nil {
 			t.Errorf("%v accepted", args)
@@ -51,5 +53,19 @@ func TestConfigTrustedProxies(t *testing.T) {
 	cfg, _, err = LoadConfig("serve", nil, func(k string) string { return env[k] }, io.Discard)
 	if err != nil || len(cfg.TrustedProxies) != 2 || cfg.TrustedProxies[0] != "10.0.0.0/8" || cfg.TrustedProxies[1] != "192.0.2.1" {
 		t.Fatalf("parsed %v %v", cfg.TrustedProxies, err)
+	}
+}
+
+func TestConfigCacheTTL(t *testing.T) {
+	for env, want := range map[string]time.Duration{"": 5 * time.Second, "0": 0, "250ms": 250 * time.Millisecond} {
+		cfg, _, err := LoadConfig("serve", nil, func(k string) string {
+			if k == "GATEHOUSE_CACHE_TTL" {
+				return env
+			}
+			return ""
+		}, io.Discard)
+		if err != nil || cfg.CacheTTL != want {
+			t.Errorf("GATEHOUSE_CACHE_TTL=%q: %v, %v; want %v", env, cfg.CacheTTL, err, want)
+		}
 	}
 }

@@ -93,12 +93,24 @@ func (s *ApplicationStore) Create(ctx context.Context, a *domain.Application) er
 	return mapErr(err, "application")
 }
 
-func (s *ApplicationStore) one(ctx context.Context, where string, args ...any) (*domain.Application, error) {
+func (s *ApplicationStore) oneRow(ctx context.Context, where string, args ...any) (*applicationRow, error) {
 	var row applicationRow
 	if err := s.db.idb(ctx).NewSelect().Model(&row).Where(where, args...).Scan(ctx); err != nil {
 		return nil, mapErr(err, "application")
 	}
-	a, err := row.domain()
+	return &row, nil
+}
+
+func (s *ApplicationStore) one(ctx context.Context, where string, args ...any) (*domain.Application, error) {
+	row, err := s.oneRow(ctx, where, args...)
+	if err != nil {
+		return nil, err
+	}
+	return row.app()
+}
+
+func (r *applicationRow) app() (*domain.Application, error) {
+	a, err := r.domain()
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"time"
@@ -42,9 +43,11 @@ func connectorToRow(c *domain.Connector) (*connectorRow, error) {
 		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC()}, nil
 }
 
+// domain decodes the row into a connector that shares no memory with it (the read cache keeps
+// rows and decodes one per hit).
 func (r *connectorRow) domain() (*domain.Connector, error) {
 	c := &domain.Connector{ID: r.ID, PoolID: r.PoolID, Type: r.Type, Channel: r.Channel, Name: r.Name,
-		SealedSecrets: r.SecretsSealed, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		SealedSecrets: bytes.Clone(r.SecretsSealed), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 	if err := json.Unmarshal([]byte(r.ConfigJSON), &c.Config); err != nil {
 		return nil, domain.Internal("decode connector config", err)
 	}
@@ -86,11 +89,19 @@ func (s *ConnectorStore) Create(ctx context.Context, c *domain.Connector) error 
 }
 
 func (s *ConnectorStore) Get(ctx context.Context, poolID, id string) (*domain.Connector, error) {
+	row, err := s.getRow(ctx, poolID, id)
+	if err != nil {
+		return nil, err
+	}
+	return row.domain()
+}
+
+func (s *ConnectorStore) getRow(ctx context.Context, poolID, id string) (*connectorRow, error) {
 	var row connectorRow
 	if err := s.db.idb(ctx).NewSelect().Model(&row).Where("pool_id = ? AND id = ?", poolID, id).Scan(ctx); err != nil {
 		return nil, mapErr(err, "connector")
 	}
-	return row.domain()
+	return &row, nil
 }
 
 func (s *ConnectorStore) List(ctx context.Context, poolID string, page domain.Page) (domain.List[domain.Connector], error) {

@@ -1,6 +1,7 @@
 // Package storage implements the core's stores with bun on MySQL/MariaDB and on embedded SQLite
 // through one code path. Dialect differences are confined to this file, errors.go and the
-// migrations.
+// migrations. cached.go puts the configuration stores the sign-in path reads behind a
+// short-lived read cache.
 package storage
 
 import (

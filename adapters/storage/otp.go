@@ -125,13 +125,30 @@ type OTPSettingsStore struct{ db *DB }
 var _ ports.OTPSettingsStore = (*OTPSettingsStore)(nil)
 
 func (s *OTPSettingsStore) Get(ctx context.Context, poolID string) (*domain.OTPSettings, error) {
+	r, err := s.getRow(ctx, poolID)
+	if err != nil {
+		return nil, err
+	}
+	return otpSettingsOf(poolID, r)
+}
+
+// getRow returns the pool's row, nil when it has none.
+func (s *OTPSettingsStore) getRow(ctx context.Context, poolID string) (*otpSettingsRow, error) {
 	var r otpSettingsRow
 	err := s.db.idb(ctx).NewSelect().Model(&r).Where("pool_id = ?", poolID).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
-		return domain.DefaultOTPSettings(poolID), nil
+		return nil, nil
 	}
 	if err != nil {
 		return nil, mapErr(err, "otp settings")
+	}
+	return &r, nil
+}
+
+// otpSettingsOf decodes a pool's row; no row means the defaults.
+func otpSettingsOf(poolID string, r *otpSettingsRow) (*domain.OTPSettings, error) {
+	if r == nil {
+		return domain.DefaultOTPSettings(poolID), nil
 	}
 	out := &domain.OTPSettings{PoolID: r.PoolID, RecipientCooldownSeconds: r.RecipientCooldownSeconds,
 		RecipientHourlyLimit: r.RecipientHourlyLimit, RecipientDailyLimit: r.RecipientDailyLimit, IPLimit: r.IPLimit,
@@ -210,8 +227,7 @@ func (r *RateLimiter) Hit(ctx context.Context, poolID, key string, window time.D
 	}
 	// SQLite has one writer: inside a transaction it holds the lock a lease statement would
 	// wait for, so there the event is counted in the transaction.
-	_, inTx := ctx.Value(txKey{}).(bun.Tx)
-	if size := min(limit/leaseDivisor, maxLease); size > 1 && !(inTx && r.db.Dialect == migrations.SQLite) {
+	if size := min(limit/leaseDivisor, maxLease); size > 1 && !(inTx(ctx) && r.db.Dialect == migrations.SQLite) {
 		if r.fromLease(poolID, key, start) {
 			return true, 0, nil
 		}
