@@ -61,6 +61,7 @@ const (
 	ByUserName UserKey = "user_name"
 	ByEmail    UserKey = "email"
 	ByPhone    UserKey = "phone_number"
+	ByID       UserKey = "id"
 )
 
 // UserQuery filters a user list. Search matches the start of the username, email or phone.
@@ -77,6 +78,9 @@ type UserStore interface {
 	Create(ctx context.Context, user *domain.User) error
 	Get(ctx context.Context, poolID, id string) (*domain.User, error)
 	FindBy(ctx context.Context, poolID string, key UserKey, value string) (*domain.User, error)
+	// FindRow is FindBy without the attribute values and group ids (Attributes empty, GroupIDs
+	// nil): one indexed row read, for sign-in paths that need neither.
+	FindRow(ctx context.Context, poolID string, key UserKey, value string) (*domain.User, error)
 	List(ctx context.Context, poolID string, q UserQuery) (domain.List[domain.User], error)
 	Update(ctx context.Context, poolID, id string, fn func(*domain.User) error) (*domain.User, error)
 	// RecordLogin writes a successful login as domain.User.RecordLogin describes it, in one

@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -388,6 +390,63 @@ func TestOTPCodeRace(t *testing.T) {
 		}
 		if ok != 1 {
 			t.Fatalf("%d requests got tokens, want 1", ok)
+		}
+	})
+}
+
+// Tokens carry the application's configured claims, built-in and custom, at sign-in and after
+// a refresh: the sign-in path reads the user's attribute values only when a claim needs them.
+func TestTokensCarryConfiguredClaims(t *testing.T) {
+	eachWithClock(t, func(t *testing.T, s *servertest.Server, clock *servertest.Clock) {
+		e := newOTPEnv(t, s, "ES256", false)
+		s.Do("POST", "/admin/v1/pools/"+e.Pool+"/attributes", map[string]any{"name": "member_code", "label": "Member code",
+			"field_type": "string"}).Expect(201)
+		s.Do("POST", "/admin/v1/pools/"+e.Pool+"/users", map[string]any{"user_name": "ally", "email": "ally@example.com",
+			"phone_number": "13612345678", "password": "Passw0rd!long", "attributes": map[string]any{"member_code": "AB1234"}}).Expect(201)
+		payload := func(jwt string) map[string]any {
+			t.Helper()
+			parts := strings.Split(jwt, ".")
+			raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m map[string]any
+			if err := json.Unmarshal(raw, &m); err != nil {
+				t.Fatal(err)
+			}
+			return m
+		}
+		for _, tc := range []struct {
+			claims []string
+			want   map[string]any
+		}{
+			{[]string{"email", "userName"}, map[string]any{"email": "ally@example.com", "preferred_username": "ally"}},
+			{[]string{"email", "member_code"}, map[string]any{"email": "ally@example.com", "member_code": "AB1234"}},
+		} {
+			s.Do("PATCH", "/admin/v1/pools/"+e.Pool+"/applications/"+e.WebID, map[string]any{"claims": tc.claims}).Expect(200)
+			otpToken := e.sendOK(t, map[string]any{"phone_number": "13612345678", "auth_source_id": e.SMS})
+			var tok struct {
+				IDToken      string `json:"id_token"`
+				RefreshToken string `json:"refresh_token"`
+			}
+			e.token(map[string]any{"grant_type": grantSMS, "auth_source_id": e.SMS, "phone_number": "13612345678",
+				"otp_token": otpToken, "otp": lastCode(t, s.DataFile("outbox-sms.jsonl"), "+8613612345678")}).Expect(200).Decode(&tok)
+			var refreshed struct {
+				IDToken string `json:"id_token"`
+			}
+			e.token(map[string]any{"grant_type": "refresh_token", "refresh_token": tok.RefreshToken}).Expect(200).Decode(&refreshed)
+			for name, jwt := range map[string]string{"sign-in": tok.IDToken, "refresh": refreshed.IDToken} {
+				got := payload(jwt)
+				for k, v := range tc.want {
+					if got[k] != v {
+						t.Errorf("claims %v, %s: %s = %v, want %v", tc.claims, name, k, got[k], v)
+					}
+				}
+				if _, ok := got["member_code"]; ok && tc.want["member_code"] == nil {
+					t.Errorf("claims %v, %s: member_code present", tc.claims, name)
+				}
+			}
+			clock.Add(61 * time.Second) // past the recipient's cooldown
 		}
 	})
 }

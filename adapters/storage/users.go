@@ -95,6 +95,7 @@ func (s *UserStore) Get(ctx context.Context, poolID, id string) (*domain.User, e
 
 // userKeyColumns whitelists the columns FindBy may look up; each has a unique index with pool_id.
 var userKeyColumns = map[ports.UserKey]string{
+	ports.ByID:       "u.id",
 	ports.ByUserName: "u.user_name",
 	ports.ByEmail:    "u.email",
 	ports.ByPhone:    "u.phone_number",
@@ -109,6 +110,23 @@ func (s *UserStore) FindBy(ctx context.Context, poolID string, key ports.UserKey
 		return nil, domain.NotFound("user")
 	}
 	return s.getWhere(ctx, "u.pool_id = ? AND "+col+" = ?", poolID, value)
+}
+
+func (s *UserStore) FindRow(ctx context.Context, poolID string, key ports.UserKey, value string) (*domain.User, error) {
+	col, ok := userKeyColumns[key]
+	if !ok {
+		return nil, domain.Internal("find user", errUnknownKey(key))
+	}
+	if value == "" {
+		return nil, domain.NotFound("user")
+	}
+	var row userRow
+	if err := s.db.idb(ctx).NewSelect().Model(&row).Where("u.pool_id = ? AND "+col+" = ?", poolID, value).Scan(ctx); err != nil {
+		return nil, mapErr(err, "user")
+	}
+	u := row.domain()
+	u.GroupIDs = nil
+	return &u, nil
 }
 
 type errUnknownKey ports.UserKey

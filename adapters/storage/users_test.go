@@ -327,3 +327,36 @@ func TestUserRecordLogin(t *testing.T) {
 		}
 	})
 }
+
+// FindRow reads the users row alone, by any key, within the pool.
+func TestUserFindRow(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := storage.NewStores(db)
+		if err := s.Pools.Create(ctx, newPool("pa", "Pool")); err != nil {
+			t.Fatal(err)
+		}
+		insertGroup(t, db, "pa", "g1", "G")
+		u := newUser("pa", "u1", "ally", testTime)
+		u.PhoneNumber, u.Attributes, u.GroupIDs = "+8613612345678", map[string]any{"city": "Paris"}, []string{"g1"}
+		if err := s.Users.Create(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		for key, value := range map[ports.UserKey]string{ports.ByID: "u1", ports.ByUserName: "ally", ports.ByEmail: "ally@example.com", ports.ByPhone: "+8613612345678"} {
+			got, err := s.Users.FindRow(ctx, "pa", key, value)
+			if err != nil {
+				t.Fatalf("%s: %v", key, err)
+			}
+			if got.ID != "u1" || got.UserName != "ally" || got.PhoneNumber != "+8613612345678" || got.Status != u.Status ||
+				!got.CreatedAt.Equal(testTime) || len(got.Attributes) != 0 || got.GroupIDs != nil {
+				t.Errorf("%s: %+v", key, got)
+			}
+			if _, err := s.Users.FindRow(ctx, "pb", key, value); domain.KindOf(err) != domain.KindNotFound {
+				t.Errorf("%s in another pool: %v", key, err)
+			}
+		}
+		if _, err := s.Users.FindRow(ctx, "pa", ports.ByPhone, ""); domain.KindOf(err) != domain.KindNotFound {
+			t.Errorf("empty value: %v", err)
+		}
+	})
+}

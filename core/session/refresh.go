@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-iam/gatehouse/core/domain"
+	"github.com/gatehouse-iam/gatehouse/ports"
 )
 
 // GrantRefreshToken is the grant_type of the refresh grant (RFC 6749 §6).
@@ -77,7 +78,7 @@ func (s *Service) RefreshGrant(ctx context.Context, app *domain.Application, req
 	case !now.Before(t.ExpiresAt):
 		return fail("Unknown or expired refresh_token", "expired refresh token")
 	}
-	user, err := s.Users.Get(ctx, app.PoolID, t.UserID)
+	user, err := FindUser(ctx, s.Users, app, ports.ByID, t.UserID)
 	if domain.KindOf(err) == domain.KindNotFound {
 		return fail("User not found", "user not found")
 	}

@@ -146,6 +146,25 @@ func HashRefreshToken(opaque string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// FindUser looks up the user a sign-in of app issues tokens to, reading its attribute values
+// and groups only when app's claims need them: the users row alone is the cheaper read, and
+// sign-ins are the hot path.
+func FindUser(ctx context.Context, users ports.UserStore, app *domain.Application, key ports.UserKey, value string) (*domain.User, error) {
+	if claimsNeedAttributes(app) {
+		return users.FindBy(ctx, app.PoolID, key, value)
+	}
+	return users.FindRow(ctx, app.PoolID, key, value)
+}
+
+func claimsNeedAttributes(app *domain.Application) bool {
+	for _, name := range app.Claims {
+		if name != domain.AttrUserName && name != domain.AttrEmail && name != domain.AttrPhoneNumber {
+			return true
+		}
+	}
+	return false
+}
+
 // Claims are the application's configured claims taken from the user: built-in attributes by
 // their attribute names, and any other attribute value the user has.
 func Claims(app *domain.Application, user *domain.User) map[string]any {

@@ -153,7 +153,7 @@ func (s *Service) loginUser(ctx context.Context, app *domain.Application, channe
 		}
 		return err
 	}
-	user, err := s.Users.FindBy(ctx, app.PoolID, key, recipient)
+	user, err := session.FindUser(ctx, s.Users, app, key, recipient)
 	if domain.KindOf(err) == domain.KindNotFound {
 		if !autoSignup || !app.Process.Registration.Enabled {
 			return nil, errUserNotFound()
@@ -171,7 +171,7 @@ func (s *Service) loginUser(ctx context.Context, app *domain.Application, channe
 			return in, err
 		}
 		// Another sign-in created the same user a moment ago: log that one in.
-		user, err = s.Users.FindBy(ctx, app.PoolID, key, recipient)
+		user, err = session.FindUser(ctx, s.Users, app, key, recipient)
 	}
 	if err != nil {
 		return nil, err

@@ -86,7 +86,7 @@ func (s *Service) Send(ctx context.Context, req SendRequest) (*SendResponse, err
 	if channel == domain.ChannelEmail {
 		key = ports.ByEmail
 	}
-	user, err := s.Users.FindBy(ctx, app.PoolID, key, recipient)
+	user, err := s.Users.FindRow(ctx, app.PoolID, key, recipient) // whether it is known, its name
 	known := err == nil
 	if err != nil && domain.KindOf(err) != domain.KindNotFound {
 		return nil, err
