@@ -9,7 +9,6 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/gatehouse-iam/gatehouse/core/domain"
-	"github.com/gatehouse-iam/gatehouse/internal/groupcommit"
 	"github.com/gatehouse-iam/gatehouse/ports"
 )
 
@@ -83,27 +82,18 @@ func (r *auditRow) domain() (domain.AuditEvent, error) {
 	return e, nil
 }
 
-// maxAuditBatch bounds the rows of one batched INSERT.
-const maxAuditBatch = 64
-
 // AuditLog implements ports.AuditLog on the audit_logs table.
 type AuditLog struct {
-	db    *DB
-	batch *groupcommit.Batcher[*auditWrite]
+	db     *DB
+	writes *writeBatcher[*auditRow]
 }
 
 var _ ports.AuditLog = (*AuditLog)(nil)
 
 func newAuditLog(db *DB) *AuditLog {
 	s := &AuditLog{db: db}
-	s.batch = groupcommit.New(maxAuditBatch, s.flush)
+	s.writes = newWriteBatcher(db, s.insert)
 	return s
-}
-
-// auditWrite is one Record waiting in a batch, and its own answer.
-type auditWrite struct {
-	row *auditRow
-	err error
 }
 
 // Record stores one event. Inside a transaction (tx in ctx) the event is a statement of that
@@ -116,31 +106,7 @@ func (s *AuditLog) Record(ctx context.Context, e *domain.AuditEvent) error {
 	if err != nil {
 		return err
 	}
-	if inTx(ctx) {
-		return s.insert(ctx, s.db.idb(ctx), []*auditRow{row})
-	}
-	w := &auditWrite{row: row}
-	if err := s.batch.Do(ctx, w); err != nil {
-		return mapErr(err, "pool")
-	}
-	return w.err
-}
-
-// flush writes a batch of Records in one INSERT. Should that fail, each row is inserted alone,
-// so that a bad event (its pool deleted meanwhile) fails its own Record and not its neighbours'.
-func (s *AuditLog) flush(ctx context.Context, batch []*auditWrite) error {
-	rows := make([]*auditRow, len(batch))
-	for i, w := range batch {
-		rows[i] = w.row
-	}
-	err := s.insert(ctx, s.db.DB, rows)
-	for _, w := range batch {
-		w.err = err
-		if err != nil && len(batch) > 1 {
-			w.err = s.insert(ctx, s.db.DB, []*auditRow{w.row})
-		}
-	}
-	return nil
+	return s.writes.Write(ctx, row)
 }
 
 // RecordBatch inserts many events with one multi-row INSERT, through the transaction in ctx if

@@ -37,7 +37,16 @@ type otpChallengeRow struct {
 }
 
 // OTPStore implements ports.OTPStore.
-type OTPStore struct{ db *DB }
+type OTPStore struct {
+	db      *DB
+	inserts *writeBatcher[*otpChallengeRow]
+}
+
+func newOTPStore(db *DB) *OTPStore {
+	s := &OTPStore{db: db}
+	s.inserts = newWriteBatcher(db, s.insert)
+	return s
+}
 
 var _ ports.OTPStore = (*OTPStore)(nil)
 
@@ -49,14 +58,20 @@ func (s *OTPStore) Create(ctx context.Context, c *domain.OTPChallenge) error {
 	row := &otpChallengeRow{ID: c.ID, PoolID: c.PoolID, ApplicationID: c.ApplicationID, AuthSourceID: c.AuthSourceID,
 		Channel: c.Channel, Recipient: c.Recipient, Usage: c.Usage, CodeHMAC: c.CodeHMAC, TokenHash: c.TokenHash,
 		CodeExpiresAt: c.CodeExpiresAt.UTC(), TokenExpiresAt: c.TokenExpiresAt.UTC(), CreatedAt: c.CreatedAt.UTC()}
-	if _, err := s.db.idb(ctx).NewInsert().Model(row).Exec(ctx); err != nil {
-		return mapErr(err, "otp challenge")
+	if err := s.inserts.Write(ctx, row); err != nil {
+		return err
 	}
 	if rand.IntN(sweepOdds) == 0 {
 		// Keep a day of dead challenges for investigations; the rest goes.
 		_, _ = s.db.idb(ctx).NewRaw("DELETE FROM otp_challenges WHERE token_expires_at < ?", c.CreatedAt.UTC().Add(-24*time.Hour)).Exec(ctx)
 	}
 	return nil
+}
+
+// insert writes challenges in one statement (batched by Create).
+func (s *OTPStore) insert(ctx context.Context, db bun.IDB, rows []*otpChallengeRow) error {
+	_, err := db.NewInsert().Model(&rows).Exec(ctx)
+	return mapErr(err, "otp challenge")
 }
 
 func (s *OTPStore) GetByToken(ctx context.Context, poolID, tokenHash string) (*domain.OTPChallenge, error) {

@@ -317,3 +317,47 @@ func TestRateLimiterLeases(t *testing.T) {
 		}
 	})
 }
+
+// Concurrent challenges share INSERTs; one that cannot be stored fails alone.
+func TestOTPCreateConcurrent(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := storage.NewStores(db)
+		if err := s.Pools.Create(ctx, newPool("p1", "p1")); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+		challenge := func(id, tokenHash string) *domain.OTPChallenge {
+			return &domain.OTPChallenge{ID: id, PoolID: "p1", Channel: domain.ChannelSMS, Recipient: "+8613612345678",
+				Usage: domain.UsageLogin, CodeHMAC: "mac", TokenHash: tokenHash, CodeExpiresAt: now.Add(time.Minute),
+				TokenExpiresAt: now.Add(5 * time.Minute), CreatedAt: now}
+		}
+		if err := s.OTP.Create(ctx, challenge("taken", "hash-taken")); err != nil {
+			t.Fatal(err)
+		}
+		const n = 40
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				hash := fmt.Sprint("hash-", i)
+				if i == 7 {
+					hash = "hash-taken" // the token hash is unique
+				}
+				errs[i] = s.OTP.Create(ctx, challenge(fmt.Sprint("c", i), hash))
+			}()
+		}
+		wg.Wait()
+		for i, err := range errs {
+			_, gerr := s.OTP.GetByToken(ctx, "p1", fmt.Sprint("hash-", i))
+			switch {
+			case i == 7 && domain.KindOf(err) != domain.KindConflict:
+				t.Errorf("duplicate token hash: %v", err)
+			case i != 7 && (err != nil || gerr != nil):
+				t.Errorf("c%d: create %v, get %v", i, err, gerr)
+			}
+		}
+	})
+}

@@ -44,14 +44,14 @@ func NewStores(db *DB) *Stores {
 		Quotas:          &QuotaCounter{db: db},
 		Groups:          &GroupStore{db: db},
 		Members:         &GroupMembersStore{db: db},
-		Users:           &UserStore{db: db},
+		Users:           newUserStore(db),
 
 		Applications: &ApplicationStore{db: db},
 		AuthSources:  &AuthSourceStore{db: db},
 		PoolLocker:   &PoolLocker{db: db},
 		SigningKeys:  &SigningKeyStore{db: db},
 		Audit:        newAuditLog(db),
-		OTP:          &OTPStore{db: db},
+		OTP:          newOTPStore(db),
 		OTPSettings:  &OTPSettingsStore{db: db},
 		RateLimiter:  &RateLimiter{db: db},
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -357,6 +358,44 @@ func TestUserFindRow(t *testing.T) {
 		}
 		if _, err := s.Users.FindRow(ctx, "pa", ports.ByPhone, ""); domain.KindOf(err) != domain.KindNotFound {
 			t.Errorf("empty value: %v", err)
+		}
+	})
+}
+
+// Concurrent logins share statements, and each user keeps its own login time.
+func TestUserRecordLoginConcurrent(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := storage.NewStores(db)
+		if err := s.Pools.Create(ctx, newPool("pa", "Pool")); err != nil {
+			t.Fatal(err)
+		}
+		const n = 40
+		for i := range n {
+			if err := s.Users.Create(ctx, newUser("pa", fmt.Sprint("u", i), fmt.Sprint("user", i), testTime)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := s.Users.RecordLogin(ctx, "pa", fmt.Sprint("u", i), testTime.Add(time.Duration(i+1)*time.Minute)); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		for i := range n {
+			got, err := s.Users.Get(ctx, "pa", fmt.Sprint("u", i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := testTime.Add(time.Duration(i+1) * time.Minute); got.LastLoginAt == nil || !got.LastLoginAt.Equal(want) ||
+				got.Status != domain.UserEnabled || !got.UpdatedAt.Equal(want) {
+				t.Errorf("u%d: last login %v status %s, want %v enabled", i, got.LastLoginAt, got.Status, want)
+			}
 		}
 	})
 }

@@ -1,0 +1,61 @@
+package storage
+
+import (
+	"context"
+
+	"github.com/uptrace/bun"
+
+	"github.com/gatehouse-iam/gatehouse/core/domain"
+	"github.com/gatehouse-iam/gatehouse/internal/groupcommit"
+)
+
+// maxWriteBatch bounds the rows of one batched statement.
+const maxWriteBatch = 64
+
+// writeBatcher commits the sign-in path's small writes made outside a transaction together:
+// each costs a statement and a commit whatever its size, so concurrent writes go out as one
+// multi-row statement (write). Should a batch fail, each row is written alone, so a bad row
+// fails its own caller and not its neighbours. A write inside a transaction is a statement of
+// that transaction. Either way the caller returns once its row is committed.
+type writeBatcher[R any] struct {
+	db    *DB
+	write func(ctx context.Context, db bun.IDB, rows []R) error
+	batch *groupcommit.Batcher[*pendingWrite[R]]
+}
+
+type pendingWrite[R any] struct {
+	row R
+	err error
+}
+
+func newWriteBatcher[R any](db *DB, write func(ctx context.Context, db bun.IDB, rows []R) error) *writeBatcher[R] {
+	w := &writeBatcher[R]{db: db, write: write}
+	w.batch = groupcommit.New(maxWriteBatch, w.flush)
+	return w
+}
+
+func (w *writeBatcher[R]) Write(ctx context.Context, row R) error {
+	if inTx(ctx) {
+		return w.write(ctx, w.db.idb(ctx), []R{row})
+	}
+	p := &pendingWrite[R]{row: row}
+	if err := w.batch.Do(ctx, p); err != nil {
+		return domain.Internal("storage: batched write", err) // ctx ended while queued, or the flush panicked
+	}
+	return p.err
+}
+
+func (w *writeBatcher[R]) flush(ctx context.Context, batch []*pendingWrite[R]) error {
+	rows := make([]R, len(batch))
+	for i, p := range batch {
+		rows[i] = p.row
+	}
+	err := w.write(ctx, w.db.DB, rows)
+	for _, p := range batch {
+		p.err = err
+		if err != nil && len(batch) > 1 {
+			p.err = w.write(ctx, w.db.DB, []R{p.row})
+		}
+	}
+	return nil
+}
