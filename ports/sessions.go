@@ -12,6 +12,9 @@ type RefreshTokenStore interface {
 	Insert(ctx context.Context, t *domain.RefreshToken) error
 	// GetByHash finds a token of the pool by its hash (not found when unknown).
 	GetByHash(ctx context.Context, poolID, hash string) (*domain.RefreshToken, error)
+	// GetByHashWithUser is GetByHash plus the users row of the token's user (as
+	// UserStore.FindRow reads it; nil when the user no longer exists), in one read.
+	GetByHashWithUser(ctx context.Context, poolID, hash string) (*domain.RefreshToken, *domain.User, error)
 	// MarkRotated sets RotatedAt when the token is neither rotated nor revoked yet, in one
 	// conditional write; false means another request won the race (or the token is dead).
 	MarkRotated(ctx context.Context, id string, at time.Time) (bool, error)

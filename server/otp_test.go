@@ -401,8 +401,11 @@ func TestTokensCarryConfiguredClaims(t *testing.T) {
 		e := newOTPEnv(t, s, "ES256", false)
 		s.Do("POST", "/admin/v1/pools/"+e.Pool+"/attributes", map[string]any{"name": "member_code", "label": "Member code",
 			"field_type": "string"}).Expect(201)
+		var ally struct {
+			ID string `json:"id"`
+		}
 		s.Do("POST", "/admin/v1/pools/"+e.Pool+"/users", map[string]any{"user_name": "ally", "email": "ally@example.com",
-			"phone_number": "13612345678", "password": "Passw0rd!long", "attributes": map[string]any{"member_code": "AB1234"}}).Expect(201)
+			"phone_number": "13612345678", "password": "Passw0rd!long", "attributes": map[string]any{"member_code": "AB1234"}}).Expect(201).Decode(&ally)
 		payload := func(jwt string) map[string]any {
 			t.Helper()
 			parts := strings.Split(jwt, ".")
@@ -416,6 +419,7 @@ func TestTokensCarryConfiguredClaims(t *testing.T) {
 			}
 			return m
 		}
+		var latest string // the newest refresh token
 		for _, tc := range []struct {
 			claims []string
 			want   map[string]any
@@ -432,9 +436,11 @@ func TestTokensCarryConfiguredClaims(t *testing.T) {
 			e.token(map[string]any{"grant_type": grantSMS, "auth_source_id": e.SMS, "phone_number": "13612345678",
 				"otp_token": otpToken, "otp": lastCode(t, s.DataFile("outbox-sms.jsonl"), "+8613612345678")}).Expect(200).Decode(&tok)
 			var refreshed struct {
-				IDToken string `json:"id_token"`
+				IDToken      string `json:"id_token"`
+				RefreshToken string `json:"refresh_token"`
 			}
 			e.token(map[string]any{"grant_type": "refresh_token", "refresh_token": tok.RefreshToken}).Expect(200).Decode(&refreshed)
+			latest = refreshed.RefreshToken
 			for name, jwt := range map[string]string{"sign-in": tok.IDToken, "refresh": refreshed.IDToken} {
 				got := payload(jwt)
 				for k, v := range tc.want {
@@ -447,6 +453,19 @@ func TestTokensCarryConfiguredClaims(t *testing.T) {
 				}
 			}
 			clock.Add(61 * time.Second) // past the recipient's cooldown
+		}
+		// A refresh checks the user as it is now: locked, then gone.
+		s.Do("POST", "/admin/v1/pools/"+e.Pool+"/users/"+ally.ID+"/lock", nil).Expect(200)
+		e.token(map[string]any{"grant_type": "refresh_token", "refresh_token": latest}).ExpectError(400, "invalid_grant")
+		s.Do("DELETE", "/admin/v1/pools/"+e.Pool+"/users/"+ally.ID, nil).Expect(204)
+		e.token(map[string]any{"grant_type": "refresh_token", "refresh_token": latest}).ExpectError(400, "invalid_grant")
+		events := listAudit(t, s, e.Pool, "type=REFRESH&result=failure")
+		var details []string
+		for _, ev := range events.Items {
+			details = append(details, ev.Details)
+		}
+		if !slices.Contains(details, "user is locked") || !slices.Contains(details, "user not found") {
+			t.Errorf("refresh failures audited as %q", details)
 		}
 	})
 }

@@ -83,10 +83,39 @@ func (s *RefreshTokenStore) GetByHash(ctx context.Context, poolID, hash string) 
 	if err := s.db.idb(ctx).NewSelect().Model(&r).Where("token_hash = ? AND pool_id = ?", hash, poolID).Scan(ctx); err != nil {
 		return nil, mapErr(err, "refresh token")
 	}
-	t := &domain.RefreshToken{ID: r.ID, PoolID: r.PoolID, ApplicationID: r.ApplicationID, UserID: r.UserID, FamilyID: r.FamilyID,
+	return r.domain(), nil
+}
+
+func (r *refreshTokenRow) domain() *domain.RefreshToken {
+	return &domain.RefreshToken{ID: r.ID, PoolID: r.PoolID, ApplicationID: r.ApplicationID, UserID: r.UserID, FamilyID: r.FamilyID,
 		TokenHash: r.TokenHash, Scope: r.Scope, AMR: strings.Fields(r.AMR), AuthTime: r.AuthTime.UTC(),
 		ExpiresAt: r.ExpiresAt.UTC(), CreatedAt: r.CreatedAt.UTC(), RotatedAt: utcOrNil(r.RotatedAt), RevokedAt: utcOrNil(r.RevokedAt)}
-	return t, nil
+}
+
+// refreshTokenWithUser is a token row joined with its user's row (nil when the user is gone).
+type refreshTokenWithUser struct {
+	bun.BaseModel `bun:"table:refresh_tokens,alias:rt"`
+	refreshTokenRow
+
+	User *userRow `bun:"rel:belongs-to,join:user_id=id"`
+}
+
+// GetByHashWithUser is GetByHash and the users row of the token's user in one statement: a
+// refresh needs both, and one round trip fewer is a seventh of its cost.
+func (s *RefreshTokenStore) GetByHashWithUser(ctx context.Context, poolID, hash string) (*domain.RefreshToken, *domain.User, error) {
+	var r refreshTokenWithUser
+	err := s.db.idb(ctx).NewSelect().Model(&r).Relation("User").
+		Where("rt.token_hash = ? AND rt.pool_id = ?", hash, poolID).Scan(ctx)
+	if err != nil {
+		return nil, nil, mapErr(err, "refresh token")
+	}
+	t := r.refreshTokenRow.domain()
+	if r.User == nil || r.User.ID == "" || r.User.PoolID != poolID {
+		return t, nil, nil
+	}
+	u := r.User.domain()
+	u.GroupIDs = nil
+	return t, &u, nil
 }
 
 func (s *RefreshTokenStore) MarkRotated(ctx context.Context, id string, at time.Time) (bool, error) {

@@ -145,3 +145,41 @@ func TestRevokedTokenStore(t *testing.T) {
 		}
 	})
 }
+
+// GetByHashWithUser reads a token and its user's row together; a token whose user is gone
+// comes without one.
+func TestRefreshTokenWithUser(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := storage.NewStores(db)
+		for _, p := range []string{"p1", "p2"} {
+			if err := s.Pools.Create(ctx, newPool(p, "Pool "+p)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		u := newUser("p1", "u1", "ally", testTime)
+		u.Attributes = map[string]any{"city": "Paris"}
+		if err := s.Users.Create(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		withUser, orphan := newRefreshToken("t1", "p1", "f1"), newRefreshToken("t2", "p1", "f2")
+		withUser.UserID, orphan.UserID = "u1", "gone"
+		if err := s.RefreshTokens.InsertMany(ctx, []*domain.RefreshToken{withUser, orphan}); err != nil {
+			t.Fatal(err)
+		}
+		tok, user, err := s.RefreshTokens.GetByHashWithUser(ctx, "p1", "hash-t1")
+		if err != nil || tok.ID != "t1" || tok.FamilyID != "f1" || !tok.AuthTime.Equal(testTime) {
+			t.Fatalf("token %+v, %v", tok, err)
+		}
+		if user == nil || user.ID != "u1" || user.UserName != "ally" || user.Email != "ally@example.com" ||
+			user.Status != domain.UserDisabled || !user.CreatedAt.Equal(testTime) || len(user.Attributes) != 0 {
+			t.Fatalf("user %+v", user)
+		}
+		if tok, user, err := s.RefreshTokens.GetByHashWithUser(ctx, "p1", "hash-t2"); err != nil || tok.ID != "t2" || user != nil {
+			t.Fatalf("orphan token: %+v %+v %v", tok, user, err)
+		}
+		if _, _, err := s.RefreshTokens.GetByHashWithUser(ctx, "p2", "hash-t1"); domain.KindOf(err) != domain.KindNotFound {
+			t.Fatalf("another pool's token: %v", err)
+		}
+	})
+}

@@ -45,7 +45,7 @@ func (s *Service) RefreshGrant(ctx context.Context, app *domain.Application, req
 		}
 		return nil, invalidGrant(description)
 	}
-	t, err := s.Refresh.GetByHash(ctx, app.PoolID, HashRefreshToken(req.RefreshToken))
+	t, user, err := s.Refresh.GetByHashWithUser(ctx, app.PoolID, HashRefreshToken(req.RefreshToken))
 	if domain.KindOf(err) == domain.KindNotFound {
 		return fail("Unknown or expired refresh_token", "unknown refresh token")
 	}
@@ -78,12 +78,17 @@ func (s *Service) RefreshGrant(ctx context.Context, app *domain.Application, req
 	case !now.Before(t.ExpiresAt):
 		return fail("Unknown or expired refresh_token", "expired refresh token")
 	}
-	user, err := FindUser(ctx, s.Users, app, ports.ByID, t.UserID)
-	if domain.KindOf(err) == domain.KindNotFound {
-		return fail("User not found", "user not found")
+	if user != nil && claimsNeedAttributes(app) {
+		user, err = s.Users.FindBy(ctx, app.PoolID, ports.ByID, t.UserID)
+		if domain.KindOf(err) == domain.KindNotFound {
+			user, err = nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	if err != nil {
-		return nil, err
+	if user == nil {
+		return fail("User not found", "user not found")
 	}
 	if !mayUseTokens(user) {
 		return fail("Abnormal user status", "user is "+string(user.Status))
