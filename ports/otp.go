@@ -12,6 +12,10 @@ type OTPStore interface {
 	Create(ctx context.Context, c *domain.OTPChallenge) error
 	// GetByToken finds the challenge of an otp_token hash in the pool (not found otherwise).
 	GetByToken(ctx context.Context, poolID, tokenHash string) (*domain.OTPChallenge, error)
+	// GetByTokenWithUser is GetByToken plus the users row (as UserStore.FindRow reads it) of
+	// the pool's user whose key (ByPhone or ByEmail) is the challenge's recipient, nil when
+	// there is none, in one read.
+	GetByTokenWithUser(ctx context.Context, poolID, tokenHash string, key UserKey) (*domain.OTPChallenge, *domain.User, error)
 	// Fail counts a wrong code on a live challenge and burns it at the attempt limit; false when
 	// the challenge was no longer live.
 	Fail(ctx context.Context, id string, maxAttempts int, now time.Time) (bool, error)

@@ -469,3 +469,44 @@ func TestTokensCarryConfiguredClaims(t *testing.T) {
 		}
 	})
 }
+
+// Auto sign-ups of one new recipient racing each other (each with its own code) all succeed
+// and make one user: the losers of the insert log the winner's user in.
+func TestOTPAutoSignupRace(t *testing.T) {
+	eachWithClock(t, func(t *testing.T, s *servertest.Server, clock *servertest.Clock) {
+		e := newOTPEnv(t, s, "ES256", true)
+		const phone, stored = "13987654321", "+8613987654321"
+		type attempt struct{ token, code string }
+		var attempts []attempt
+		for range 5 { // the default hourly cap
+			tok := e.sendOK(t, map[string]any{"phone_number": phone, "auth_source_id": e.SMS})
+			attempts = append(attempts, attempt{tok, lastCode(t, s.DataFile("outbox-sms.jsonl"), stored)})
+			clock.Add(61 * time.Second) // past the cooldown
+		}
+		clock.Add(-5 * 61 * time.Second) // every code still valid
+		var wg sync.WaitGroup
+		statuses := make([]int, len(attempts))
+		for i, a := range attempts {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := e.token(map[string]any{"grant_type": grantSMS, "auth_source_id": e.SMS, "phone_number": phone,
+					"otp_token": a.token, "otp": a.code, "auto_signup": true})
+				statuses[i] = r.Status
+			}()
+		}
+		wg.Wait()
+		for i, st := range statuses {
+			if st != http.StatusOK {
+				t.Errorf("sign-in %d: status %d", i, st)
+			}
+		}
+		var users struct {
+			Total int `json:"total"`
+		}
+		s.Do("GET", "/admin/v1/pools/"+e.Pool+"/users", nil).Expect(200).Decode(&users)
+		if users.Total != 1 {
+			t.Errorf("%d users, want 1", users.Total)
+		}
+	})
+}

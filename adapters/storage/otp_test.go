@@ -361,3 +361,56 @@ func TestOTPCreateConcurrent(t *testing.T) {
 		}
 	})
 }
+
+// GetByTokenWithUser joins the pool's user whose phone or email is the recipient.
+func TestOTPChallengeWithUser(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := storage.NewStores(db)
+		for _, p := range []string{"p1", "p2"} {
+			if err := s.Pools.Create(ctx, newPool(p, p)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+		ally := newUser("p1", "u1", "ally", now)
+		ally.PhoneNumber = "+8613612345678"
+		twin := newUser("p2", "u2", "ally", now) // the same phone in another pool
+		twin.PhoneNumber = "+8613612345678"
+		for _, u := range []*domain.User{ally, twin} {
+			if err := s.Users.Create(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for hash, recipient := range map[string]string{"h-phone": "+8613612345678", "h-email": "ally@example.com", "h-nobody": "+8613700000000"} {
+			c := &domain.OTPChallenge{ID: hash, PoolID: "p1", Channel: domain.ChannelSMS, Recipient: recipient, Usage: domain.UsageLogin,
+				CodeHMAC: "mac", TokenHash: hash, CodeExpiresAt: now.Add(time.Minute), TokenExpiresAt: now.Add(5 * time.Minute), CreatedAt: now}
+			if err := s.OTP.Create(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, tc := range []struct {
+			hash   string
+			key    ports.UserKey
+			wantID string
+		}{
+			{"h-phone", ports.ByPhone, "u1"}, {"h-phone", ports.ByEmail, ""},
+			{"h-email", ports.ByEmail, "u1"}, {"h-email", ports.ByPhone, ""},
+			{"h-nobody", ports.ByPhone, ""},
+		} {
+			c, u, err := s.OTP.GetByTokenWithUser(ctx, "p1", tc.hash, tc.key)
+			if err != nil || c.TokenHash != tc.hash || c.Usage != domain.UsageLogin || !c.CodeExpiresAt.Equal(now.Add(time.Minute)) {
+				t.Fatalf("%s by %s: challenge %+v, %v", tc.hash, tc.key, c, err)
+			}
+			switch {
+			case tc.wantID == "" && u != nil:
+				t.Errorf("%s by %s: joined %s", tc.hash, tc.key, u.ID)
+			case tc.wantID != "" && (u == nil || u.ID != tc.wantID || u.PoolID != "p1" || u.UserName != "ally" || u.Status != domain.UserDisabled):
+				t.Errorf("%s by %s: user %+v, want %s", tc.hash, tc.key, u, tc.wantID)
+			}
+		}
+		if _, _, err := s.OTP.GetByTokenWithUser(ctx, "p2", "h-phone", ports.ByPhone); domain.KindOf(err) != domain.KindNotFound {
+			t.Errorf("another pool's challenge: %v", err)
+		}
+	})
+}

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/gatehouse-iam/gatehouse/core/domain"
-	"github.com/gatehouse-iam/gatehouse/ports"
 )
 
 // GrantRefreshToken is the grant_type of the refresh grant (RFC 6749 §6).
@@ -78,14 +77,8 @@ func (s *Service) RefreshGrant(ctx context.Context, app *domain.Application, req
 	case !now.Before(t.ExpiresAt):
 		return fail("Unknown or expired refresh_token", "expired refresh token")
 	}
-	if user != nil && claimsNeedAttributes(app) {
-		user, err = s.Users.FindBy(ctx, app.PoolID, ports.ByID, t.UserID)
-		if domain.KindOf(err) == domain.KindNotFound {
-			user, err = nil, nil
-		}
-		if err != nil {
-			return nil, err
-		}
+	if user, err = WithClaimAttributes(ctx, s.Users, app, user); err != nil {
+		return nil, err
 	}
 	if user == nil {
 		return fail("User not found", "user not found")

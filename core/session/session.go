@@ -156,6 +156,20 @@ func FindUser(ctx context.Context, users ports.UserStore, app *domain.Applicatio
 	return users.FindRow(ctx, app.PoolID, key, value)
 }
 
+// WithClaimAttributes returns u (a users row, as FindRow reads it) ready for app's claims: u
+// itself when they name no custom attribute, else the user re-read with its attribute values
+// (nil when it no longer exists).
+func WithClaimAttributes(ctx context.Context, users ports.UserStore, app *domain.Application, u *domain.User) (*domain.User, error) {
+	if u == nil || !claimsNeedAttributes(app) {
+		return u, nil
+	}
+	full, err := users.FindBy(ctx, app.PoolID, ports.ByID, u.ID)
+	if domain.KindOf(err) == domain.KindNotFound {
+		return nil, nil
+	}
+	return full, err
+}
+
 func claimsNeedAttributes(app *domain.Application) bool {
 	for _, name := range app.Claims {
 		if name != domain.AttrUserName && name != domain.AttrEmail && name != domain.AttrPhoneNumber {

@@ -75,7 +75,7 @@ func (s *Service) otpLogin(ctx context.Context, channel string, app *domain.Appl
 		return nil, nil, domain.Invalid("invalid_auth_source", "Auth source and application not associated",
 			domain.FieldError{Field: "auth_source_id", Reason: "is not an OTP source of this grant's channel"})
 	}
-	c, err := s.OTP.GetByToken(ctx, app.PoolID, hashToken(req.OTPToken))
+	c, known, err := s.OTP.GetByTokenWithUser(ctx, app.PoolID, hashToken(req.OTPToken), userKey(channel))
 	if domain.KindOf(err) == domain.KindNotFound {
 		return nil, nil, errUnknownToken()
 	}
@@ -104,7 +104,7 @@ func (s *Service) otpLogin(ctx context.Context, channel string, app *domain.Appl
 		}
 		return nil, nil, errUnknownOTP()
 	}
-	in, err := s.loginUser(ctx, app, channel, recipient, req.AutoSignup, c.ID, now)
+	in, err := s.loginUser(ctx, app, known, channel, recipient, req.AutoSignup, c.ID, now)
 	var user *domain.User
 	if in != nil {
 		user = in.user
@@ -117,6 +117,14 @@ func (s *Service) otpLogin(ctx context.Context, channel string, app *domain.Appl
 	}
 	resp, err := s.Sessions.Issue(ctx, session.IssueRequest{App: app, User: user, AMR: []string{"otp", channel}, AuthTime: now})
 	return resp, user, err
+}
+
+// userKey is the user identifier a channel's recipient is.
+func userKey(channel string) ports.UserKey {
+	if channel == domain.ChannelEmail {
+		return ports.ByEmail
+	}
+	return ports.ByPhone
 }
 
 func normalizeFor(channel, raw string) (string, error) {
@@ -140,12 +148,11 @@ type signedIn struct {
 // a refusal before it (unknown or abnormal user) leaves the code usable. For an existing user
 // the consumption and the login record are single statements, not one transaction: the
 // record only notes the time, and a failure between the two costs the user a new code.
-func (s *Service) loginUser(ctx context.Context, app *domain.Application, channel, recipient string, autoSignup bool,
-	challengeID string, now time.Time) (*signedIn, error) {
-	key := ports.ByPhone
-	if channel == domain.ChannelEmail {
-		key = ports.ByEmail
-	}
+//
+// known is the recipient's users row read with the challenge (nil when there was none).
+func (s *Service) loginUser(ctx context.Context, app *domain.Application, known *domain.User, channel, recipient string,
+	autoSignup bool, challengeID string, now time.Time) (*signedIn, error) {
+	key := userKey(channel)
 	consume := func(ctx context.Context) error {
 		won, err := s.OTP.Consume(ctx, challengeID, domain.OTPMaxAttempts, now)
 		if err == nil && !won {
@@ -153,13 +160,13 @@ func (s *Service) loginUser(ctx context.Context, app *domain.Application, channe
 		}
 		return err
 	}
-	user, err := session.FindUser(ctx, s.Users, app, key, recipient)
-	if domain.KindOf(err) == domain.KindNotFound {
+	user, err := session.WithClaimAttributes(ctx, s.Users, app, known)
+	if err == nil && user == nil {
 		if !autoSignup || !app.Process.Registration.Enabled {
 			return nil, errUserNotFound()
 		}
 		var in *signedIn
-		err := s.Tx.Run(ctx, func(ctx context.Context) error {
+		signupErr := s.Tx.Run(ctx, func(ctx context.Context) error {
 			if err := consume(ctx); err != nil {
 				return err
 			}
@@ -167,10 +174,11 @@ func (s *Service) loginUser(ctx context.Context, app *domain.Application, channe
 			in = &signedIn{user: u, created: true}
 			return err
 		})
-		if domain.KindOf(err) != domain.KindConflict {
-			return in, err
+		if domain.KindOf(signupErr) != domain.KindConflict {
+			return in, signupErr
 		}
-		// Another sign-in created the same user a moment ago: log that one in.
+		// Another sign-in created the same user a moment ago (and the rollback returned the
+		// code): log that one in.
 		user, err = session.FindUser(ctx, s.Users, app, key, recipient)
 	}
 	if err != nil {
