@@ -146,16 +146,6 @@ func HashRefreshToken(opaque string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// FindUser looks up the user a sign-in of app issues tokens to, reading its attribute values
-// and groups only when app's claims need them: the users row alone is the cheaper read, and
-// sign-ins are the hot path.
-func FindUser(ctx context.Context, users ports.UserStore, app *domain.Application, key ports.UserKey, value string) (*domain.User, error) {
-	if claimsNeedAttributes(app) {
-		return users.FindBy(ctx, app.PoolID, key, value)
-	}
-	return users.FindRow(ctx, app.PoolID, key, value)
-}
-
 // WithClaimAttributes returns u (a users row, as FindRow reads it) ready for app's claims: u
 // itself when they name no custom attribute, else the user re-read with its attribute values
 // (nil when it no longer exists).

@@ -152,7 +152,6 @@ type signedIn struct {
 // known is the recipient's users row read with the challenge (nil when there was none).
 func (s *Service) loginUser(ctx context.Context, app *domain.Application, known *domain.User, channel, recipient string,
 	autoSignup bool, challengeID string, now time.Time) (*signedIn, error) {
-	key := userKey(channel)
 	consume := func(ctx context.Context) error {
 		won, err := s.OTP.Consume(ctx, challengeID, domain.OTPMaxAttempts, now)
 		if err == nil && !won {
@@ -160,13 +159,13 @@ func (s *Service) loginUser(ctx context.Context, app *domain.Application, known 
 		}
 		return err
 	}
-	user, err := session.WithClaimAttributes(ctx, s.Users, app, known)
-	if err == nil && user == nil {
+	user := known
+	if user == nil {
 		if !autoSignup || !app.Process.Registration.Enabled {
 			return nil, errUserNotFound()
 		}
 		var in *signedIn
-		signupErr := s.Tx.Run(ctx, func(ctx context.Context) error {
+		err := s.Tx.Run(ctx, func(ctx context.Context) error {
 			if err := consume(ctx); err != nil {
 				return err
 			}
@@ -174,15 +173,21 @@ func (s *Service) loginUser(ctx context.Context, app *domain.Application, known 
 			in = &signedIn{user: u, created: true}
 			return err
 		})
-		if domain.KindOf(signupErr) != domain.KindConflict {
-			return in, signupErr
+		if domain.KindOf(err) != domain.KindConflict {
+			return in, err
 		}
 		// Another sign-in created the same user a moment ago (and the rollback returned the
 		// code): log that one in.
-		user, err = session.FindUser(ctx, s.Users, app, key, recipient)
+		if user, err = s.Users.FindRow(ctx, app.PoolID, userKey(channel), recipient); err != nil {
+			return nil, err
+		}
 	}
+	user, err := session.WithClaimAttributes(ctx, s.Users, app, user)
 	if err != nil {
 		return nil, err
+	}
+	if user == nil {
+		return nil, errUserNotFound() // deleted a moment ago
 	}
 	if abnormal(user) {
 		return &signedIn{user: user}, errAbnormalUser()
