@@ -139,14 +139,12 @@ func (s *Service) Send(ctx context.Context, req SendRequest) (*SendResponse, err
 	if err := s.OTP.Create(ctx, c); err != nil {
 		return nil, err
 	}
+	resp := &SendResponse{OTPToken: token, ExpiresAt: c.TokenExpiresAt}
 	if pretend {
 		ev.Result, ev.Details = domain.AuditSuccess, ev.Details+" recipient=unknown sent=no"
 		if err := s.audit(ctx, ev); err != nil {
 			return nil, err
 		}
-	}
-	resp := &SendResponse{OTPToken: token, ExpiresAt: c.TokenExpiresAt}
-	if pretend {
 		s.pretendSend(ctx)
 		return resp, nil
 	}
