@@ -272,6 +272,22 @@ func TestSlowProviderIsUnavailableWithinTheDeadline(t *testing.T) {
 	}
 }
 
+func TestConfiguredTimeoutApplies(t *testing.T) {
+	fake := newFake(t)
+	fake.SetDelay(10 * time.Second)
+	cfg := config(t, fake, func(m map[string]any) { m["timeout_ms"] = 200 })
+	start := time.Now()
+	_, err := New().Send(context.Background(), cfg, message(connector.UsageLogin, "otp", "time"))
+	if e := kindOf(t, err); e.Kind != connector.KindUnavailable {
+		t.Fatalf("got %v, want unavailable", err)
+	}
+	// The SDK's own timeout has a one-second granularity: finishing well under a second shows
+	// the connector's 200 ms bound is the one that fired.
+	if elapsed := time.Since(start); elapsed > 900*time.Millisecond {
+		t.Fatalf("send took %v despite timeout_ms=200", elapsed)
+	}
+}
+
 func TestValidateVerifyMakesOneReadCall(t *testing.T) {
 	fake := newFake(t)
 	s := New()

@@ -1,6 +1,6 @@
 // Package tencentfake is an in-process fake of Tencent Cloud's API 3.0 for tests: SMS
 // (SendSms, DescribeSmsTemplateList, version 2021-01-11) and SES (SendEmail, ListEmailAddress,
-// GetEmailTemplate, version 2020-10-02).
+// version 2020-10-02).
 //
 // Like the real service it verifies the TC3-HMAC-SHA256 signature of every request against a
 // SecretId→SecretKey map and answers in Tencent's response shapes, errors included, with HTTP
@@ -32,7 +32,6 @@ var actions = map[string]struct{ service, version string }{
 	"DescribeSmsTemplateList": {"sms", SMSVersion},
 	"SendEmail":               {"ses", SESVersion},
 	"ListEmailAddress":        {"ses", SESVersion},
-	"GetEmailTemplate":        {"ses", SESVersion},
 }
 
 // Request is one request the fake received.
@@ -232,8 +231,6 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		result = map[string]any{"EmailSenders": []map[string]any{{
 			"EmailAddress": "noreply@mail.example.com", "EmailSenderName": "Example", "CreatedTimestamp": 1602143617,
 		}}}
-	case "GetEmailTemplate":
-		result, apiErr = getEmailTemplate(rec)
 	}
 	if apiErr != nil {
 		writeError(w, requestID, *apiErr)
@@ -334,17 +331,6 @@ func (s *Server) sendEmail(rec Request) (map[string]any, *APIError) {
 	n := s.serial
 	s.mu.Unlock()
 	return map[string]any{"MessageId": fmt.Sprintf("qcloudses-30-4123414323-date-20210101094334-%010d", n)}, nil
-}
-
-func getEmailTemplate(rec Request) (map[string]any, *APIError) {
-	if rec.String("TemplateID") == "" {
-		return nil, &APIError{"MissingParameter", "TemplateID is required"}
-	}
-	return map[string]any{
-		"TemplateContent": map[string]any{"Text": "Your code is {{otp}}, valid for {{time}} seconds."},
-		"TemplateStatus":  0,
-		"TemplateName":    "verification",
-	}, nil
 }
 
 func (s *Server) record(r Request) {
