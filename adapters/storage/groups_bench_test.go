@@ -42,8 +42,8 @@ func seedMembers(b testing.TB, db *storage.DB, users int) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		for i := 0; i < len(ids); i += domain.MaxGroupBatch {
-			batch := ids[i:min(i+domain.MaxGroupBatch, len(ids))]
+		for i := 0; i < len(ids); i += domain.MaxIDBatch {
+			batch := ids[i:min(i+domain.MaxIDBatch, len(ids))]
 			if err := s.Members.Add(ctx, "p1", "g0", batch); err != nil {
 				b.Fatal(err)
 			}
@@ -85,7 +85,7 @@ func BenchmarkGroupMembers(b *testing.B) {
 							}
 						}
 					})
-					ids := make([]string, domain.MaxGroupBatch)
+					ids := make([]string, domain.MaxIDBatch)
 					for i := range ids {
 						ids[i] = fmt.Sprintf("u%06d", i)
 					}

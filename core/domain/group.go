@@ -22,7 +22,7 @@ type Group struct {
 const (
 	MaxGroupNameLength        = 128
 	MaxGroupDescriptionLength = 128
-	MaxGroupBatch             = 100
+	MaxIDBatch             = 100
 )
 
 // ValidateGroupName trims name and checks it: required, at most 128 characters. Uniqueness
@@ -68,15 +68,15 @@ func checkGroupDescription(p *Problems, description string) string {
 	return description
 }
 
-// ValidateGroupBatch checks the ids of a batch request (group ids to delete, user ids to add or
-// remove): 1 to 100 non-empty ids, trimmed. Repeated ids are dropped, keeping the first occurrence, so a
+// ValidateIDBatch checks the ids of a batch request (groups or users to delete, members to add
+// or remove): 1 to 100 non-empty ids, trimmed. Repeated ids are dropped, keeping the first occurrence, so a
 // client repeating an id is not mistaken for one naming an unknown object.
-func ValidateGroupBatch(field string, ids []string) ([]string, error) {
+func ValidateIDBatch(field string, ids []string) ([]string, error) {
 	switch {
 	case len(ids) == 0:
 		return nil, InvalidField(field, "must have at least 1 item")
-	case len(ids) > MaxGroupBatch:
-		return nil, InvalidField(field, fmt.Sprintf("must have at most %d items", MaxGroupBatch))
+	case len(ids) > MaxIDBatch:
+		return nil, InvalidField(field, fmt.Sprintf("must have at most %d items", MaxIDBatch))
 	}
 	var p Problems
 	seen := make(map[string]bool, len(ids))

@@ -67,7 +67,7 @@ func TestValidateGroup(t *testing.T) {
 	}
 }
 
-func TestValidateGroupBatch(t *testing.T) {
+func TestValidateIDBatch(t *testing.T) {
 	many := func(n int) []string {
 		ids := make([]string, n)
 		for i := range ids {
@@ -93,7 +93,7 @@ func TestValidateGroupBatch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := domain.ValidateGroupBatch("ids", tt.in)
+			got, err := domain.ValidateIDBatch("ids", tt.in)
 			if f := fields(t, err); !slices.Equal(f, tt.wantFields) {
 				t.Fatalf("fields = %v, want %v (err %v)", f, tt.wantFields, err)
 			}

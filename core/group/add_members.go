@@ -18,7 +18,7 @@ type MembersRequest struct {
 // group's pool: otherwise the answer is "user not found", naming no id, and nothing is added.
 // Users already in the group stay members; adding them again is not an error.
 func (s *Service) AddMembers(ctx context.Context, req MembersRequest) error {
-	ids, err := domain.ValidateGroupBatch("user_ids", req.UserIDs)
+	ids, err := domain.ValidateIDBatch("user_ids", req.UserIDs)
 	if err != nil {
 		return err
 	}

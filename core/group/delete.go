@@ -45,7 +45,7 @@ type DeleteManyRequest struct {
 // DeleteMany removes 1 to 100 groups in one transaction. When any id is not a group of the pool
 // the answer is not found and nothing is deleted.
 func (s *Service) DeleteMany(ctx context.Context, req DeleteManyRequest) error {
-	ids, err := domain.ValidateGroupBatch("group_ids", req.GroupIDs)
+	ids, err := domain.ValidateIDBatch("group_ids", req.GroupIDs)
 	if err != nil {
 		return err
 	}

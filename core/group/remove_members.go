@@ -10,7 +10,7 @@ import (
 // unknown ids, are ignored: the caller's goal, "these users are not in the group", holds
 // either way, and a retried request succeeds.
 func (s *Service) RemoveMembers(ctx context.Context, req MembersRequest) error {
-	ids, err := domain.ValidateGroupBatch("user_ids", req.UserIDs)
+	ids, err := domain.ValidateIDBatch("user_ids", req.UserIDs)
 	if err != nil {
 		return err
 	}

@@ -2,8 +2,6 @@ package user
 
 import (
 	"context"
-	"slices"
-	"strings"
 
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 )
@@ -17,16 +15,9 @@ type DeleteRequest struct {
 // Delete removes the users with their attribute values and memberships in one transaction.
 // When any id is not a user of the pool nothing is deleted and the answer is not found.
 func (s *Service) Delete(ctx context.Context, req DeleteRequest) error {
-	switch {
-	case len(req.IDs) == 0:
-		return domain.InvalidField("user_ids", "must have at least 1 item")
-	case len(req.IDs) > MaxBatchDelete:
-		return domain.InvalidField("user_ids", "must have at most 100 items")
-	}
-	for _, id := range req.IDs {
-		if strings.TrimSpace(id) == "" {
-			return domain.InvalidField("user_ids", "must not contain empty ids")
-		}
+	ids, err := domain.ValidateIDBatch("user_ids", req.IDs)
+	if err != nil {
+		return err
 	}
 	if _, err := s.Pools.Get(ctx, req.PoolID); err != nil {
 		return err
@@ -34,18 +25,15 @@ func (s *Service) Delete(ctx context.Context, req DeleteRequest) error {
 	return s.Tx.Run(ctx, func(ctx context.Context) error {
 		// Read first: the audit rows keep who was deleted, and an id of another pool is not
 		// found before anything is removed.
-		var gone []*domain.User
-		for _, id := range req.IDs {
-			if slices.ContainsFunc(gone, func(u *domain.User) bool { return u.ID == id }) {
-				continue
-			}
+		gone := make([]*domain.User, 0, len(ids))
+		for _, id := range ids {
 			u, err := s.Users.Get(ctx, req.PoolID, id)
 			if err != nil {
 				return err
 			}
 			gone = append(gone, u)
 		}
-		if err := s.Users.Delete(ctx, req.PoolID, req.IDs); err != nil {
+		if err := s.Users.Delete(ctx, req.PoolID, ids); err != nil {
 			return err
 		}
 		for _, u := range gone {

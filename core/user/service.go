@@ -90,7 +90,6 @@ const (
 	MinPasswordLength = 8
 	MaxPasswordLength = 128
 	MaxGroups         = 100
-	MaxBatchDelete    = 100
 	MaxSearchLength   = 254
 )
 

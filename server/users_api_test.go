@@ -1,0 +1,37 @@
+package server_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/gatehouse-iam/gatehouse/server/servertest"
+)
+
+// Batch delete: a repeated or padded id names the same user once; an unknown id deletes
+// nothing; more than 100 ids are refused.
+func TestUserBatchDelete(t *testing.T) {
+	servertest.Each(t, func(t *testing.T, s *servertest.Server) {
+		var p struct{ ID string }
+		s.Do("POST", "/admin/v1/pools", map[string]any{"name": "Batch"}).Expect(201).Decode(&p)
+		base := "/admin/v1/pools/" + p.ID
+		ids := make([]string, 3)
+		for i := range ids {
+			var u struct{ ID string }
+			s.Do("POST", base+"/users", map[string]any{"user_name": fmt.Sprint("user", i), "email": fmt.Sprintf("user%d@example.com", i), "password": "Passw0rd!long"}).Expect(201).Decode(&u)
+			ids[i] = u.ID
+		}
+		s.Do("POST", base+"/users/batch-delete", map[string]any{"user_ids": []string{ids[2], "no-such-user"}}).ExpectError(404, "not_found")
+		s.Do("GET", base+"/users/"+ids[2], nil).Expect(200)
+		s.Do("POST", base+"/users/batch-delete", map[string]any{"user_ids": []string{ids[0], ids[0] + " ", ids[1], ids[0]}}).Expect(204)
+		for _, id := range ids[:2] {
+			s.Do("GET", base+"/users/"+id, nil).ExpectError(404, "not_found")
+		}
+		s.Do("GET", base+"/users/"+ids[2], nil).Expect(200)
+		tooMany := make([]string, 101)
+		for i := range tooMany {
+			tooMany[i] = fmt.Sprint("id", i)
+		}
+		s.Do("POST", base+"/users/batch-delete", map[string]any{"user_ids": tooMany}).ExpectError(400, "invalid_request")
+		s.Do("POST", base+"/users/batch-delete", map[string]any{"user_ids": []string{" "}}).ExpectError(400, "invalid_request")
+	})
+}
