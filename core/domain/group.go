@@ -22,7 +22,7 @@ type Group struct {
 const (
 	MaxGroupNameLength        = 128
 	MaxGroupDescriptionLength = 128
-	MaxIDBatch             = 100
+	MaxIDBatch                = 100
 )
 
 // ValidateGroupName trims name and checks it: required, at most 128 characters. Uniqueness
