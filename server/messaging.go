@@ -55,9 +55,13 @@ func platformConnectors(cfg Config) (map[string]messaging.PlatformConnector, err
 			}
 		}
 		if ch.pc.Templates != "" {
-			if err := json.Unmarshal([]byte(ch.pc.Templates), &p.Templates); err != nil {
+			// A fresh slice: decoding into the built-in one would keep the built-in values of
+			// every field the setting leaves out, and change them for every later Build.
+			var templates []domain.MessageTemplate
+			if err := json.Unmarshal([]byte(ch.pc.Templates), &templates); err != nil {
 				return nil, fmt.Errorf("default %s connector templates: %w", ch.channel, err)
 			}
+			p.Templates = templates
 		}
 		out[ch.channel] = p
 	}
