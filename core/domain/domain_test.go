@@ -2,6 +2,7 @@ package domain_test
 
 import (
 	"errors"
+	"math"
 	"testing"
 
 	"github.com/gatehouse-iam/gatehouse/core/domain"
@@ -76,6 +77,15 @@ func TestPageNormalize(t *testing.T) {
 	}
 	if got := (domain.Page{Number: 3, Size: 10}).Offset(); got != 20 {
 		t.Fatal(got)
+	}
+	// A page number far enough out would wrap the offset around and serve another page.
+	if p, err := (domain.Page{Number: domain.MaxPageNumber, Size: domain.MaxPageSize}).Normalize(); err != nil || p.Offset() <= 0 {
+		t.Fatal(p, err)
+	}
+	for _, n := range []int{-1, domain.MaxPageNumber + 1, math.MaxInt} {
+		if _, err := (domain.Page{Number: n}).Normalize(); domain.KindOf(err) != domain.KindInvalid {
+			t.Errorf("page %d: %v, want invalid", n, err)
+		}
 	}
 }
 

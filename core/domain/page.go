@@ -9,6 +9,9 @@ type Page struct {
 const (
 	DefaultPageSize = 20
 	MaxPageSize     = 100
+	// MaxPageNumber keeps Offset far from overflowing (a wrapped offset would serve another
+	// page under the asked-for number).
+	MaxPageNumber = 1_000_000
 )
 
 // Normalize fills defaults and refuses out-of-range values.
@@ -20,8 +23,8 @@ func (p Page) Normalize() (Page, error) {
 	if p.Size == 0 {
 		p.Size = DefaultPageSize
 	}
-	if p.Number < 1 {
-		problems.Add("page", "must be at least 1")
+	if p.Number < 1 || p.Number > MaxPageNumber {
+		problems.Add("page", "must be between 1 and 1000000")
 	}
 	if p.Size < 1 || p.Size > MaxPageSize {
 		problems.Add("page_size", "must be between 1 and 100")
