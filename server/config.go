@@ -50,9 +50,6 @@ type PlatformConnectorConfig struct {
 	Type      string
 	Config    string
 	Templates string
-	// TrustedProxies are proxy IPs or CIDRs whose X-Forwarded-For names the client; empty
-	// trusts none, so the audit log records the TCP peer.
-	TrustedProxies []string
 }
 
 // option describes one setting for the flag set, the environment and the README table.

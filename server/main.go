@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
@@ -67,6 +68,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return err
 	}
 	logger := newLogger(cfg, stderr)
+	// Code that logs without a logger at hand (error causes, sign-in warnings) uses the
+	// default: give it the configured format and level.
+	slog.SetDefault(logger)
 	db, err := storage.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
