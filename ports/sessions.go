@@ -15,13 +15,11 @@ type RefreshTokenStore interface {
 	// GetByHashWithUser is GetByHash plus the users row of the token's user (as
 	// UserStore.FindRow reads it; nil when the user no longer exists), in one read.
 	GetByHashWithUser(ctx context.Context, poolID, hash string) (*domain.RefreshToken, *domain.User, error)
-	// MarkRotated sets RotatedAt when the token is neither rotated nor revoked yet, in one
-	// conditional write; false means another request won the race (or the token is dead).
-	MarkRotated(ctx context.Context, id string, at time.Time) (bool, error)
 	// RevokeFamily revokes every token of a family.
 	RevokeFamily(ctx context.Context, familyID string, at time.Time) error
-	// RotateMany is MarkRotated for many tokens in two statements: it locks the tokens ids
-	// names, marks those neither rotated nor revoked, and returns their ids. Call it in a Tx.
+	// RotateMany sets RotatedAt on the tokens ids names that are neither rotated nor revoked,
+	// in two statements (lock, then mark), and returns their ids: of concurrent calls naming one
+	// token, one gets it. Call it in a Tx.
 	RotateMany(ctx context.Context, ids []string, at time.Time) ([]string, error)
 	// InsertMany inserts tokens in one statement.
 	InsertMany(ctx context.Context, ts []*domain.RefreshToken) error

@@ -341,7 +341,7 @@ func runConcurrent(b *testing.B, workers int, unit string, op func(i int) error)
 // plugin process's not).
 func BenchmarkOTPLogin(b *testing.B) {
 	const workers = 16
-	// The message service logs each send through the default logger: keep it quiet here.
+	// Sign-in warnings log through the default logger: keep it quiet here.
 	defer slog.SetDefault(slog.Default())
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	for _, dialect := range storagetest.Dialects {

@@ -20,14 +20,13 @@ const (
 // the SMS source (email associated) and an SPA with the same sources, all made through the
 // admin API.
 type otpEnv struct {
-	s                   *servertest.Server
-	Pool                string
-	SMS, Email          string
-	Web, WebSecret      string // client id and secret
-	WebID               string
-	SPA                 string
-	SPAID               string
-	registrationEnabled bool
+	s              *servertest.Server
+	Pool           string
+	SMS, Email     string
+	Web, WebSecret string // client id and secret
+	WebID          string
+	SPA            string
+	SPAID          string
 }
 
 func basic(id, secret string) string {
@@ -35,7 +34,7 @@ func basic(id, secret string) string {
 }
 
 func newOTPEnv(t testing.TB, s *servertest.Server, alg string, registration bool) *otpEnv {
-	e := &otpEnv{s: s, registrationEnabled: registration}
+	e := &otpEnv{s: s}
 	var p struct {
 		ID string `json:"id"`
 	}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -144,7 +145,7 @@ func mysqlConfigFromURL(raw string) (*mysql.Config, error) {
 	cfg.Net = "tcp"
 	cfg.Addr = u.Host
 	if u.Port() == "" {
-		cfg.Addr = u.Hostname() + ":3306"
+		cfg.Addr = net.JoinHostPort(u.Hostname(), "3306")
 	}
 	cfg.User = u.User.Username()
 	cfg.Passwd, _ = u.User.Password()

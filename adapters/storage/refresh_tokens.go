@@ -118,19 +118,6 @@ func (s *RefreshTokenStore) GetByHashWithUser(ctx context.Context, poolID, hash 
 	return t, &u, nil
 }
 
-func (s *RefreshTokenStore) MarkRotated(ctx context.Context, id string, at time.Time) (bool, error) {
-	res, err := s.db.idb(ctx).NewUpdate().Model((*refreshTokenRow)(nil)).Set("rotated_at = ?", at.UTC()).
-		Where("id = ? AND rotated_at IS NULL AND revoked_at IS NULL", id).Exec(ctx)
-	if err != nil {
-		return false, mapErr(err, "refresh token")
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, domain.Internal("rows affected", err)
-	}
-	return n == 1, nil
-}
-
 func (s *RefreshTokenStore) RevokeFamily(ctx context.Context, familyID string, at time.Time) error {
 	_, err := s.db.idb(ctx).NewUpdate().Model((*refreshTokenRow)(nil)).Set("revoked_at = ?", at.UTC()).
 		Where("family_id = ? AND revoked_at IS NULL", familyID).Exec(ctx)

@@ -45,24 +45,25 @@ func TestRefreshTokenStore(t *testing.T) {
 			t.Fatalf("another pool's token: %v", err)
 		}
 
-		// MarkRotated is a conditional write: only the first succeeds.
+		// RotateMany marks only live tokens and names them: a token rotates once.
 		at := testTime.Add(time.Minute)
-		if ok, err := rt.MarkRotated(ctx, "t1", at); !ok || err != nil {
-			t.Fatalf("rotate: %v %v", ok, err)
-		}
-		if ok, _ := rt.MarkRotated(ctx, "t1", at); ok {
-			t.Fatal("rotated twice")
-		}
-		// RotateMany marks only live tokens and names them.
-		err = db.Run(ctx, func(ctx context.Context) error {
-			won, err := rt.RotateMany(ctx, []string{"t1", "t2", "t2", "nope"}, at)
-			if err != nil || !slices.Equal(won, []string{"t2"}) {
-				t.Errorf("rotate many: %v %v", won, err)
+		rotate := func(ids ...string) []string {
+			t.Helper()
+			var won []string
+			if err := db.Run(ctx, func(ctx context.Context) error {
+				var err error
+				won, err = rt.RotateMany(ctx, ids, at)
+				return err
+			}); err != nil {
+				t.Fatal(err)
 			}
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
+			return won
+		}
+		if won := rotate("t1"); !slices.Equal(won, []string{"t1"}) {
+			t.Fatalf("rotate: %v", won)
+		}
+		if won := rotate("t1", "t2", "t2", "nope"); !slices.Equal(won, []string{"t2"}) {
+			t.Fatalf("rotate many: %v", won)
 		}
 		if got, _ := rt.GetByHash(ctx, "p1", "hash-t2"); got.RotatedAt == nil || !got.RotatedAt.Equal(at) {
 			t.Fatalf("t2 after RotateMany: %+v", got)
@@ -84,7 +85,7 @@ func TestRefreshTokenStore(t *testing.T) {
 		if err := rt.RevokeFamily(ctx, "f1", at); err != nil {
 			t.Fatal(err)
 		}
-		if ok, _ := rt.MarkRotated(ctx, "t4", at); ok {
+		if won := rotate("t4"); len(won) != 0 {
 			t.Fatal("a revoked token rotated")
 		}
 

@@ -6,16 +6,17 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// SignedRequest is what TC3-HMAC-SHA256 covers in an API 3.0 request.
+// SignedRequest is what TC3-HMAC-SHA256 covers in an API 3.0 request. There is no path: API
+// 3.0 always signs "/" as the canonical URI.
 type SignedRequest struct {
 	Method string
-	// Path is the request path; API 3.0 always signs "/" as the canonical URI.
-	Query string
+	Query  string
 	// Headers holds the request headers by lower-case name; "host" must be present.
 	Headers       map[string]string
 	Payload       []byte
@@ -78,7 +79,7 @@ func Verify(r SignedRequest, keys map[string]string, now time.Time) (secretID, s
 	}
 
 	signedHeaders := strings.Split(fields["SignedHeaders"], ";")
-	if !contains(signedHeaders, "host") || !contains(signedHeaders, "content-type") {
+	if !slices.Contains(signedHeaders, "host") || !slices.Contains(signedHeaders, "content-type") {
 		return "", "", &APIError{"AuthFailure.InvalidAuthorization", "content-type and host must be signed"}
 	}
 	var canonicalHeaders strings.Builder
@@ -120,13 +121,4 @@ func hmacSHA256(key []byte, msg string) []byte {
 func sha256Hex(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
-}
-
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
