@@ -35,3 +35,22 @@ func TestUserBatchDelete(t *testing.T) {
 		s.Do("POST", base+"/users/batch-delete", map[string]any{"user_ids": []string{" "}}).ExpectError(400, "invalid_request")
 	})
 }
+
+// A group an application's registration puts new users in cannot be deleted, alone or in a
+// batch, until the application stops naming it.
+func TestGroupInUseByRegistration(t *testing.T) {
+	servertest.Each(t, func(t *testing.T, s *servertest.Server) {
+		var p, g, other, app struct{ ID string }
+		s.Do("POST", "/admin/v1/pools", map[string]any{"name": "Groups"}).Expect(201).Decode(&p)
+		base := "/admin/v1/pools/" + p.ID
+		s.Do("POST", base+"/groups", map[string]any{"name": "New users"}).Expect(201).Decode(&g)
+		s.Do("POST", base+"/groups", map[string]any{"name": "Other"}).Expect(201).Decode(&other)
+		s.Do("POST", base+"/applications", map[string]any{"type": "web", "name": "Shop",
+			"process": map[string]any{"registration": map[string]any{"group_id": g.ID}}}).Expect(201).Decode(&app)
+		s.Do("DELETE", base+"/groups/"+g.ID, nil).ExpectError(409, "group_in_use")
+		s.Do("POST", base+"/groups/batch-delete", map[string]any{"group_ids": []string{other.ID, g.ID}}).ExpectError(409, "group_in_use")
+		s.Do("GET", base+"/groups/"+other.ID, nil).Expect(200) // the refused batch deleted nothing
+		s.Do("PATCH", base+"/applications/"+app.ID, map[string]any{"process": map[string]any{"registration": map[string]any{"group_id": ""}}}).Expect(200)
+		s.Do("DELETE", base+"/groups/"+g.ID, nil).Expect(204)
+	})
+}

@@ -2,6 +2,7 @@ package group
 
 import (
 	"context"
+	"slices"
 
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 )
@@ -13,9 +14,29 @@ func (s *Service) Delete(ctx context.Context, poolID, id string) error {
 
 // deleteAudited reads the groups (so the log keeps what was deleted, and an unknown id is not
 // found before anything is removed), deletes them and records one row per group, in one
-// transaction.
+// transaction. A group that an application's registration puts new users in is refused
+// (group_in_use): every auto sign-up of that application would fail without it. The pool lock
+// keeps an application from taking the group meanwhile.
 func (s *Service) deleteAudited(ctx context.Context, poolID string, ids []string) error {
 	return s.Tx.Run(ctx, func(ctx context.Context) error {
+		if err := s.Locker.LockPool(ctx, poolID); err != nil {
+			return err
+		}
+		apps, err := s.Apps.All(ctx, poolID)
+		if err != nil {
+			return err
+		}
+		var users []domain.FieldError
+		for _, a := range apps {
+			if g := a.Process.Registration.GroupID; g != "" && slices.Contains(ids, g) {
+				users = append(users, domain.FieldError{Field: "applications[" + a.ID + "]",
+					Reason: "puts new users in group " + g + ": " + a.Name})
+			}
+		}
+		if len(users) > 0 {
+			return domain.Conflict("group_in_use",
+				"Some applications put newly registered users in this group; change their registration settings first.", users...)
+		}
 		gone := make([]*domain.Group, 0, len(ids))
 		for _, id := range ids {
 			g, err := s.Groups.Get(ctx, poolID, id)

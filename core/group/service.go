@@ -17,9 +17,12 @@ type Service struct {
 	Groups  ports.GroupStore
 	Members ports.GroupMembers
 	Pools   ports.PoolStore
-	Tx      ports.Tx
-	Clock   ports.Clock
-	IDs     ports.IDs
+	// Apps and Locker guard deletes: a group an application's registration assigns stays.
+	Apps   ports.ApplicationStore
+	Locker ports.PoolLocker
+	Tx     ports.Tx
+	Clock  ports.Clock
+	IDs    ports.IDs
 	// Audit records every change inside the change's transaction.
 	Audit audit.Recorder
 }
