@@ -44,17 +44,28 @@ func LoadMasterKey(configured, dataDir string) ([]byte, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
-	// O_EXCL: when two processes start at once, the loser reads the winner's key.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return LoadMasterKey("", dataDir)
+	// The key is written whole to a temporary file and synced, then linked into place: the link
+	// fails when another process got there first (its key wins), and no reader or crash can
+	// ever see a partly written key file.
+	tmp, err := os.CreateTemp(dataDir, KeyFileName+".*")
+	if err != nil {
+		return nil, fmt.Errorf("create secret key: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.WriteString(base64.StdEncoding.EncodeToString(key) + "\n")
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
 	}
 	if err != nil {
-		return nil, fmt.Errorf("create %s: %w", path, err)
+		return nil, fmt.Errorf("write secret key: %w", err)
 	}
-	defer f.Close()
-	if _, err := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n"); err != nil {
-		return nil, fmt.Errorf("write %s: %w", path, err)
+	if err := os.Link(tmp.Name(), path); errors.Is(err, fs.ErrExist) {
+		return LoadMasterKey("", dataDir)
+	} else if err != nil {
+		return nil, fmt.Errorf("create %s: %w", path, err)
 	}
 	return key, nil
 }

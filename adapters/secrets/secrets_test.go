@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 )
 
@@ -61,5 +62,31 @@ func TestCipherRoundTripAndBinding(t *testing.T) {
 	}
 	if bytes.Equal(Derive([]byte("k"), "a"), Derive([]byte("k"), "b")) {
 		t.Fatal("sub-keys of different purposes are equal")
+	}
+}
+
+// Processes starting together on a fresh data directory all end up with the one key written,
+// never a partial one, and leave no temporary files behind.
+func TestMasterKeyRaceAgreesOnOneKey(t *testing.T) {
+	dir := t.TempDir()
+	keys := make([][]byte, 20)
+	errs := make([]error, len(keys))
+	var wg sync.WaitGroup
+	for i := range keys {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			keys[i], errs[i] = LoadMasterKey("", dir)
+		}()
+	}
+	wg.Wait()
+	for i := range keys {
+		if errs[i] != nil || !bytes.Equal(keys[i], keys[0]) {
+			t.Fatalf("load %d: %x %v, first was %x", i, keys[i], errs[i], keys[0])
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) != 1 || entries[0].Name() != KeyFileName {
+		t.Fatalf("data dir holds %v (%v)", entries, err)
 	}
 }
