@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -41,8 +42,7 @@ func refreshTokenToRow(t *domain.RefreshToken) *refreshTokenRow {
 }
 
 func (s *RefreshTokenStore) Insert(ctx context.Context, t *domain.RefreshToken) error {
-	_, err := s.db.idb(ctx).NewInsert().Model(refreshTokenToRow(t)).Exec(ctx)
-	return mapErr(err, "refresh token")
+	return s.InsertMany(ctx, []*domain.RefreshToken{t})
 }
 
 func (s *RefreshTokenStore) InsertMany(ctx context.Context, ts []*domain.RefreshToken) error {
@@ -53,8 +53,19 @@ func (s *RefreshTokenStore) InsertMany(ctx context.Context, ts []*domain.Refresh
 	for i, t := range ts {
 		rows[i] = refreshTokenToRow(t)
 	}
-	_, err := s.db.idb(ctx).NewInsert().Model(&rows).Exec(ctx)
-	return mapErr(err, "refresh token")
+	if _, err := s.db.idb(ctx).NewInsert().Model(&rows).Exec(ctx); err != nil {
+		return mapErr(err, "refresh token")
+	}
+	if rand.IntN(sweepOdds) == 0 {
+		s.sweepExpired(ctx, ts[0].CreatedAt)
+	}
+	return nil
+}
+
+// sweepExpired deletes tokens expired before now: every rotation adds a row, and an expired
+// token is refused alike whether its row is there or not.
+func (s *RefreshTokenStore) sweepExpired(ctx context.Context, now time.Time) {
+	_, _ = s.db.idb(ctx).NewDelete().Model((*refreshTokenRow)(nil)).Where("expires_at < ?", now.UTC()).Exec(ctx)
 }
 
 func (s *RefreshTokenStore) RotateMany(ctx context.Context, ids []string, at time.Time) ([]string, error) {

@@ -184,3 +184,26 @@ func TestRefreshTokenWithUser(t *testing.T) {
 		}
 	})
 }
+
+// The sweep deletes expired refresh tokens only.
+func TestRefreshTokenSweep(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := storage.NewStores(db)
+		if err := s.Pools.Create(ctx, newPool("p1", "Pool")); err != nil {
+			t.Fatal(err)
+		}
+		old, live := newRefreshToken("old", "p1", "f1"), newRefreshToken("live", "p1", "f1")
+		old.ExpiresAt, live.ExpiresAt = testTime, testTime.Add(2*time.Minute)
+		if err := s.RefreshTokens.InsertMany(ctx, []*domain.RefreshToken{old, live}); err != nil {
+			t.Fatal(err)
+		}
+		storage.SweepExpiredRefreshTokens(ctx, s.RefreshTokens, testTime.Add(time.Minute))
+		if _, err := s.RefreshTokens.GetByHash(ctx, "p1", "hash-old"); domain.KindOf(err) != domain.KindNotFound {
+			t.Errorf("expired token after the sweep: %v", err)
+		}
+		if _, err := s.RefreshTokens.GetByHash(ctx, "p1", "hash-live"); err != nil {
+			t.Errorf("live token after the sweep: %v", err)
+		}
+	})
+}

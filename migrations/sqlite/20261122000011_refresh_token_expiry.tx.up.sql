@@ -1,0 +1,1 @@
+CREATE INDEX refresh_tokens_expiry_idx ON refresh_tokens (expires_at);
