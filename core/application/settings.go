@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gatehouse-iam/gatehouse/core/domain"
+	"github.com/gatehouse-iam/gatehouse/core/token"
 )
 
 // Settings are the configurable fields of an application. A nil field keeps the stored value
@@ -262,6 +263,8 @@ func (r *refChecker) attributes(field string, names []string, limit int, general
 			r.p.Add(f, "is not an attribute of the pool")
 		case n == domain.AttrPassword:
 			r.p.Add(f, "cannot be used here")
+		case !general && token.ReservedClaims[n]:
+			r.p.Add(f, "is a registered claim that the server sets itself")
 		case general && a.Source == domain.AttributeBuiltin:
 			r.p.Add(f, "is a built-in attribute; general attributes are preset or custom ones")
 		case slices.Contains(out, n):

@@ -41,26 +41,12 @@ type Tokens struct {
 	IDToken     string
 }
 
-// ReservedClaims are the claims the server sets itself; configured claims never replace them.
+// ReservedClaims are the claims the server sets itself; configured claims never replace them,
+// and an application cannot name them as claims.
 var ReservedClaims = map[string]bool{
 	"iss": true, "sub": true, "aud": true, "azp": true, "exp": true, "iat": true, "nbf": true, "jti": true,
 	"scope": true, "amr": true, "auth_time": true, "nonce": true, "client_id": true, "acr": true,
 	"at_hash": true, "c_hash": true, "s_hash": true, "sid": true, "cnf": true, "typ": true,
-}
-
-// CheckExtraClaims refuses configured claims that would collide with a registered claim, so an
-// application's configuration can be rejected when it is saved rather than at sign-in.
-func CheckExtraClaims(field string, claims map[string]any) error {
-	var p domain.Problems
-	for name := range claims {
-		switch {
-		case name == "":
-			p.Add(field, "claim names must not be empty")
-		case ReservedClaims[name]:
-			p.Add(field+"."+name, "is a registered claim set by the server")
-		}
-	}
-	return p.Err()
 }
 
 // Mint signs an access token and an ID token for a sign-in.

@@ -99,14 +99,3 @@ func TestMintClaims(t *testing.T) {
 		t.Fatal("signer failure swallowed")
 	}
 }
-
-func TestCheckExtraClaims(t *testing.T) {
-	if err := token.CheckExtraClaims("claims", map[string]any{"tenant": 1, "roles": []string{"a"}}); err != nil {
-		t.Fatal(err)
-	}
-	err := token.CheckExtraClaims("claims", map[string]any{"sub": 1, "": 2})
-	e, ok := domain.AsError(err)
-	if !ok || e.Kind != domain.KindInvalid || len(e.Details) != 2 {
-		t.Fatalf("%#v", err)
-	}
-}
