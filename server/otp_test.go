@@ -510,3 +510,20 @@ func TestOTPAutoSignupRace(t *testing.T) {
 		}
 	})
 }
+
+// Under /pools/{pool_id} a client of another pool is refused by /otp/send and /oauth2/token.
+func TestOTPEndpointsRefuseAnotherPoolsClient(t *testing.T) {
+	servertest.Each(t, func(t *testing.T, s *servertest.Server) {
+		e := newOTPEnv(t, s, "ES256", false)
+		var other struct{ ID string }
+		s.Do("POST", "/admin/v1/pools", map[string]any{"name": "Elsewhere"}).Expect(201).Decode(&other)
+		s.DoWith("POST", "/pools/"+other.ID+"/otp/send", e.webAuth(), map[string]any{"phone_number": "13612345678",
+			"auth_source_id": e.SMS}).ExpectError(401, "invalid_client")
+		s.DoWith("POST", "/pools/"+other.ID+"/oauth2/token", "", map[string]any{"grant_type": grantSMS, "client_id": e.Web,
+			"client_secret": e.WebSecret, "auth_source_id": e.SMS, "phone_number": "13612345678", "otp_token": "t", "otp": "1"}).
+			ExpectError(401, "invalid_client")
+		// The same client under its own pool gets past authentication.
+		s.DoWith("POST", "/pools/"+e.Pool+"/otp/send", e.webAuth(), map[string]any{"phone_number": "13612345678",
+			"auth_source_id": e.SMS}).Expect(200)
+	})
+}

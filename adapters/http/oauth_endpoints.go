@@ -78,10 +78,7 @@ func (a *api) authenticatedClient(c *gin.Context) (*domain.Application, *tokenPa
 	if err != nil {
 		return nil, nil, err
 	}
-	app, err := a.Applications.VerifyClient(c.Request.Context(), id, secret)
-	if err == nil && c.Param("pool_id") != "" && app.PoolID != c.Param("pool_id") {
-		err = domain.Unauthenticated("invalid_client", "Client authentication failed.")
-	}
+	app, err := a.verifyClient(c, id, secret)
 	if err != nil {
 		return nil, nil, err
 	}

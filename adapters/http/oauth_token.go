@@ -120,6 +120,15 @@ func clientCredentials(r *http.Request, req *tokenRequest) (id, secret string, e
 	return req.ClientID, req.ClientSecret, nil
 }
 
+// verifyClient authenticates a client; under /pools/{pool_id} it must also be that pool's.
+func (a *api) verifyClient(c *gin.Context, id, secret string) (*domain.Application, error) {
+	app, err := a.Applications.VerifyClient(c.Request.Context(), id, secret)
+	if err == nil && c.Param("pool_id") != "" && app.PoolID != c.Param("pool_id") {
+		return nil, domain.Unauthenticated("invalid_client", "Client authentication failed.")
+	}
+	return app, err
+}
+
 func (a *api) registerOAuthToken(r *gin.Engine) {
 	r.POST("/oauth2/token", a.token)
 	r.POST("/pools/:pool_id/oauth2/token", a.token)
@@ -154,10 +163,7 @@ func (a *api) token(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	app, err := a.Applications.VerifyClient(ctx, id, secret)
-	if err == nil && c.Param("pool_id") != "" && app.PoolID != c.Param("pool_id") {
-		err = domain.Unauthenticated("invalid_client", "Client authentication failed.")
-	}
+	app, err := a.verifyClient(c, id, secret)
 	if err != nil {
 		writeError(c, err)
 		return

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -35,18 +34,10 @@ func (a *api) registerOTP(r *gin.Engine, admin *gin.RouterGroup) {
 func (a *api) otpSend(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
 	ctx := c.Request.Context()
-	invalidClient := domain.Unauthenticated("invalid_client", "Client authentication failed.")
-	user, pass, ok := c.Request.BasicAuth()
-	if !ok {
-		writeError(c, invalidClient)
-		return
-	}
-	id, err := url.QueryUnescape(user)
-	if err == nil {
-		pass, err = url.QueryUnescape(pass)
-	}
+	// HTTP Basic only: with no client_id in the body, clientCredentials accepts nothing else.
+	id, secret, err := clientCredentials(c.Request, &tokenRequest{})
 	if err != nil {
-		writeError(c, invalidClient)
+		writeError(c, err)
 		return
 	}
 	var req otpSendRequest
@@ -54,10 +45,7 @@ func (a *api) otpSend(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	app, err := a.Applications.VerifyClient(ctx, id, pass)
-	if err == nil && c.Param("pool_id") != "" && app.PoolID != c.Param("pool_id") {
-		err = invalidClient
-	}
+	app, err := a.verifyClient(c, id, secret)
 	if err != nil {
 		writeError(c, err)
 		return
