@@ -2,9 +2,7 @@ package httpapi
 
 import (
 	"net/http"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -37,46 +35,14 @@ type groupMemberBody struct {
 }
 
 func toGroupMemberBody(u *domain.User) groupMemberBody {
-	opt := func(s string, mask func(string) string) *string {
+	opt := func(s string) *string {
 		if s == "" {
 			return nil
 		}
-		s = mask(s)
 		return &s
 	}
-	keep := func(s string) string { return s }
-	return groupMemberBody{ID: u.ID, UserName: opt(u.UserName, keep), Email: opt(u.Email, groupMaskEmail),
-		PhoneNumber: opt(u.PhoneNumber, groupMaskPhone), Status: string(u.Status)}
-}
-
-// groupMaskEmail keeps the first character of the local part and the domain:
-// alice@example.com → a***@example.com. (A local helper: no shared masking helper exists on
-// this branch yet; it can give way to one when the users API lands.)
-func groupMaskEmail(email string) string {
-	at := strings.LastIndexByte(email, '@')
-	if at < 0 {
-		return "***"
-	}
-	local, host := email[:at], email[at:]
-	if local == "" {
-		return "***" + host
-	}
-	_, size := utf8.DecodeRuneInString(local)
-	return local[:size] + "***" + host
-}
-
-// groupMaskPhone hides the four digits before the last four: +8613812345678 → +86138****5678.
-// Numbers too short for that show only their last two characters.
-func groupMaskPhone(phone string) string {
-	r := []rune(phone)
-	n := len(r)
-	if n < 8 {
-		if n <= 2 {
-			return strings.Repeat("*", n)
-		}
-		return strings.Repeat("*", n-2) + string(r[n-2:])
-	}
-	return string(r[:n-8]) + "****" + string(r[n-4:])
+	return groupMemberBody{ID: u.ID, UserName: opt(u.UserName), Email: opt(u.Email), PhoneNumber: opt(u.PhoneNumber),
+		Status: string(u.Status)}
 }
 
 type createGroupRequest struct {

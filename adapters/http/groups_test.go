@@ -141,8 +141,26 @@ func TestGroupsAPI(t *testing.T) {
 			alice.PhoneNumber == nil || *alice.PhoneNumber != "+86138****5678" || alice.Status != "enabled" {
 			t.Fatalf("alice as a member: %+v", alice)
 		}
-		if bob.UserName != nil || bob.Email != nil || bob.PhoneNumber == nil || *bob.PhoneNumber != "+141****2671" {
+		if bob.UserName != nil || bob.Email != nil || bob.PhoneNumber == nil || *bob.PhoneNumber != "+1415***2671" {
 			t.Fatalf("a member without name or email: %+v", bob)
+		}
+		// A member shows as the user list shows the same user.
+		var listed struct {
+			Items []struct {
+				ID          string `json:"id"`
+				Email       string `json:"email"`
+				PhoneNumber string `json:"phone_number"`
+			} `json:"items"`
+		}
+		s.Do(http.MethodGet, "/admin/v1/pools/"+pool+"/users?group_id="+g.ID, nil).Expect(http.StatusOK).Decode(&listed)
+		if len(listed.Items) != 3 {
+			t.Fatalf("the user list of the group: %+v", listed)
+		}
+		for _, u := range listed.Items {
+			if u.ID == alice.ID && (u.Email != *alice.Email || u.PhoneNumber != *alice.PhoneNumber) ||
+				u.ID == bob.ID && u.PhoneNumber != *bob.PhoneNumber {
+				t.Fatalf("the user list shows %+v, the member list %+v / %+v", u, alice, bob)
+			}
 		}
 		for _, leak := range []string{"alice@example.com", "12345678", "password"} {
 			if body := string(s.Do(http.MethodGet, groupsPath(pool, "/", g.ID, "/members"), nil).Body); strings.Contains(body, leak) {

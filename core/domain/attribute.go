@@ -418,3 +418,24 @@ func maskEmail(value string) string {
 	first, _ := utf8.DecodeRuneInString(value)
 	return string(first) + "***" + value[at:]
 }
+
+// MaskUser replaces u's values with their masked forms for an administrator's list: email and
+// phone number by the pool's rules for them (their default masks when attrs lacks them), other
+// attribute values by their attribute's rule. attrs maps the pool's attributes by name.
+func MaskUser(u *User, attrs map[string]Attribute) {
+	rule := func(name string, fallback MaskRule) Attribute {
+		if a, ok := attrs[name]; ok {
+			return a
+		}
+		return Attribute{Masking: Masking{Rule: fallback}}
+	}
+	emailAttr, phoneAttr := rule(AttrEmail, MaskEmail), rule(AttrPhoneNumber, MaskPhone)
+	u.Email = Mask(&emailAttr, u.Email)
+	u.PhoneNumber = Mask(&phoneAttr, u.PhoneNumber)
+	for name, v := range u.Attributes {
+		a, ok := attrs[name]
+		if ok && a.Masking.Rule != MaskNone && a.Masking.Rule != "" {
+			u.Attributes[name] = Mask(&a, ValueString(v))
+		}
+	}
+}

@@ -102,7 +102,7 @@ func newService() (*group.Service, *fakeStore) {
 		"g1": {ID: "g1", PoolID: "p1", Name: "VIP", Description: "old", CreatedAt: t0, UpdatedAt: t0},
 	}}
 	n := 0
-	return &group.Service{Groups: fakeGroups{f}, Members: fakeMembers{f}, Pools: f, Apps: &fake.Apps{}, Locker: &fake.Pools{IDs: []string{"p1"}},
+	return &group.Service{Groups: fakeGroups{f}, Members: fakeMembers{f}, Pools: f, Attributes: &fake.Attributes{}, Apps: &fake.Apps{}, Locker: &fake.Pools{IDs: []string{"p1"}},
 		Tx: fake.Tx{}, Clock: fixedClock{t0.Add(time.Hour)}, IDs: seqIDs{&n},
 		Audit: audit.Recorder{Log: &fake.AuditLog{}, Clock: fixedClock{t0}, IDs: &fake.IDs{}}}, f
 }

@@ -17,6 +17,8 @@ type Service struct {
 	Groups  ports.GroupStore
 	Members ports.GroupMembers
 	Pools   ports.PoolStore
+	// Attributes give the masking rules of member lists.
+	Attributes ports.AttributeStore
 	// Apps and Locker guard deletes: a group an application's registration assigns stays.
 	Apps   ports.ApplicationStore
 	Locker ports.PoolLocker

@@ -53,26 +53,7 @@ func (s *Service) List(ctx context.Context, req ListRequest) (domain.List[domain
 		return list, err
 	}
 	for i := range list.Items {
-		mask(&list.Items[i], attrs)
+		domain.MaskUser(&list.Items[i], attrs)
 	}
 	return list, nil
-}
-
-// mask replaces u's values with their masked forms.
-func mask(u *domain.User, attrs map[string]domain.Attribute) {
-	rule := func(name string, fallback domain.MaskRule) domain.Attribute {
-		if a, ok := attrs[name]; ok {
-			return a
-		}
-		return domain.Attribute{Masking: domain.Masking{Rule: fallback}}
-	}
-	emailAttr, phoneAttr := rule(domain.AttrEmail, domain.MaskEmail), rule(domain.AttrPhoneNumber, domain.MaskPhone)
-	u.Email = domain.Mask(&emailAttr, u.Email)
-	u.PhoneNumber = domain.Mask(&phoneAttr, u.PhoneNumber)
-	for name, v := range u.Attributes {
-		a, ok := attrs[name]
-		if ok && a.Masking.Rule != domain.MaskNone && a.Masking.Rule != "" {
-			u.Attributes[name] = domain.Mask(&a, domain.ValueString(v))
-		}
-	}
 }
