@@ -48,6 +48,20 @@ func TestPoolsAPI(t *testing.T) {
 		if logo.StatusCode != 200 || logo.Header.Get("Content-Type") != "image/png" {
 			t.Fatalf("logo served as %d %s", logo.StatusCode, logo.Header.Get("Content-Type"))
 		}
+		// Revalidation: the ETag, weak or in a list, answers 304; another tag gets the image.
+		etag := logo.Header.Get("ETag")
+		for header, want := range map[string]int{etag: 304, "W/" + etag: 304, `"other", ` + etag: 304, `"other"`: 200} {
+			req, _ := http.NewRequest("GET", p.LogoURL, nil)
+			req.Header.Set("If-None-Match", header)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != want {
+				t.Errorf("If-None-Match %s: %d, want %d", header, resp.StatusCode, want)
+			}
+		}
 
 		var got poolJSON
 		s.Do("GET", "/admin/v1/pools/"+p.ID, nil).Expect(200).Decode(&got)

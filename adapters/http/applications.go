@@ -131,16 +131,11 @@ func (r *applicationRequest) settings() (application.Settings, error) {
 		RedirectURIs: r.RedirectURIs, LogoutRedirectURIs: r.LogoutRedirectURIs, AccessTokenTTL: r.AccessTokenTTL,
 		RefreshTokenEnabled: r.RefreshTokenEnabled, RefreshTokenTTL: r.RefreshTokenTTL, SigningAlg: r.SigningAlg,
 		Claims: r.Claims, CORSOrigins: r.CORSOrigins}
-	if r.Icon != nil {
-		icon := []byte{}
-		if *r.Icon != "" {
-			var err error
-			if icon, err = decodeImage("icon", *r.Icon); err != nil {
-				return s, err
-			}
-		}
-		s.Icon = &icon
+	icon, err := optionalImage("icon", r.Icon)
+	if err != nil {
+		return s, err
 	}
+	s.Icon = icon
 	if p := r.Process; p != nil {
 		if g := p.Registration; g != nil {
 			s.Registration = &application.RegistrationInput{Enabled: g.Enabled, Identifier: g.Identifier, SMSOTPSourceID: g.SMSOTPSourceID,
@@ -292,7 +287,7 @@ func serveImage(c *gin.Context, img *domain.Image) {
 	c.Header("Cache-Control", "public, max-age=86400")
 	c.Header("ETag", `"`+img.ID+`"`)
 	c.Header("X-Content-Type-Options", "nosniff")
-	if c.GetHeader("If-None-Match") == `"`+img.ID+`"` {
+	if etagMatch(c.GetHeader("If-None-Match"), `"`+img.ID+`"`) {
 		c.Status(http.StatusNotModified)
 		return
 	}

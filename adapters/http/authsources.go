@@ -71,16 +71,11 @@ type authSourceRequest struct {
 
 func (r *authSourceRequest) settings() (authsource.Settings, error) {
 	s := authsource.Settings{Name: r.Name, Description: r.Description, Attribute: r.Attribute}
-	if r.Icon != nil {
-		icon := []byte{}
-		if *r.Icon != "" {
-			var err error
-			if icon, err = decodeImage("icon", *r.Icon); err != nil {
-				return s, err
-			}
-		}
-		s.Icon = &icon
+	icon, err := optionalImage("icon", r.Icon)
+	if err != nil {
+		return s, err
 	}
+	s.Icon = icon
 	if p := r.Policy; p != nil {
 		s.Policy = &authsource.PolicyInput{CodeLength: p.CodeLength, CodeTTLSeconds: p.CodeTTLSeconds, Strength: p.Strength,
 			PasswordHistory: p.PasswordHistory, Lockout: p.Lockout, Captcha: p.Captcha}

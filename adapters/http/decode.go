@@ -161,6 +161,22 @@ func reasonFor(fe validator.FieldError) string {
 	}
 }
 
+// optionalImage is an image field of an update: nil when absent (keep the image), empty when
+// "" (remove it), the decoded bytes otherwise.
+func optionalImage(field string, s *string) (*[]byte, error) {
+	if s == nil {
+		return nil, nil
+	}
+	img := []byte{}
+	if *s != "" {
+		var err error
+		if img, err = decodeImage(field, *s); err != nil {
+			return nil, err
+		}
+	}
+	return &img, nil
+}
+
 // decodeImage turns a base64 (optionally data-URL) image field into bytes.
 func decodeImage(field, s string) ([]byte, error) {
 	if i := strings.Index(s, ";base64,"); strings.HasPrefix(s, "data:") && i > 0 {

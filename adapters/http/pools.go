@@ -100,19 +100,12 @@ func (a *api) updatePool(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	upd := pool.UpdateRequest{ID: c.Param("pool_id"), Name: req.Name}
-	if req.Logo != nil {
-		logo := []byte{}
-		if *req.Logo != "" {
-			var err error
-			if logo, err = decodeImage("logo", *req.Logo); err != nil {
-				writeError(c, err)
-				return
-			}
-		}
-		upd.Logo = &logo
+	logo, err := optionalImage("logo", req.Logo)
+	if err != nil {
+		writeError(c, err)
+		return
 	}
-	p, err := a.Pools.Update(c.Request.Context(), upd)
+	p, err := a.Pools.Update(c.Request.Context(), pool.UpdateRequest{ID: c.Param("pool_id"), Name: req.Name, Logo: logo})
 	if err != nil {
 		writeError(c, err)
 		return
@@ -145,12 +138,5 @@ func (a *api) poolLogo(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.Header("Cache-Control", "public, max-age=86400")
-	c.Header("ETag", `"`+img.ID+`"`)
-	c.Header("X-Content-Type-Options", "nosniff")
-	if c.GetHeader("If-None-Match") == `"`+img.ID+`"` {
-		c.Status(http.StatusNotModified)
-		return
-	}
-	c.Data(http.StatusOK, img.ContentType, img.Data)
+	serveImage(c, img)
 }
