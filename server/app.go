@@ -92,6 +92,10 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 	if err != nil {
 		return nil, fmt.Errorf("connector plugins: %w", err)
 	}
+	if err := checkPlatformConnectors(ctx, plugins, platform); err != nil {
+		_ = plugins.Close()
+		return nil, err
+	}
 	guard, generated, err := admintoken.Setup(ctx, stores.Settings, cfg.AdminToken)
 	if err != nil {
 		return nil, fmt.Errorf("admin token: %w", err)

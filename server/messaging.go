@@ -2,9 +2,11 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 	"github.com/gatehouse-iam/gatehouse/core/messaging"
@@ -66,4 +68,43 @@ func platformConnectors(cfg Config) (map[string]messaging.PlatformConnector, err
 		out[ch.channel] = p
 	}
 	return out, nil
+}
+
+// connectorChecker is what checkPlatformConnectors needs of the plugin host.
+type connectorChecker interface {
+	ConnectorTypes(ctx context.Context) ([]domain.ConnectorType, error)
+	Validate(ctx context.Context, connectorType string, config []byte, verify bool) error
+}
+
+// checkPlatformConnectors refuses, at start-up, a default connector that could never send: an
+// unknown type, a type of the other channel, templates its type cannot use or a configuration
+// its plugin rejects. Otherwise every send of a pool without its own connector would fail.
+func checkPlatformConnectors(ctx context.Context, plugins connectorChecker, platform map[string]messaging.PlatformConnector) error {
+	if len(platform) == 0 {
+		return nil
+	}
+	types, err := plugins.ConnectorTypes(ctx)
+	if err != nil {
+		return err
+	}
+	for channel, pc := range platform {
+		i := slices.IndexFunc(types, func(t domain.ConnectorType) bool { return t.Name == pc.Type })
+		if i < 0 {
+			return fmt.Errorf("default %s connector: no connector type %q among the plugins", channel, pc.Type)
+		}
+		if types[i].Channel != channel {
+			return fmt.Errorf("default %s connector: %q is a connector of the %s channel", channel, pc.Type, types[i].Channel)
+		}
+		if err := domain.ValidateTemplates(types[i], pc.Templates); err != nil {
+			return fmt.Errorf("default %s connector templates: %w", channel, err)
+		}
+		config, err := json.Marshal(pc.Config)
+		if err == nil {
+			err = plugins.Validate(ctx, pc.Type, config, false)
+		}
+		if err != nil {
+			return fmt.Errorf("default %s connector config: %w", channel, err)
+		}
+	}
+	return nil
 }
