@@ -77,3 +77,33 @@ func TestSignInSeesAdminChangesAtOnce(t *testing.T) {
 		})
 	}
 }
+
+// Two instances share one database. The management API reads past the cache, so an
+// administrator reads back a change on whichever instance serves the read, even when that
+// instance cached the row a moment before.
+func TestAdminReadsAreFreshAcrossInstances(t *testing.T) {
+	for _, d := range storagetest.Dialects {
+		t.Run(d, func(t *testing.T) {
+			hour := func(c *server.Config, _ *server.Overrides) { c.CacheTTL = time.Hour }
+			a := servertest.Start(t, d, hour)
+			b := servertest.StartBeside(t, a, hour)
+			e := newOTPEnv(t, a, "ES256", true)
+			base := "/admin/v1/pools/" + e.Pool
+			e.sendOK(t, map[string]any{"phone_number": "13612345001", "auth_source_id": e.SMS}) // warms a's sign-in cache too
+
+			// b caches the rows, a changes them.
+			b.Do("GET", base+"/applications/"+e.WebID, nil).Expect(200)
+			b.Do("GET", base+"/otp-settings", nil).Expect(200)
+			a.Do("PATCH", base+"/applications/"+e.WebID, map[string]any{"name": "Renamed"}).Expect(200)
+			a.Do("PUT", base+"/otp-settings", map[string]any{"recipient_cooldown_seconds": 60, "recipient_hourly_limit": 5,
+				"recipient_daily_limit": 10, "ip_limit": 7, "ip_window_seconds": 300, "pool_daily_limit": 10000}).Expect(200)
+
+			if got := b.Do("GET", base+"/applications/"+e.WebID, nil).Expect(200).Map()["name"]; got != "Renamed" {
+				t.Errorf("the other instance read the application's name as %v", got)
+			}
+			if got := b.Do("GET", base+"/otp-settings", nil).Expect(200).Map()["ip_limit"]; got != float64(7) {
+				t.Errorf("the other instance read the IP limit as %v", got)
+			}
+		})
+	}
+}

@@ -92,7 +92,8 @@ func requireAdmin(v AdminVerifier) gin.HandlerFunc {
 		}
 		info := domain.RequestInfoFrom(c.Request.Context())
 		info.Actor = domain.ActorAdmin
-		c.Request = c.Request.WithContext(domain.WithRequestInfo(c.Request.Context(), info))
+		// Administrators read what they (or another instance) just wrote, not a cached copy.
+		c.Request = c.Request.WithContext(domain.WithFreshReads(domain.WithRequestInfo(c.Request.Context(), info)))
 		c.Next()
 	}
 }

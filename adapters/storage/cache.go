@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/gatehouse-iam/gatehouse/core/domain"
 )
 
 // cacheKind names what a cache entry holds, so a write can drop every entry of its kind in a
@@ -61,9 +63,10 @@ func newReadCache(ttl time.Duration, now func() time.Time, maxEntries int) *read
 
 // cachedRead returns the row under key, calling read on a miss. Inside a transaction it always
 // reads and stores nothing: the transaction may see its own uncommitted writes, and use cases
-// read-modify-write there. read returns the row and the pool it belongs to.
+// read-modify-write there. A ctx that asks for fresh reads (domain.WithFreshReads) is served
+// the same way. read returns the row and the pool it belongs to.
 func cachedRead[R any](ctx context.Context, c *readCache, key cacheKey, read func(context.Context) (R, string, error)) (R, error) {
-	if inTx(ctx) {
+	if inTx(ctx) || domain.FreshReads(ctx) {
 		r, _, err := read(ctx)
 		return r, err
 	}

@@ -550,3 +550,38 @@ func TestCachedStoresUnderConcurrentUse(t *testing.T) {
 		}
 	})
 }
+
+// Another instance's write reaches this one's cache only after the TTL; a ctx asking for fresh
+// reads (the management API's) sees it at once and leaves the cache as it was.
+func TestCachedStoresServeFreshReadsFromTheDatabase(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		f := newCacheFixture(t, db)
+		cs := f.plain.Cached(storage.CacheOptions{TTL: time.Hour})
+		for _, r := range fixtureReads {
+			if _, err := r.do(ctx, cs); err != nil {
+				t.Fatalf("%s: %v", r.name, err)
+			}
+		}
+		// Written past this cache, as another instance would.
+		changed := domain.DefaultOTPSettings("p1")
+		changed.IPLimit = 99
+		if err := f.plain.OTPSettings.Put(ctx, changed); err != nil {
+			t.Fatal(err)
+		}
+		fresh := domain.WithFreshReads(ctx)
+		for _, r := range fixtureReads {
+			if n := f.hook.queries(func() { _, _ = r.do(fresh, cs) }); n != 1 {
+				t.Errorf("%s: a fresh read made %d queries, want 1", r.name, n)
+			}
+		}
+		if o, err := cs.OTPSettings.Get(fresh, "p1"); err != nil || o.IPLimit != 99 {
+			t.Errorf("fresh read: %+v %v, want the IP limit written past the cache", o, err)
+		}
+		var o *domain.OTPSettings
+		var err error
+		if n := f.hook.queries(func() { o, err = cs.OTPSettings.Get(ctx, "p1") }); n != 0 || err != nil || o.IPLimit == 99 {
+			t.Errorf("a plain read after fresh ones: %+v %v, %d queries; want the cached row", o, err, n)
+		}
+	})
+}

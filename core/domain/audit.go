@@ -324,3 +324,19 @@ func RequestInfoFrom(ctx context.Context) RequestInfo {
 	info, _ := ctx.Value(requestInfoKey{}).(RequestInfo)
 	return info
 }
+
+type freshReadsKey struct{}
+
+// WithFreshReads marks ctx as wanting every read to see the latest committed state, so caches
+// in front of the stores must not answer it. The management API reads this way: an
+// administrator, or a tool applying configuration, reads back what it wrote whichever instance
+// serves the read, while sign-ins keep the cache.
+func WithFreshReads(ctx context.Context) context.Context {
+	return context.WithValue(ctx, freshReadsKey{}, true)
+}
+
+// FreshReads reports whether ctx was marked by WithFreshReads.
+func FreshReads(ctx context.Context) bool {
+	fresh, _ := ctx.Value(freshReadsKey{}).(bool)
+	return fresh
+}

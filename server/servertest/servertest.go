@@ -54,7 +54,20 @@ func Each(t *testing.T, fn func(t *testing.T, s *Server)) {
 // Start wires a server on a fresh database of dialect and serves it on a loopback port.
 func Start(tb testing.TB, dialect string, opts ...func(*server.Config, *server.Overrides)) *Server {
 	tb.Helper()
-	db := storagetest.New(tb, dialect)
+	return StartOn(tb, storagetest.New(tb, dialect), opts...)
+}
+
+// StartBeside starts a second instance of s: another server on s's database and data
+// directory (so the same master key), as instances behind one load balancer are.
+func StartBeside(tb testing.TB, s *Server, opts ...func(*server.Config, *server.Overrides)) *Server {
+	tb.Helper()
+	dataDir := func(c *server.Config, _ *server.Overrides) { c.DataDir = s.App.Config.DataDir }
+	return StartOn(tb, s.DB, append([]func(*server.Config, *server.Overrides){dataDir}, opts...)...)
+}
+
+// StartOn wires a server on db and serves it on a loopback port.
+func StartOn(tb testing.TB, db *storage.DB, opts ...func(*server.Config, *server.Overrides)) *Server {
+	tb.Helper()
 	logs := &LogBuffer{}
 	ts := httptest.NewUnstartedServer(nil)
 	cfg, _, err := server.LoadConfig("servertest", nil, func(string) string { return "" }, io.Discard)
