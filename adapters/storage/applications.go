@@ -156,29 +156,17 @@ func (s *ApplicationStore) All(ctx context.Context, poolID string) ([]domain.App
 	return applicationsOf(rows)
 }
 
+var applicationEdit = rowEdit[applicationRow, domain.Application]{
+	what:   "application",
+	decode: decoded((*applicationRow).domain),
+	keep: func(a *domain.Application, r *applicationRow) {
+		a.ID, a.PoolID, a.ClientID, a.CreatedAt = r.ID, r.PoolID, r.ClientID, r.CreatedAt.UTC()
+	},
+	encode: encoded(applicationToRow),
+}
+
 func (s *ApplicationStore) Update(ctx context.Context, poolID, id string, fn func(*domain.Application) error) (*domain.Application, error) {
-	var updated domain.Application
-	err := s.db.Run(ctx, func(ctx context.Context) error {
-		var row applicationRow
-		q := s.db.idb(ctx).NewSelect().Model(&row).Where("pool_id = ? AND id = ?", poolID, id)
-		if err := s.db.forUpdate(q).Scan(ctx); err != nil {
-			return mapErr(err, "application")
-		}
-		var err error
-		if updated, err = row.domain(); err != nil {
-			return err
-		}
-		if err := fn(&updated); err != nil {
-			return err
-		}
-		updated.ID, updated.PoolID, updated.ClientID, updated.CreatedAt = row.ID, row.PoolID, row.ClientID, row.CreatedAt.UTC()
-		_, err = s.db.idb(ctx).NewUpdate().Model(applicationToRow(&updated)).WherePK().Exec(ctx)
-		return mapErr(err, "application")
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &updated, nil
+	return applicationEdit.apply(ctx, s.db, fn, "pool_id = ? AND id = ?", poolID, id)
 }
 
 func (s *ApplicationStore) Delete(ctx context.Context, poolID, id string) error {

@@ -98,29 +98,18 @@ func (s *AttributeStore) List(ctx context.Context, poolID string) ([]domain.Attr
 	return out, nil
 }
 
+var attributeEdit = rowEdit[attributeRow, domain.Attribute]{
+	what:   "attribute",
+	decode: decoded((*attributeRow).domain),
+	// The name may change (a rename); the row's id stays.
+	keep: func(a *domain.Attribute, r *attributeRow) {
+		a.ID, a.PoolID, a.Source, a.CreatedAt = r.ID, r.PoolID, domain.AttributeSource(r.Source), r.CreatedAt.UTC()
+	},
+	encode: encoded(attributeToRow),
+}
+
 func (s *AttributeStore) Update(ctx context.Context, poolID, name string, fn func(*domain.Attribute) error) (*domain.Attribute, error) {
-	var updated domain.Attribute
-	err := s.db.Run(ctx, func(ctx context.Context) error {
-		var row attributeRow
-		q := s.db.idb(ctx).NewSelect().Model(&row).Where("pool_id = ? AND name = ?", poolID, name)
-		if err := s.db.forUpdate(q).Scan(ctx); err != nil {
-			return mapErr(err, "attribute")
-		}
-		var err error
-		if updated, err = row.domain(); err != nil {
-			return err
-		}
-		if err := fn(&updated); err != nil {
-			return err
-		}
-		updated.ID, updated.PoolID = row.ID, row.PoolID
-		_, err = s.db.idb(ctx).NewUpdate().Model(attributeToRow(&updated)).WherePK().Exec(ctx)
-		return mapErr(err, "attribute")
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &updated, nil
+	return attributeEdit.apply(ctx, s.db, fn, "pool_id = ? AND name = ?", poolID, name)
 }
 
 func (s *AttributeStore) Delete(ctx context.Context, poolID, name string) error {

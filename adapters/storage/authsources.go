@@ -95,29 +95,17 @@ func (s *AuthSourceStore) List(ctx context.Context, poolID string, q ports.AuthS
 	return out, nil
 }
 
+var authSourceEdit = rowEdit[authSourceRow, domain.AuthSource]{
+	what:   "auth source",
+	decode: decoded((*authSourceRow).domain),
+	keep: func(a *domain.AuthSource, r *authSourceRow) {
+		a.ID, a.PoolID, a.CreatedAt = r.ID, r.PoolID, r.CreatedAt.UTC()
+	},
+	encode: encoded(authSourceToRow),
+}
+
 func (s *AuthSourceStore) Update(ctx context.Context, poolID, id string, fn func(*domain.AuthSource) error) (*domain.AuthSource, error) {
-	var updated domain.AuthSource
-	err := s.db.Run(ctx, func(ctx context.Context) error {
-		var row authSourceRow
-		q := s.db.idb(ctx).NewSelect().Model(&row).Where("pool_id = ? AND id = ?", poolID, id)
-		if err := s.db.forUpdate(q).Scan(ctx); err != nil {
-			return mapErr(err, "auth source")
-		}
-		var err error
-		if updated, err = row.domain(); err != nil {
-			return err
-		}
-		if err := fn(&updated); err != nil {
-			return err
-		}
-		updated.ID, updated.PoolID, updated.CreatedAt = row.ID, row.PoolID, row.CreatedAt.UTC()
-		_, err = s.db.idb(ctx).NewUpdate().Model(authSourceToRow(&updated)).WherePK().Exec(ctx)
-		return mapErr(err, "auth source")
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &updated, nil
+	return authSourceEdit.apply(ctx, s.db, fn, "pool_id = ? AND id = ?", poolID, id)
 }
 
 func (s *AuthSourceStore) Delete(ctx context.Context, poolID, id string) error {

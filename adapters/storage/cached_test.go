@@ -240,10 +240,10 @@ func TestCachedStoresWritesAreSeenAtOnce(t *testing.T) {
 		if m, _ := cs.MessageSettings.Get(ctx, "p1"); m.SMSConnectorID != "c2" {
 			t.Fatalf("switched sms connector: %+v", m)
 		}
-		if _, err := cs.Connectors.Update(ctx, "p1", "c1", func(c *domain.Connector) error { c.Type = "othersms"; return nil }); err != nil {
+		if _, err := cs.Connectors.Update(ctx, "p1", "c1", func(c *domain.Connector) error { c.Name = "Renamed"; return nil }); err != nil {
 			t.Fatal(err)
 		}
-		if c, _ := cs.Connectors.Get(ctx, "p1", "c1"); c.Type != "othersms" {
+		if c, _ := cs.Connectors.Get(ctx, "p1", "c1"); c.Name != "Renamed" {
 			t.Fatalf("changed connector: %+v", c)
 		}
 		// Deleting the connector the settings use clears their reference (the database does).

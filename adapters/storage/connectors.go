@@ -122,33 +122,17 @@ func (s *ConnectorStore) List(ctx context.Context, poolID string, page domain.Pa
 	return out, nil
 }
 
+var connectorEdit = rowEdit[connectorRow, domain.Connector]{
+	what:   "connector",
+	decode: (*connectorRow).domain,
+	keep: func(c *domain.Connector, r *connectorRow) {
+		c.ID, c.PoolID, c.Type, c.Channel, c.CreatedAt = r.ID, r.PoolID, r.Type, r.Channel, r.CreatedAt.UTC()
+	},
+	encode: connectorToRow,
+}
+
 func (s *ConnectorStore) Update(ctx context.Context, poolID, id string, fn func(*domain.Connector) error) (*domain.Connector, error) {
-	var updated *domain.Connector
-	err := s.db.Run(ctx, func(ctx context.Context) error {
-		var row connectorRow
-		q := s.db.idb(ctx).NewSelect().Model(&row).Where("pool_id = ? AND id = ?", poolID, id)
-		if err := s.db.forUpdate(q).Scan(ctx); err != nil {
-			return mapErr(err, "connector")
-		}
-		c, err := row.domain()
-		if err != nil {
-			return err
-		}
-		if err := fn(c); err != nil {
-			return err
-		}
-		c.ID, c.PoolID = row.ID, row.PoolID
-		newRow, err := connectorToRow(c)
-		if err != nil {
-			return err
-		}
-		if _, err := s.db.idb(ctx).NewUpdate().Model(newRow).WherePK().Exec(ctx); err != nil {
-			return mapErr(err, "connector")
-		}
-		updated = c
-		return nil
-	})
-	return updated, err
+	return connectorEdit.apply(ctx, s.db, fn, "pool_id = ? AND id = ?", poolID, id)
 }
 
 func (s *ConnectorStore) Delete(ctx context.Context, poolID, id string) error {

@@ -63,25 +63,17 @@ func (s *PoolStore) List(ctx context.Context, page domain.Page) (domain.List[dom
 	return out, nil
 }
 
+var poolEdit = rowEdit[poolRow, domain.Pool]{
+	what:   "pool",
+	decode: func(r *poolRow) (*domain.Pool, error) { p := r.domain(); return &p, nil },
+	keep: func(p *domain.Pool, r *poolRow) {
+		p.ID, p.CreatedAt = r.ID, r.CreatedAt.UTC()
+	},
+	encode: encoded(poolToRow),
+}
+
 func (s *PoolStore) Update(ctx context.Context, id string, fn func(*domain.Pool) error) (*domain.Pool, error) {
-	var updated domain.Pool
-	err := s.db.Run(ctx, func(ctx context.Context) error {
-		var row poolRow
-		q := s.db.idb(ctx).NewSelect().Model(&row).Where("id = ?", id)
-		if err := s.db.forUpdate(q).Scan(ctx); err != nil {
-			return mapErr(err, "pool")
-		}
-		updated = row.domain()
-		if err := fn(&updated); err != nil {
-			return err
-		}
-		_, err := s.db.idb(ctx).NewUpdate().Model(poolToRow(&updated)).WherePK().Exec(ctx)
-		return mapErr(err, "pool")
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &updated, nil
+	return poolEdit.apply(ctx, s.db, fn, "id = ?", id)
 }
 
 func (s *PoolStore) Delete(ctx context.Context, id string) error {
