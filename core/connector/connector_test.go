@@ -140,7 +140,7 @@ func newService() (*connector.Service, *fakeSender, *memConnectors) {
 	store := &memConnectors{byID: map[string]domain.Connector{}}
 	msgs := &messaging.Service{Sender: sender, Cipher: xorCipher{}}
 	return &connector.Service{Connectors: store, Pools: onePool{}, Sender: sender, Messages: msgs, Cipher: xorCipher{},
-		Tx: fake.Tx{}, Clock: clock{}, IDs: &ids{}, Audit: audit.Recorder{Log: &fake.AuditLog{}, Clock: clock{}, IDs: &fake.IDs{}}}, sender, store
+		Locker: &fake.Pools{IDs: []string{"p1"}}, Tx: fake.Tx{}, Clock: clock{}, IDs: &ids{}, Audit: audit.Recorder{Log: &fake.AuditLog{}, Clock: clock{}, IDs: &fake.IDs{}}}, sender, store
 }
 
 var loginTemplate = []domain.MessageTemplate{{Usage: "login", ID: "T-LOGIN", Params: []string{"code", "ttl_minutes"}},
@@ -251,5 +251,35 @@ func TestDraftTestStoresNothing(t *testing.T) {
 		Config: json.RawMessage(`{"outbox":"x","api_key":"k"}`), Templates: loginTemplate, To: "13612345678", Usage: "login"})
 	if err != nil || d.MessageID == "" || len(sender.sent) != 1 || len(store.byID) != 0 {
 		t.Fatalf("draft: %+v %v sent=%d stored=%d", d, err, len(sender.sent), len(store.byID))
+	}
+}
+
+// settingsStore keeps one pool's message settings.
+type settingsStore struct{ m domain.MessageSettings }
+
+func (s *settingsStore) Get(_ context.Context, poolID string) (*domain.MessageSettings, error) {
+	m := s.m
+	m.PoolID = poolID
+	return &m, nil
+}
+func (s *settingsStore) Put(_ context.Context, m *domain.MessageSettings) error { s.m = *m; return nil }
+
+// The message settings change under the pool lock. A delete that waited for that lock while
+// the settings took the connector must see them and refuse.
+func TestDeleteChecksTheSettingsUnderThePoolLock(t *testing.T) {
+	ctx := context.Background()
+	s, _, store := newService()
+	settings := &settingsStore{}
+	s.Messages.Settings = settings
+	c, err := s.Create(ctx, connector.CreateRequest{PoolID: "p1", Type: "fakesms", Name: "SMS", Config: json.RawMessage(`{"outbox":"x"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Locker.(*fake.Pools).OnLock = func(string) { settings.m.SMSConnectorID = c.ID } // the settings change commits
+	if err := s.Delete(ctx, "p1", c.ID); domain.CodeOf(err) != "connector_in_use" {
+		t.Fatalf("delete of the connector the settings just took: %v", err)
+	}
+	if _, ok := store.byID[c.ID]; !ok {
+		t.Fatal("a connector the settings use was deleted")
 	}
 }
