@@ -121,7 +121,7 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 		Audit: recorder, Clock: clock, Platform: platform, Logger: logger,
 		FreeQuota: map[string]int{domain.ChannelSMS: cfg.FreeSMSQuota, domain.ChannelEmail: cfg.FreeEmailQuota}}
 	connectors := &connector.Service{Connectors: config.Connectors, Pools: config.Pools, Sender: plugins, Messages: messages,
-		Cipher: connectorCipher, Tx: db, Clock: clock, IDs: ids, Audit: recorder}
+		Cipher: connectorCipher, Locker: stores.PoolLocker, Tx: db, Clock: clock, IDs: ids, Audit: recorder}
 	groups := &group.Service{Groups: stores.Groups, Members: stores.Members, Pools: config.Pools, Attributes: stores.Attributes,
 		Apps:   config.Applications,
 		Locker: stores.PoolLocker, Tx: db, Clock: clock, IDs: ids, Audit: recorder}

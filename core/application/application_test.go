@@ -14,6 +14,7 @@ import (
 
 type world struct {
 	svc     *application.Service
+	pools   *fake.Pools
 	apps    *fake.Apps
 	sources *fake.Sources
 }
@@ -21,7 +22,7 @@ type world struct {
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	pools := &fake.Pools{IDs: []string{"p1", "p2"}}
-	w := &world{apps: &fake.Apps{}, sources: &fake.Sources{}}
+	w := &world{pools: pools, apps: &fake.Apps{}, sources: &fake.Sources{}}
 	attrs := domain.DefaultAttributes()
 	w.svc = &application.Service{Pools: pools, Apps: w.apps, Sources: w.sources,
 		Attributes: &fake.Attributes{ByPool: map[string][]domain.Attribute{"p1": attrs, "p2": attrs}},
@@ -203,5 +204,37 @@ func TestRotateAndVerify(t *testing.T) {
 	}
 	if err := w.svc.Delete(ctx, "p2", web.App.ID); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("delete from another pool: %v", err)
+	}
+}
+
+// A pool delete counts the enabled applications under the pool lock and then deletes them with
+// the pool. Each change below must wait for that lock and then find the pool gone, rather
+// than enable, edit or delete an application the pool delete has already judged.
+func TestChangesWaitForThePoolLock(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name   string
+		change func(w *world, id string) error
+	}{
+		{"enable", func(w *world, id string) error { _, err := w.svc.SetEnabled(ctx, "p1", id, true); return err }},
+		{"update", func(w *world, id string) error {
+			_, err := w.svc.Update(ctx, application.UpdateRequest{PoolID: "p1", ID: id, Settings: application.Settings{Name: ptr("New")}})
+			return err
+		}},
+		{"delete", func(w *world, id string) error { return w.svc.Delete(ctx, "p1", id) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t)
+			c, err := w.svc.Create(ctx, application.CreateRequest{PoolID: "p1", Type: "web",
+				Settings: application.Settings{Name: ptr("Shop"), Enabled: ptr(false)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.pools.OnLock = func(string) { w.pools.IDs = []string{"p2"} } // the pool delete commits
+			wantError(t, tc.change(w, c.App.ID), domain.KindNotFound, "not_found", "")
+			if got, err := w.apps.Get(ctx, "p1", c.App.ID); err != nil || got.Enabled || got.Name != "Shop" {
+				t.Fatalf("the application changed without the pool lock: %+v %v", got, err)
+			}
+		})
 	}
 }

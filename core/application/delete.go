@@ -4,9 +4,14 @@ import (
 	"context"
 )
 
-// Delete removes an application and its icon in one transaction.
+// Delete removes an application and its icon in one transaction, under the pool lock: a source
+// delete reads the pool's applications and then rewrites those that list the source, and must
+// not find one of them gone in between.
 func (s *Service) Delete(ctx context.Context, poolID, id string) error {
 	return s.Tx.Run(ctx, func(ctx context.Context) error {
+		if err := s.Locker.LockPool(ctx, poolID); err != nil {
+			return err
+		}
 		app, err := s.Apps.Get(ctx, poolID, id)
 		if err != nil {
 			return err

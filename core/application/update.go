@@ -73,10 +73,15 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.Applic
 }
 
 // SetEnabled enables or disables an application. A pool with enabled applications cannot be
-// deleted; a disabled application cannot obtain tokens (VerifyClient refuses it).
+// deleted; a disabled application cannot obtain tokens (VerifyClient refuses it). It holds the
+// pool lock, which a pool delete takes before it counts the enabled applications, so an
+// application cannot be enabled between that count and the delete.
 func (s *Service) SetEnabled(ctx context.Context, poolID, id string, enabled bool) (*domain.Application, error) {
 	var updated *domain.Application
 	err := s.Tx.Run(ctx, func(ctx context.Context) error {
+		if err := s.Locker.LockPool(ctx, poolID); err != nil {
+			return err
+		}
 		changed := false
 		var err error
 		updated, err = s.Apps.Update(ctx, poolID, id, func(app *domain.Application) error {

@@ -18,10 +18,14 @@ type Warning struct {
 const WarningAssociatedApplications = "associated_applications"
 
 // Enable turns a source on. An OTP source whose code is longer than the pool's connector
-// accepts is refused (the connector may have changed since the source was saved).
+// accepts is refused (the connector may have changed since the source was saved). The pool
+// lock keeps the connector from changing, and the pool from going, while it decides.
 func (s *Service) Enable(ctx context.Context, poolID, id string) (*domain.AuthSource, error) {
 	var out *domain.AuthSource
 	err := s.Tx.Run(ctx, func(ctx context.Context) error {
+		if err := s.Locker.LockPool(ctx, poolID); err != nil {
+			return err
+		}
 		changed := false
 		var err error
 		out, err = s.Sources.Update(ctx, poolID, id, func(src *domain.AuthSource) error {

@@ -184,3 +184,60 @@ func TestTestSendsAnOTP(t *testing.T) {
 		t.Fatalf("quota: %v", err)
 	}
 }
+
+// The message settings change under the pool lock. An edit or enable that waited for that lock
+// while the pool moved to a connector taking shorter codes must check against the new one.
+func TestCodeLengthIsCheckedUnderThePoolLock(t *testing.T) {
+	svc, _ := newService()
+	msgs := &messages{limit: 6}
+	svc.Messages = msgs
+	ctx := context.Background()
+	src, err := svc.Create(ctx, authsource.CreateRequest{PoolID: "p1", Type: "sms_otp", Enabled: ptr(false),
+		Settings: authsource.Settings{Name: ptr("SMS"), Policy: &authsource.PolicyInput{CodeLength: ptr(4)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pools := svc.Locker.(*fake.Pools)
+	pools.OnLock = func(string) { msgs.limit = 4 } // the settings change commits
+	if _, err := svc.Update(ctx, authsource.UpdateRequest{PoolID: "p1", ID: src.ID,
+		Settings: authsource.Settings{Policy: &authsource.PolicyInput{CodeLength: ptr(6)}}}); code(err) != "code_length_exceeds_connector policy.code_length" {
+		t.Fatalf("edit to 6 while the pool moves to a 4-digit connector: %v", err)
+	}
+	if got, _ := svc.Get(ctx, "p1", src.ID); got.Policy.CodeLength != 4 {
+		t.Fatalf("refused edit stored: %+v", got.Policy)
+	}
+
+	// The source is saved with 6 digits under the old connector; the switch to 3 digits
+	// commits while Enable waits.
+	msgs.limit, pools.OnLock = 6, nil
+	if _, err := svc.Update(ctx, authsource.UpdateRequest{PoolID: "p1", ID: src.ID,
+		Settings: authsource.Settings{Policy: &authsource.PolicyInput{CodeLength: ptr(6)}}}); err != nil {
+		t.Fatal(err)
+	}
+	pools.OnLock = func(string) { msgs.limit = 3 }
+	if _, err := svc.Enable(ctx, "p1", src.ID); code(err) != "code_length_exceeds_connector policy.code_length" {
+		t.Fatalf("enable while the pool moves to a 3-digit connector: %v", err)
+	}
+	if got, _ := svc.Get(ctx, "p1", src.ID); got.Enabled {
+		t.Fatal("refused enable stored")
+	}
+}
+
+// A pool delete commits while an enable waits for the pool lock: the enable finds no pool.
+func TestEnableWaitsForThePoolLock(t *testing.T) {
+	svc, _ := newService()
+	ctx := context.Background()
+	src, err := svc.Create(ctx, authsource.CreateRequest{PoolID: "p1", Type: "sms_otp", Enabled: ptr(false),
+		Settings: authsource.Settings{Name: ptr("SMS")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pools := svc.Locker.(*fake.Pools)
+	pools.OnLock = func(string) { pools.IDs = []string{"p2"} }
+	if _, err := svc.Enable(ctx, "p1", src.ID); code(err) != "not_found" {
+		t.Fatalf("enable in a deleted pool: %v", err)
+	}
+	if got, _ := svc.Get(ctx, "p1", src.ID); got.Enabled {
+		t.Fatal("enabled in a deleted pool")
+	}
+}

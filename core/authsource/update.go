@@ -15,7 +15,8 @@ type UpdateRequest struct {
 }
 
 // Update edits a disabled source (the guide: an enabled source cannot be edited; disable it
-// first). A replaced icon is removed.
+// first). A replaced icon is removed. It holds the pool lock, as a change of the message
+// settings does, so the code length is checked against the connector that stays in place.
 func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.AuthSource, error) {
 	var iconType string
 	if req.Icon != nil && len(*req.Icon) > 0 {
@@ -26,6 +27,9 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.AuthSo
 	}
 	var updated *domain.AuthSource
 	err := s.Tx.Run(ctx, func(ctx context.Context) error {
+		if err := s.Locker.LockPool(ctx, req.PoolID); err != nil {
+			return err
+		}
 		var oldIcon string
 		var before *auditView
 		var err error

@@ -19,11 +19,16 @@ import (
 )
 
 // fakeSender offers one SMS type whose config needs "outbox" and has the secret "api_key".
+// validated keeps each configuration Validate saw and inTx counts the calls made inside a
+// transaction; onValidate, when set, runs in every Validate call.
 type fakeSender struct {
-	sent      []domain.OutboundMessage
-	configs   [][]byte
-	verified  int
-	failSends error
+	sent       []domain.OutboundMessage
+	configs    [][]byte
+	verified   int
+	failSends  error
+	validated  []string
+	inTx       int
+	onValidate func()
 }
 
 var smsType = domain.ConnectorType{Name: "fakesms", Channel: domain.ChannelSMS, Usages: domain.CanonicalUsages,
@@ -33,7 +38,14 @@ func (f *fakeSender) ConnectorTypes(context.Context) ([]domain.ConnectorType, er
 	return []domain.ConnectorType{smsType}, nil
 }
 
-func (f *fakeSender) Validate(_ context.Context, typ string, cfg []byte, verify bool) error {
+func (f *fakeSender) Validate(ctx context.Context, typ string, cfg []byte, verify bool) error {
+	f.validated = append(f.validated, string(cfg))
+	if fake.InTx(ctx) {
+		f.inTx++
+	}
+	if f.onValidate != nil {
+		f.onValidate()
+	}
 	var m map[string]any
 	if err := json.Unmarshal(cfg, &m); err != nil {
 		return err
@@ -140,7 +152,7 @@ func newService() (*connector.Service, *fakeSender, *memConnectors) {
 	store := &memConnectors{byID: map[string]domain.Connector{}}
 	msgs := &messaging.Service{Sender: sender, Cipher: xorCipher{}}
 	return &connector.Service{Connectors: store, Pools: onePool{}, Sender: sender, Messages: msgs, Cipher: xorCipher{},
-		Tx: fake.Tx{}, Clock: clock{}, IDs: &ids{}, Audit: audit.Recorder{Log: &fake.AuditLog{}, Clock: clock{}, IDs: &fake.IDs{}}}, sender, store
+		Locker: &fake.Pools{IDs: []string{"p1"}}, Tx: fake.Tx{}, Clock: clock{}, IDs: &ids{}, Audit: audit.Recorder{Log: &fake.AuditLog{}, Clock: clock{}, IDs: &fake.IDs{}}}, sender, store
 }
 
 var loginTemplate = []domain.MessageTemplate{{Usage: "login", ID: "T-LOGIN", Params: []string{"code", "ttl_minutes"}},
@@ -251,5 +263,102 @@ func TestDraftTestStoresNothing(t *testing.T) {
 		Config: json.RawMessage(`{"outbox":"x","api_key":"k"}`), Templates: loginTemplate, To: "13612345678", Usage: "login"})
 	if err != nil || d.MessageID == "" || len(sender.sent) != 1 || len(store.byID) != 0 {
 		t.Fatalf("draft: %+v %v sent=%d stored=%d", d, err, len(sender.sent), len(store.byID))
+	}
+}
+
+// settingsStore keeps one pool's message settings.
+type settingsStore struct{ m domain.MessageSettings }
+
+func (s *settingsStore) Get(_ context.Context, poolID string) (*domain.MessageSettings, error) {
+	m := s.m
+	m.PoolID = poolID
+	return &m, nil
+}
+func (s *settingsStore) Put(_ context.Context, m *domain.MessageSettings) error { s.m = *m; return nil }
+
+// The message settings change under the pool lock. A delete that waited for that lock while
+// the settings took the connector must see them and refuse.
+func TestDeleteChecksTheSettingsUnderThePoolLock(t *testing.T) {
+	ctx := context.Background()
+	s, _, store := newService()
+	settings := &settingsStore{}
+	s.Messages.Settings = settings
+	c, err := s.Create(ctx, connector.CreateRequest{PoolID: "p1", Type: "fakesms", Name: "SMS", Config: json.RawMessage(`{"outbox":"x"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Locker.(*fake.Pools).OnLock = func(string) { settings.m.SMSConnectorID = c.ID } // the settings change commits
+	if err := s.Delete(ctx, "p1", c.ID); domain.CodeOf(err) != "connector_in_use" {
+		t.Fatalf("delete of the connector the settings just took: %v", err)
+	}
+	if _, ok := store.byID[c.ID]; !ok {
+		t.Fatal("a connector the settings use was deleted")
+	}
+}
+
+// Validate calls a plugin process: an edit must not hold a transaction, and with it the
+// database's write lock, while it waits.
+func TestUpdateValidatesOutsideTheTransaction(t *testing.T) {
+	ctx := context.Background()
+	s, sender, store := newService()
+	c, err := s.Create(ctx, connector.CreateRequest{PoolID: "p1", Type: "fakesms", Name: "SMS",
+		Config: json.RawMessage(`{"outbox":"/tmp/x","api_key":"right"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender.validated = nil
+	if _, err := s.Update(ctx, connector.UpdateRequest{PoolID: "p1", ID: c.ID, Config: json.RawMessage(`{"outbox":"/tmp/y"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if len(sender.validated) != 1 || sender.inTx != 0 {
+		t.Fatalf("%d validations, %d inside a transaction", len(sender.validated), sender.inTx)
+	}
+	// A configuration the plugin refuses stores nothing.
+	if _, err := s.Update(ctx, connector.UpdateRequest{PoolID: "p1", ID: c.ID, Config: json.RawMessage(`{"api_key":"new"}`)}); domain.CodeOf(err) != domain.CodeConnectorInvalidConfig {
+		t.Fatalf("invalid config: %v", err)
+	}
+	if cfg, _ := s.Messages.FullConfig(new(store.byID[c.ID])); string(cfg) != `{"api_key":"right","outbox":"/tmp/y"}` {
+		t.Fatalf("stored %s", cfg)
+	}
+}
+
+// A concurrent edit changes the stored secret while the plugin validates an edit that keeps
+// it: the edit is validated again with the secret it will actually store.
+func TestUpdateRevalidatesWhenTheSecretsChangeMeanwhile(t *testing.T) {
+	ctx := context.Background()
+	s, sender, store := newService()
+	c, err := s.Create(ctx, connector.CreateRequest{PoolID: "p1", Type: "fakesms", Name: "SMS",
+		Config: json.RawMessage(`{"outbox":"/tmp/x","api_key":"right"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	setKey := func(key string) {
+		stored := store.byID[c.ID]
+		if err := messaging.SealSecrets(xorCipher{}, &stored, map[string]any{"api_key": key}); err != nil {
+			t.Fatal(err)
+		}
+		store.byID[c.ID] = stored
+	}
+	sender.validated = nil
+	sender.onValidate = func() { setKey("other"); sender.onValidate = nil }
+	if _, err := s.Update(ctx, connector.UpdateRequest{PoolID: "p1", ID: c.ID, Config: json.RawMessage(`{"outbox":"/tmp/y"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"api_key":"other","outbox":"/tmp/y"}`
+	if len(sender.validated) != 2 || sender.validated[1] != want {
+		t.Fatalf("validated %q, want the second with the new secret", sender.validated)
+	}
+	if cfg, _ := s.Messages.FullConfig(new(store.byID[c.ID])); string(cfg) != want {
+		t.Fatalf("stored %s", cfg)
+	}
+
+	// Secrets that change under every validation: the edit gives up with a conflict.
+	n := 0
+	sender.onValidate = func() { n++; setKey(fmt.Sprint("key-", n)) }
+	if _, err := s.Update(ctx, connector.UpdateRequest{PoolID: "p1", ID: c.ID, Config: json.RawMessage(`{"outbox":"/tmp/z"}`)}); domain.KindOf(err) != domain.KindConflict {
+		t.Fatalf("edit under constant change: %v", err)
+	}
+	if n != 3 || store.byID[c.ID].Config["outbox"] != "/tmp/y" {
+		t.Fatalf("%d validations; stored %v", n, store.byID[c.ID].Config)
 	}
 }

@@ -22,24 +22,3 @@ func (s *Service) List(ctx context.Context, poolID string, page domain.Page) (do
 	}
 	return s.Connectors.List(ctx, poolID, page)
 }
-
-// Delete removes a connector instance; one the pool's message settings use is refused.
-func (s *Service) Delete(ctx context.Context, poolID, id string) error {
-	return s.Tx.Run(ctx, func(ctx context.Context) error {
-		settings, err := s.Messages.Settings.Get(ctx, poolID)
-		if err != nil {
-			return err
-		}
-		if settings.SMSConnectorID == id || settings.EmailConnectorID == id {
-			return domain.Conflict("connector_in_use", "The pool's message settings use this connector; choose another one first.")
-		}
-		c, err := s.Connectors.Get(ctx, poolID, id)
-		if err != nil {
-			return err
-		}
-		if err := s.Connectors.Delete(ctx, poolID, id); err != nil {
-			return err
-		}
-		return s.record(ctx, ActionDelete, "Deleted", s.viewOf(ctx, c), nil, poolID)
-	})
-}

@@ -24,6 +24,7 @@ type Service struct {
 	Sender     ports.MessageSender
 	Messages   *messaging.Service
 	Cipher     ports.Cipher
+	Locker     ports.PoolLocker
 	Tx         ports.Tx
 	Clock      ports.Clock
 	IDs        ports.IDs

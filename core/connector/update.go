@@ -1,8 +1,10 @@
 package connector
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 	"github.com/gatehouse-iam/gatehouse/core/messaging"
@@ -19,8 +21,20 @@ type UpdateRequest struct {
 	Templates *[]domain.MessageTemplate
 }
 
+// updateAttempts bounds how often Update checks an edit again because a concurrent edit changed
+// the stored secrets it was checked with.
+const updateAttempts = 3
+
+// errConfigChanged: the configuration rebuilt in the transaction is not the one validated.
+var errConfigChanged = errors.New("connector configuration changed since it was validated")
+
 // Update checks the resulting configuration and templates like Create and stores them in one
-// transaction; nothing changes when a check fails.
+// transaction; nothing changes when a check fails. The plugin's Validate is a call to another
+// process, bounded only by the call timeout, so it runs before the transaction: no write lock
+// (on SQLite, the database's only one) waits on a plugin. The transaction rebuilds the
+// configuration from the row as it is then and writes only when that is the configuration
+// validated; when a concurrent edit changed the stored secrets meanwhile, the edit is checked
+// again, and after updateAttempts such losses it is refused as a conflict.
 func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.Connector, error) {
 	var name string
 	var err error
@@ -35,13 +49,64 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.Connec
 			return nil, err
 		}
 	}
+	for attempt := 1; ; attempt++ {
+		validated, err := s.check(ctx, req, cfg)
+		if err != nil {
+			return nil, err
+		}
+		updated, err := s.write(ctx, req, name, cfg, validated)
+		if !errors.Is(err, errConfigChanged) {
+			return updated, err
+		}
+		if attempt == updateAttempts {
+			return nil, domain.Conflict(domain.CodeConflict,
+				"The connector's secrets kept changing while this edit was checked; send it again.")
+		}
+	}
+}
+
+// check validates the edit against the stored instance, outside any transaction: the templates
+// against its type, and the configuration the edit gives it through the plugin. It returns that
+// configuration, or nil when the edit keeps the stored one.
+func (s *Service) check(ctx context.Context, req UpdateRequest, cfg map[string]any) ([]byte, error) {
+	if cfg == nil && req.Templates == nil {
+		return nil, nil
+	}
+	c, err := s.Connectors.Get(ctx, req.PoolID, req.ID)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.typeOf(ctx, c.Type, "type")
+	if err != nil {
+		return nil, err
+	}
+	if req.Templates != nil {
+		if err := domain.ValidateTemplates(t, *req.Templates); err != nil {
+			return nil, err
+		}
+	}
+	if cfg == nil {
+		return nil, nil
+	}
+	full, _, _, err := s.configOf(c, t, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Sender.Validate(ctx, t.Name, full, false); err != nil {
+		return nil, err
+	}
+	return full, nil
+}
+
+// write stores the checked edit in one transaction.
+func (s *Service) write(ctx context.Context, req UpdateRequest, name string, cfg map[string]any, validated []byte) (*domain.Connector, error) {
 	var updated *domain.Connector
-	err = s.Tx.Run(ctx, func(ctx context.Context) error {
+	err := s.Tx.Run(ctx, func(ctx context.Context) error {
 		var before *auditView
 		var err error
 		updated, err = s.Connectors.Update(ctx, req.PoolID, req.ID, func(c *domain.Connector) error {
 			before = s.viewOf(ctx, c)
-			return s.apply(ctx, c, req, name, cfg)
+			return s.apply(ctx, c, req, name, cfg, validated)
 		})
 		if err != nil {
 			return err
@@ -54,44 +119,53 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.Connec
 	return updated, nil
 }
 
-// apply writes the checked changes of req onto the stored instance c.
-func (s *Service) apply(ctx context.Context, c *domain.Connector, req UpdateRequest, name string, cfg map[string]any) error {
-	t, err := s.typeOf(ctx, c.Type, "type")
-	if err != nil {
-		return err
-	}
+// apply writes the checked changes of req onto the stored instance c. The templates were
+// checked against c's type, which cannot change; the configuration must come out as the one
+// validated, else errConfigChanged.
+func (s *Service) apply(ctx context.Context, c *domain.Connector, req UpdateRequest, name string, cfg map[string]any, validated []byte) error {
 	if req.Name != nil {
 		c.Name = name
 	}
 	if req.Templates != nil {
-		if err := domain.ValidateTemplates(t, *req.Templates); err != nil {
-			return err
-		}
 		c.Templates = *req.Templates
 	}
+	c.UpdatedAt = s.Clock.Now()
 	if cfg == nil {
-		c.UpdatedAt = s.Clock.Now()
 		return nil
 	}
-	stored, err := messaging.OpenSecrets(s.Cipher, c)
+	t, err := s.typeOf(ctx, c.Type, "type")
 	if err != nil {
 		return err
 	}
-	public, secrets, removed := split(t, cfg)
-	for k, v := range secrets {
-		stored[k] = v
-	}
-	for _, k := range removed {
-		delete(stored, k)
-	}
-	full, err := merged(public, stored)
+	full, public, secrets, err := s.configOf(c, t, cfg)
 	if err != nil {
 		return err
 	}
-	if err := s.Sender.Validate(ctx, t.Name, full, false); err != nil {
-		return err
+	if !bytes.Equal(full, validated) {
+		return errConfigChanged
 	}
 	c.Config = public
-	c.UpdatedAt = s.Clock.Now()
-	return messaging.SealSecrets(s.Cipher, c, stored)
+	return messaging.SealSecrets(s.Cipher, c, secrets)
+}
+
+// configOf is the configuration c takes from cfg: cfg's public fields, and c's stored secrets
+// with those cfg gives set and those it gives as null or "" removed. full is both in one JSON
+// object, as the plugin sees it (encoding/json sorts the keys, so equal configurations give
+// equal bytes).
+func (s *Service) configOf(c *domain.Connector, t domain.ConnectorType, cfg map[string]any) (full []byte, public, secrets map[string]any, err error) {
+	secrets, err = messaging.OpenSecrets(s.Cipher, c)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	public, given, removed := split(t, cfg)
+	for k, v := range given {
+		secrets[k] = v
+	}
+	for _, k := range removed {
+		delete(secrets, k)
+	}
+	if full, err = merged(public, secrets); err != nil {
+		return nil, nil, nil, err
+	}
+	return full, public, secrets, nil
 }

@@ -1,6 +1,7 @@
 // Package fake holds hand-written in-memory fakes of the ports for core table tests. They keep
 // the store contract (not found, duplicate → conflict, Update writes nothing when fn fails)
-// but have no transactions: Tx.Run just calls fn.
+// but have no transactions: Tx.Run just calls fn, marking its context so a test can tell
+// whether a call happened inside one (InTx).
 package fake
 
 import (
@@ -32,10 +33,18 @@ func (i *IDs) NewID() string {
 	return fmt.Sprintf("id-%d", i.n)
 }
 
-// Tx runs fn without a transaction.
+// Tx runs fn without a transaction, under a context InTx recognises.
 type Tx struct{}
 
-func (Tx) Run(ctx context.Context, fn func(ctx context.Context) error) error { return fn(ctx) }
+type txKey struct{}
+
+func (Tx) Run(ctx context.Context, fn func(ctx context.Context) error) error {
+	return fn(context.WithValue(ctx, txKey{}, true))
+}
+
+// InTx reports whether ctx comes from inside Tx.Run: a port called with it would, in a real
+// store, run while the transaction holds its locks.
+func InTx(ctx context.Context) bool { return ctx.Value(txKey{}) != nil }
 
 // Hasher is a transparent SecretHasher: hash = "h:" + secret.
 type Hasher struct{}
@@ -43,8 +52,14 @@ type Hasher struct{}
 func (Hasher) Hash(secret string) string       { return "h:" + secret }
 func (Hasher) Verify(hash, secret string) bool { return secret != "" && hash == "h:"+secret }
 
-// Pools is a PoolStore and PoolLocker over a set of pool IDs.
-type Pools struct{ IDs []string }
+// Pools is a PoolStore and PoolLocker over a set of pool IDs. OnLock, when set, runs at the
+// start of every LockPool: it stands for a change another transaction commits while this one
+// waits for the lock, so a test can prove that a use case takes the lock and reads the state
+// it checks only once it holds it.
+type Pools struct {
+	IDs    []string
+	OnLock func(poolID string)
+}
 
 var (
 	_ ports.PoolStore  = (*Pools)(nil)
@@ -52,6 +67,9 @@ var (
 )
 
 func (p *Pools) LockPool(ctx context.Context, id string) error {
+	if p.OnLock != nil {
+		p.OnLock(id)
+	}
 	_, err := p.Get(ctx, id)
 	return err
 }
