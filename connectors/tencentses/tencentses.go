@@ -5,16 +5,12 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/mail"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
-
-	"github.com/gatehouse-iam/gatehouse/connectors/internal/clientcache"
 	"github.com/gatehouse-iam/gatehouse/connectors/internal/redact"
 	"github.com/gatehouse-iam/gatehouse/connectors/internal/tencentcloud"
 	"github.com/gatehouse-iam/gatehouse/plugins/connector"
@@ -25,42 +21,16 @@ const (
 	Name = "tencentses"
 	// Version is this connector's version.
 	Version = "0.1.0"
-
-	apiVersion = "2020-10-02"
-	service    = "ses"
-
-	defaultRegion  = "ap-guangzhou"
-	defaultTimeout = 10 * time.Second
-	maxTimeout     = 60 * time.Second
-	cacheSize      = 64
-
-	// intlEndpoint serves the international site's region. The Chinese site's regions use the
-	// SDK's default, ses.tencentcloudapi.com.
-	intlEndpoint = "ses.intl.tencentcloudapi.com"
 )
-
-// regions maps the regions SendEmail supports to their default endpoint ("" = SDK default).
-// Tencent documents ap-guangzhou and ap-hongkong on ses.tencentcloudapi.com and ap-singapore on
-// the international site's ses.intl.tencentcloudapi.com.
-var regions = map[string]string{
-	"ap-guangzhou": "",
-	"ap-hongkong":  "",
-	"ap-singapore": intlEndpoint,
-}
 
 //go:embed schema.json
 var configSchema []byte
 
 // Config is the connector instance's configuration.
 type Config struct {
-	SecretID  string `json:"secret_id"`
-	SecretKey string `json:"secret_key"`
-	Region    string `json:"region,omitempty"`
-	Endpoint  string `json:"endpoint,omitempty"`
-	Scheme    string `json:"scheme,omitempty"`
-	From      string `json:"from"`
-	ReplyTo   string `json:"reply_to,omitempty"`
-	TimeoutMS int    `json:"timeout_ms,omitempty"`
+	tencentcloud.Settings
+	From    string `json:"from"`
+	ReplyTo string `json:"reply_to,omitempty"`
 }
 
 var digitsRe = regexp.MustCompile(`^[0-9]+$`)
@@ -72,39 +42,18 @@ func decode(raw connector.Config) (Config, string, error) {
 	if err := raw.Decode(&c); err != nil {
 		return c, "", err
 	}
-	var bad []connector.FieldError
-	req := func(field, v string) {
-		if strings.TrimSpace(v) == "" {
-			bad = append(bad, connector.FieldError{Field: field, Reason: "required"})
-		}
-	}
-	req("secret_id", c.SecretID)
-	req("secret_key", c.SecretKey)
-	req("from", c.From)
-	if c.Region == "" {
-		c.Region = defaultRegion
-	}
-	if _, ok := regions[c.Region]; !ok {
-		bad = append(bad, connector.FieldError{Field: "region", Reason: "must be ap-guangzhou, ap-hongkong or ap-singapore"})
-	}
-	switch c.Scheme {
-	case "":
-		c.Scheme = "https"
-	case "https", "http":
-	default:
-		bad = append(bad, connector.FieldError{Field: "scheme", Reason: `must be "https" or "http"`})
-	}
-	if c.Endpoint != "" && !validEndpoint(c.Endpoint) {
-		bad = append(bad, connector.FieldError{Field: "endpoint", Reason: "must be host or host:port, without scheme or path"})
-	}
+	var p tencentcloud.Problems
+	c.CheckCredentials(&p)
+	p.Require("from", c.From)
+	c.CheckEndpoint(api, &p)
 	var from string
 	if c.From != "" {
 		a, err := mail.ParseAddress(c.From)
 		switch {
 		case err != nil:
-			bad = append(bad, connector.FieldError{Field: "from", Reason: "must be an address, optionally with a display name: Name <noreply@example.com>"})
+			p.Add("from", "must be an address, optionally with a display name: Name <noreply@example.com>")
 		case strings.Contains(a.Name, ":"):
-			bad = append(bad, connector.FieldError{Field: "from", Reason: "the display name may not contain a colon"})
+			p.Add("from", "the display name may not contain a colon")
 		case a.Name != "":
 			from = a.Name + " <" + a.Address + ">"
 		default:
@@ -113,52 +62,27 @@ func decode(raw connector.Config) (Config, string, error) {
 	}
 	if c.ReplyTo != "" {
 		if a, err := mail.ParseAddress(c.ReplyTo); err != nil || a.Name != "" {
-			bad = append(bad, connector.FieldError{Field: "reply_to", Reason: "must be a bare email address"})
+			p.Add("reply_to", "must be a bare email address")
 		}
 	}
-	switch {
-	case c.TimeoutMS == 0:
-		c.TimeoutMS = int(defaultTimeout / time.Millisecond)
-	case c.TimeoutMS < 100 || time.Duration(c.TimeoutMS)*time.Millisecond > maxTimeout:
-		bad = append(bad, connector.FieldError{Field: "timeout_ms", Reason: "must be between 100 and 60000"})
-	}
-	if len(bad) > 0 {
-		return c, "", connector.InvalidConfig("invalid Tencent Cloud SES configuration", bad...)
+	c.CheckTimeout(&p)
+	if err := p.Err(api); err != nil {
+		return c, "", err
 	}
 	return c, from, nil
 }
 
-func validEndpoint(e string) bool {
-	if strings.ContainsAny(e, "/?# ") {
-		return false
-	}
-	host := e
-	if h, port, err := net.SplitHostPort(e); err == nil {
-		if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
-			return false
-		}
-		host = h
-	}
-	return host != ""
-}
-
-func (c Config) timeout() time.Duration { return time.Duration(c.TimeoutMS) * time.Millisecond }
-
-func (c Config) endpoint() string {
-	if c.Endpoint != "" {
-		return c.Endpoint
-	}
-	return regions[c.Region]
-}
+// endpoint is the host the client for c calls: the configured endpoint or the region's.
+func (c Config) endpoint() string { return api.Endpoint(c.Settings) }
 
 // SES is the Tencent Cloud SES connector.
 type SES struct {
-	clients *clientcache.Cache[*common.Client]
+	clients *tencentcloud.Clients
 }
 
 // New returns the connector.
 func New() *SES {
-	return &SES{clients: clientcache.New[*common.Client](cacheSize, nil)}
+	return &SES{clients: tencentcloud.NewClients(api)}
 }
 
 // Describe implements connector.Connector.
@@ -176,17 +100,9 @@ func (s *SES) Describe() connector.Info {
 	}
 }
 
-func (s *SES) client(cfg Config) (*common.Client, error) {
-	key, err := clientcache.Key(cfg)
-	if err != nil {
-		return nil, connector.InvalidConfig(err.Error())
-	}
-	return s.clients.Get(key, func() (*common.Client, error) {
-		return tencentcloud.NewClient(tencentcloud.Options{
-			SecretID: cfg.SecretID, SecretKey: cfg.SecretKey, Region: cfg.Region,
-			Endpoint: cfg.endpoint(), Scheme: cfg.Scheme, Timeout: cfg.timeout(),
-		}), nil
-	})
+// client returns the cached client for cfg, building it on first use.
+func (s *SES) client(cfg Config) (*tencentcloud.Client, error) {
+	return s.clients.Get(cfg.Settings)
 }
 
 // Validate implements connector.Connector. With verify it lists the account's sender
@@ -201,12 +117,7 @@ func (s *SES) Validate(ctx context.Context, raw connector.Config, verify bool) e
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, cfg.timeout())
-	defer cancel()
-	if err := tencentcloud.Call(ctx, c, service, apiVersion, "ListEmailAddress", map[string]any{}, nil); err != nil {
-		return mapFailure(tencentcloud.Classify(err), "")
-	}
-	return nil
+	return c.Call(ctx, "ListEmailAddress", map[string]any{}, nil, "")
 }
 
 // Send implements connector.Connector.
@@ -238,13 +149,11 @@ func (s *SES) Send(ctx context.Context, raw connector.Config, msg connector.Mess
 	if cfg.ReplyTo != "" {
 		body["ReplyToAddresses"] = cfg.ReplyTo
 	}
-	ctx, cancel := context.WithTimeout(ctx, cfg.timeout())
-	defer cancel()
 	var out struct {
 		MessageID string `json:"MessageId"`
 	}
-	if err := tencentcloud.Call(ctx, c, service, apiVersion, "SendEmail", body, &out); err != nil {
-		return connector.Receipt{}, mapFailure(tencentcloud.Classify(err), to)
+	if err := c.Call(ctx, "SendEmail", body, &out, "mail to "+redact.Email(to)); err != nil {
+		return connector.Receipt{}, err
 	}
 	if out.MessageID == "" {
 		return connector.Receipt{}, connector.Unavailable("Tencent Cloud SES returned no MessageId")
@@ -293,65 +202,49 @@ func template(msg connector.Message) (map[string]any, error) {
 	return map[string]any{"TemplateID": tid, "TemplateData": string(b)}, nil
 }
 
-// The code sets below follow Tencent's SES 2020-10-02 error list; see README.md.
-var (
-	rateLimitedCodes = map[string]bool{
-		"FailedOperation.FrequencyLimit":  true,
-		"FailedOperation.ExceedSendLimit": true,
-	}
-	quotaCodes = map[string]bool{
-		"FailedOperation.InsufficientBalance": true,
-		"FailedOperation.InsufficientQuota":   true,
-	}
-	recipientCodes = map[string]bool{
-		"FailedOperation.EmailAddrInBlacklist":       true,
-		"FailedOperation.IncorrectEmail":             true,
-		"InvalidParameterValue.ReceiverEmailInvalid": true,
-		"InvalidParameterValue.IllegalEmailAddress":  true,
-	}
-	configCodes = map[string]bool{
-		"FailedOperation.TemplateNotApproved":    true,
-		"FailedOperation.InvalidTemplateID":      true,
-		"InvalidParameterValue.TemplateNotExist": true,
-		"OperationDenied.TemplateStatusError":    true,
-		"FailedOperation.NotAuthenticatedSender": true,
-		"FailedOperation.IncorrectSender":        true,
-		"InvalidParameterValue.NoSuchSender":     true,
-		"OperationDenied.SendAddressStatusError": true,
-		"OperationDenied.DomainNotVerified":      true,
-		"FailedOperation.UnsupportMailType":      true,
-		"FailedOperation.WithOutPermission":      true,
-	}
-	unavailableCodes = map[string]bool{
-		"InternalError":                       true,
-		"FailedOperation.ServiceNotAvailable": true,
-	}
-)
-
-// mapFailure turns a failed call into the connector's typed error (table in README.md).
-func mapFailure(f tencentcloud.Failure, to string) error {
-	if f.Transport {
-		return connector.Unavailable("Tencent Cloud SES unreachable: " + f.Message)
-	}
-	msg := "Tencent Cloud SES: " + redact.Text(f.Message)
-	if to != "" {
-		msg = fmt.Sprintf("Tencent Cloud SES refused mail to %s: %s", redact.Email(to), redact.Text(f.Message))
-	}
-	var e *connector.Error
-	switch code := f.Code; {
-	case rateLimitedCodes[code] || code == "LimitExceeded" || strings.HasPrefix(code, "LimitExceeded.") || strings.HasPrefix(code, "RequestLimitExceeded"):
-		e = connector.RateLimited(0, msg)
-	case strings.HasPrefix(code, "AuthFailure.") || configCodes[code]:
-		e = connector.InvalidConfig(msg)
-	case quotaCodes[code]:
-		e = connector.QuotaExceeded(msg)
-	case recipientCodes[code]:
-		e = connector.InvalidRecipient(msg)
-	case unavailableCodes[code] || strings.HasPrefix(code, "InternalError."):
-		e = connector.Unavailable(msg)
-	default:
-		return connector.Rejected(code, msg)
-	}
-	e.ProviderCode = f.Code
-	return e
+// api is Tencent Cloud SES, API 2020-10-02. Tencent documents ap-guangzhou and ap-hongkong on
+// ses.tencentcloudapi.com (the SDK's default) and ap-singapore on the international site's
+// ses.intl.tencentcloudapi.com. Its codes follow Tencent's SES 2020-10-02 error list; see
+// README.md.
+var api = &tencentcloud.Service{
+	Product: "Tencent Cloud SES",
+	Name:    "ses",
+	Version: "2020-10-02",
+	Endpoints: map[string]string{
+		"ap-guangzhou": "",
+		"ap-hongkong":  "",
+		"ap-singapore": "ses.intl.tencentcloudapi.com",
+	},
+	Codes: tencentcloud.Codes{
+		RateLimited: map[string]time.Duration{
+			"FailedOperation.FrequencyLimit":  0,
+			"FailedOperation.ExceedSendLimit": 0,
+		},
+		QuotaExceeded: map[string]bool{
+			"FailedOperation.InsufficientBalance": true,
+			"FailedOperation.InsufficientQuota":   true,
+		},
+		InvalidRecipient: map[string]bool{
+			"FailedOperation.EmailAddrInBlacklist":       true,
+			"FailedOperation.IncorrectEmail":             true,
+			"InvalidParameterValue.ReceiverEmailInvalid": true,
+			"InvalidParameterValue.IllegalEmailAddress":  true,
+		},
+		InvalidConfig: map[string]bool{
+			"FailedOperation.TemplateNotApproved":    true,
+			"FailedOperation.InvalidTemplateID":      true,
+			"InvalidParameterValue.TemplateNotExist": true,
+			"OperationDenied.TemplateStatusError":    true,
+			"FailedOperation.NotAuthenticatedSender": true,
+			"FailedOperation.IncorrectSender":        true,
+			"InvalidParameterValue.NoSuchSender":     true,
+			"OperationDenied.SendAddressStatusError": true,
+			"OperationDenied.DomainNotVerified":      true,
+			"FailedOperation.UnsupportMailType":      true,
+			"FailedOperation.WithOutPermission":      true,
+		},
+		Unavailable: map[string]bool{
+			"FailedOperation.ServiceNotAvailable": true,
+		},
+	},
 }

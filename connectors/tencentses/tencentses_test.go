@@ -390,3 +390,34 @@ func TestSenderDisplayNames(t *testing.T) {
 		}
 	}
 }
+
+// Tenants with one key pair and their own sender share a client, and so its connection pool;
+// the sender travels in each request.
+func TestTenantsSharingAKeyPairShareAClient(t *testing.T) {
+	fake := newFake(t)
+	s := New()
+	tenants := []connector.Config{
+		config(t, fake),
+		config(t, fake, func(m map[string]any) {
+			m["from"], m["reply_to"] = "noreply@other.example.com", "help@other.example.com"
+		}),
+	}
+	for _, cfg := range tenants {
+		if _, err := s.Send(context.Background(), cfg, message(connector.UsageLogin, "otp", "time")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s.clients.Len() != 1 {
+		t.Fatalf("%d clients for one key pair, want 1", s.clients.Len())
+	}
+	reqs := fake.Requests()
+	if reqs[0].String("FromEmailAddress") != "Gatehouse <noreply@mail.example.com>" || reqs[1].String("FromEmailAddress") != "noreply@other.example.com" ||
+		reqs[1].String("ReplyToAddresses") != "help@other.example.com" {
+		t.Fatalf("senders sent: %v, %v", reqs[0].Params, reqs[1].Params)
+	}
+	other := config(t, fake, func(m map[string]any) { m["secret_id"] = "AKIDother" })
+	s.Send(context.Background(), other, message(connector.UsageLogin, "otp", "time"))
+	if s.clients.Len() != 2 {
+		t.Fatalf("%d clients, want another one for another key pair", s.clients.Len())
+	}
+}

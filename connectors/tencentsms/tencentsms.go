@@ -5,15 +5,10 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"net"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
-
-	"github.com/gatehouse-iam/gatehouse/connectors/internal/clientcache"
 	"github.com/gatehouse-iam/gatehouse/connectors/internal/redact"
 	"github.com/gatehouse-iam/gatehouse/connectors/internal/tencentcloud"
 	"github.com/gatehouse-iam/gatehouse/plugins/connector"
@@ -25,20 +20,10 @@ const (
 	// Version is this connector's version.
 	Version = "0.1.0"
 
-	apiVersion = "2021-01-11"
-	service    = "sms"
-
-	defaultRegion  = "ap-guangzhou"
-	defaultTimeout = 10 * time.Second
-	maxTimeout     = 60 * time.Second
-
 	// MaxCodeLength is the longest verification code Tencent Cloud SMS accepts in a
 	// verification-code template variable: 6 digits. The schema carries it as
 	// "x-max-code-length" so the server can refuse a longer SMS OTP on this connector.
 	MaxCodeLength = 6
-
-	// cacheSize bounds how many distinct configurations keep a client in one process.
-	cacheSize = 64
 )
 
 // CheckCodeLength reports whether a verification code of n digits fits Tencent's template rule.
@@ -54,19 +39,13 @@ var configSchema []byte
 
 // Config is the connector instance's configuration.
 type Config struct {
-	SecretID  string `json:"secret_id"`
-	SecretKey string `json:"secret_key"`
-	SdkAppID  string `json:"sdk_app_id"`
-	SignName  string `json:"sign_name,omitempty"`
-	Region    string `json:"region,omitempty"`
-	Endpoint  string `json:"endpoint,omitempty"`
-	Scheme    string `json:"scheme,omitempty"`
-	TimeoutMS int    `json:"timeout_ms,omitempty"`
+	tencentcloud.Settings
+	SdkAppID string `json:"sdk_app_id"`
+	SignName string `json:"sign_name,omitempty"`
 }
 
 var (
 	digitsRe = regexp.MustCompile(`^[0-9]+$`)
-	regionRe = regexp.MustCompile(`^[a-z]+(-[a-z]+)+(-[0-9]+)?$`)
 	e164Re   = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 	// mainlandRe is an 11-digit Chinese mainland mobile number written without country code.
 	mainlandRe = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
@@ -78,69 +57,25 @@ func decode(raw connector.Config) (Config, error) {
 	if err := raw.Decode(&c); err != nil {
 		return c, err
 	}
-	var bad []connector.FieldError
-	req := func(field, v string) {
-		if strings.TrimSpace(v) == "" {
-			bad = append(bad, connector.FieldError{Field: field, Reason: "required"})
-		}
-	}
-	req("secret_id", c.SecretID)
-	req("secret_key", c.SecretKey)
-	req("sdk_app_id", c.SdkAppID)
+	var p tencentcloud.Problems
+	c.CheckCredentials(&p)
+	p.Require("sdk_app_id", c.SdkAppID)
 	if c.SdkAppID != "" && !digitsRe.MatchString(c.SdkAppID) {
-		bad = append(bad, connector.FieldError{Field: "sdk_app_id", Reason: "must be the numeric SDK AppID, such as 1400000000"})
+		p.Add("sdk_app_id", "must be the numeric SDK AppID, such as 1400000000")
 	}
-	if c.Region == "" {
-		c.Region = defaultRegion
-	} else if !regionRe.MatchString(c.Region) {
-		bad = append(bad, connector.FieldError{Field: "region", Reason: "must be a Tencent Cloud region such as ap-guangzhou"})
-	}
-	switch c.Scheme {
-	case "":
-		c.Scheme = "https"
-	case "https", "http":
-	default:
-		bad = append(bad, connector.FieldError{Field: "scheme", Reason: `must be "https" or "http"`})
-	}
-	if c.Endpoint != "" && !validEndpoint(c.Endpoint) {
-		bad = append(bad, connector.FieldError{Field: "endpoint", Reason: "must be host or host:port, without scheme or path"})
-	}
-	switch {
-	case c.TimeoutMS == 0:
-		c.TimeoutMS = int(defaultTimeout / time.Millisecond)
-	case c.TimeoutMS < 100 || time.Duration(c.TimeoutMS)*time.Millisecond > maxTimeout:
-		bad = append(bad, connector.FieldError{Field: "timeout_ms", Reason: "must be between 100 and 60000"})
-	}
-	if len(bad) > 0 {
-		return c, connector.InvalidConfig("invalid Tencent Cloud SMS configuration", bad...)
-	}
-	return c, nil
+	c.CheckEndpoint(api, &p)
+	c.CheckTimeout(&p)
+	return c, p.Err(api)
 }
-
-func validEndpoint(e string) bool {
-	if strings.ContainsAny(e, "/?# ") {
-		return false
-	}
-	host := e
-	if h, port, err := net.SplitHostPort(e); err == nil {
-		if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
-			return false
-		}
-		host = h
-	}
-	return host != ""
-}
-
-func (c Config) timeout() time.Duration { return time.Duration(c.TimeoutMS) * time.Millisecond }
 
 // SMS is the Tencent Cloud SMS connector.
 type SMS struct {
-	clients *clientcache.Cache[*common.Client]
+	clients *tencentcloud.Clients
 }
 
 // New returns the connector.
 func New() *SMS {
-	return &SMS{clients: clientcache.New[*common.Client](cacheSize, nil)}
+	return &SMS{clients: tencentcloud.NewClients(api)}
 }
 
 // Describe implements connector.Connector.
@@ -159,17 +94,8 @@ func (s *SMS) Describe() connector.Info {
 }
 
 // client returns the cached client for cfg, building it on first use.
-func (s *SMS) client(cfg Config) (*common.Client, error) {
-	key, err := clientcache.Key(cfg)
-	if err != nil {
-		return nil, connector.InvalidConfig(err.Error())
-	}
-	return s.clients.Get(key, func() (*common.Client, error) {
-		return tencentcloud.NewClient(tencentcloud.Options{
-			SecretID: cfg.SecretID, SecretKey: cfg.SecretKey, Region: cfg.Region,
-			Endpoint: cfg.Endpoint, Scheme: cfg.Scheme, Timeout: cfg.timeout(),
-		}), nil
-	})
+func (s *SMS) client(cfg Config) (*tencentcloud.Client, error) {
+	return s.clients.Get(cfg.Settings)
 }
 
 // Validate implements connector.Connector. With verify it lists one SMS template, an
@@ -183,13 +109,8 @@ func (s *SMS) Validate(ctx context.Context, raw connector.Config, verify bool) e
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, cfg.timeout())
-	defer cancel()
 	params := map[string]any{"International": 0, "Limit": 1, "Offset": 0}
-	if err := tencentcloud.Call(ctx, c, service, apiVersion, "DescribeSmsTemplateList", params, nil); err != nil {
-		return mapFailure(tencentcloud.Classify(err), "")
-	}
-	return nil
+	return c.Call(ctx, "DescribeSmsTemplateList", params, nil, "")
 }
 
 type sendStatus struct {
@@ -230,13 +151,11 @@ func (s *SMS) Send(ctx context.Context, raw connector.Config, msg connector.Mess
 	if cfg.SignName != "" {
 		body["SignName"] = cfg.SignName
 	}
-	ctx, cancel := context.WithTimeout(ctx, cfg.timeout())
-	defer cancel()
 	var out struct {
 		SendStatusSet []sendStatus `json:"SendStatusSet"`
 	}
-	if err := tencentcloud.Call(ctx, c, service, apiVersion, "SendSms", body, &out); err != nil {
-		return connector.Receipt{}, mapFailure(tencentcloud.Classify(err), phone)
+	if err := c.Call(ctx, "SendSms", body, &out, redact.Phone(phone)); err != nil {
+		return connector.Receipt{}, err
 	}
 	// Tencent answers per-number failures with HTTP 200 and a Code other than "Ok" in the
 	// number's entry, so every entry must be checked, and a missing entry is a failure too.
@@ -246,7 +165,7 @@ func (s *SMS) Send(ctx context.Context, raw connector.Config, msg connector.Mess
 	var serial string
 	for _, st := range out.SendStatusSet {
 		if !strings.EqualFold(st.Code, "Ok") {
-			return connector.Receipt{}, mapFailure(tencentcloud.Failure{Code: st.Code, Message: st.Message}, phone)
+			return connector.Receipt{}, api.ErrorFor(tencentcloud.Failure{Code: st.Code, Message: st.Message}, redact.Phone(phone))
 		}
 		if st.PhoneNumber == phone || serial == "" {
 			serial = st.SerialNo
@@ -296,70 +215,47 @@ func templateParams(msg connector.Message) ([]string, error) {
 	return params, nil
 }
 
-// retryAfter is how long Tencent's per-number frequency limits last.
-var retryAfter = map[string]time.Duration{
-	"LimitExceeded.PhoneNumberThirtySecondLimit": 30 * time.Second,
-	"LimitExceeded.PhoneNumberOneHourLimit":      time.Hour,
-	"LimitExceeded.PhoneNumberDailyLimit":        24 * time.Hour,
-}
-
-// invalidConfigCodes are refusals that only a change of configuration or template can fix.
-// Names from Tencent's SMS 2021-01-11 error list.
-var invalidConfigCodes = map[string]bool{
-	"FailedOperation.SignatureIncorrectOrUnapproved":            true,
-	"FailedOperation.TemplateIncorrectOrUnapproved":             true,
-	"FailedOperation.TemplateParamSetNotMatchApprovedTemplate":  true,
-	"FailedOperation.TemplateUnapprovedOrNotExist":              true,
-	"FailedOperation.TemplateIdNotExist":                        true,
-	"FailedOperation.MissingSignatureList":                      true,
-	"FailedOperation.MissingTemplateList":                       true,
-	"InvalidParameterValue.SdkAppIdNotExist":                    true,
-	"InvalidParameterValue.TemplateParameterFormatError":        true,
-	"UnauthorizedOperation.SmsSdkAppIdVerifyFail":               true,
-	"UnauthorizedOperation.SdkAppIdIsDisabled":                  true,
-	"UnauthorizedOperation.RequestIpNotInWhitelist":             true,
-	"UnauthorizedOperation.RequestPermissionDeny":               true,
-	"UnsupportedOperation.ChineseMainlandTemplateToGlobalPhone": true,
-	"UnsupportedOperation.GlobalTemplateToChineseMainlandPhone": true,
-}
-
-// invalidRecipientCodes name a number Tencent cannot parse or deliver to.
-var invalidRecipientCodes = map[string]bool{
-	"InvalidParameterValue.IncorrectPhoneNumber": true,
-	"FailedOperation.PhoneNumberParseFail":       true,
-}
-
-// quotaCodes mean the account cannot pay for more messages.
-var quotaCodes = map[string]bool{
-	"FailedOperation.InsufficientBalanceInSmsPackage":  true,
-	"UnauthorizedOperation.SerivceSuspendDueToArrears": true, // sic, Tencent's spelling
-}
-
-// mapFailure turns a failed call into the connector's typed error (see README.md for the
-// table). phone, when set, is named masked in the message.
-func mapFailure(f tencentcloud.Failure, phone string) error {
-	if f.Transport {
-		return connector.Unavailable("Tencent Cloud SMS unreachable: " + f.Message)
-	}
-	msg := "Tencent Cloud SMS: " + redact.Text(f.Message)
-	if phone != "" {
-		msg = fmt.Sprintf("Tencent Cloud SMS refused %s: %s", redact.Phone(phone), redact.Text(f.Message))
-	}
-	var e *connector.Error
-	switch code := f.Code; {
-	case strings.HasPrefix(code, "LimitExceeded.") || code == "LimitExceeded" || strings.HasPrefix(code, "RequestLimitExceeded"):
-		e = connector.RateLimited(retryAfter[code], msg)
-	case strings.HasPrefix(code, "AuthFailure.") || invalidConfigCodes[code]:
-		e = connector.InvalidConfig(msg)
-	case invalidRecipientCodes[code]:
-		e = connector.InvalidRecipient(msg)
-	case quotaCodes[code]:
-		e = connector.QuotaExceeded(msg)
-	case code == "InternalError" || strings.HasPrefix(code, "InternalError."):
-		e = connector.Unavailable(msg)
-	default:
-		return connector.Rejected(code, msg)
-	}
-	e.ProviderCode = f.Code
-	return e
+// api is Tencent Cloud SMS, API 2021-01-11, in any region on sms.tencentcloudapi.com unless
+// the configuration names an endpoint. Its codes are sorted as the table in README.md says,
+// from Tencent's SMS 2021-01-11 error list.
+var api = &tencentcloud.Service{
+	Product: "Tencent Cloud SMS",
+	Name:    "sms",
+	Version: "2021-01-11",
+	Codes: tencentcloud.Codes{
+		// How long Tencent's per-number frequency limits last.
+		RateLimited: map[string]time.Duration{
+			"LimitExceeded.PhoneNumberThirtySecondLimit": 30 * time.Second,
+			"LimitExceeded.PhoneNumberOneHourLimit":      time.Hour,
+			"LimitExceeded.PhoneNumberDailyLimit":        24 * time.Hour,
+		},
+		// Refusals that only a change of configuration or template can fix.
+		InvalidConfig: map[string]bool{
+			"FailedOperation.SignatureIncorrectOrUnapproved":            true,
+			"FailedOperation.TemplateIncorrectOrUnapproved":             true,
+			"FailedOperation.TemplateParamSetNotMatchApprovedTemplate":  true,
+			"FailedOperation.TemplateUnapprovedOrNotExist":              true,
+			"FailedOperation.TemplateIdNotExist":                        true,
+			"FailedOperation.MissingSignatureList":                      true,
+			"FailedOperation.MissingTemplateList":                       true,
+			"InvalidParameterValue.SdkAppIdNotExist":                    true,
+			"InvalidParameterValue.TemplateParameterFormatError":        true,
+			"UnauthorizedOperation.SmsSdkAppIdVerifyFail":               true,
+			"UnauthorizedOperation.SdkAppIdIsDisabled":                  true,
+			"UnauthorizedOperation.RequestIpNotInWhitelist":             true,
+			"UnauthorizedOperation.RequestPermissionDeny":               true,
+			"UnsupportedOperation.ChineseMainlandTemplateToGlobalPhone": true,
+			"UnsupportedOperation.GlobalTemplateToChineseMainlandPhone": true,
+		},
+		// A number Tencent cannot parse or deliver to.
+		InvalidRecipient: map[string]bool{
+			"InvalidParameterValue.IncorrectPhoneNumber": true,
+			"FailedOperation.PhoneNumberParseFail":       true,
+		},
+		// The account cannot pay for more messages.
+		QuotaExceeded: map[string]bool{
+			"FailedOperation.InsufficientBalanceInSmsPackage":  true,
+			"UnauthorizedOperation.SerivceSuspendDueToArrears": true, // sic, Tencent's spelling
+		},
+	},
 }

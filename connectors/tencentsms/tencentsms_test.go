@@ -449,3 +449,31 @@ func TestConcurrentSendsShareOneClient(t *testing.T) {
 		t.Fatalf("requests=%d clients=%d", n, s.clients.Len())
 	}
 }
+
+// Tenants with one key pair and their own SDK AppID and signature share a client, and so its
+// connection pool; the sender fields travel in each request.
+func TestTenantsSharingAKeyPairShareAClient(t *testing.T) {
+	fake := newFake(t)
+	s := New()
+	tenants := []connector.Config{
+		config(t, fake),
+		config(t, fake, func(m map[string]any) { m["sdk_app_id"], m["sign_name"] = "1400999999", "Other" }),
+	}
+	for _, cfg := range tenants {
+		if _, err := s.Send(context.Background(), cfg, message("code")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s.clients.Len() != 1 {
+		t.Fatalf("%d clients for one key pair, want 1", s.clients.Len())
+	}
+	reqs := fake.Requests()
+	if reqs[0].String("SmsSdkAppId") != "1400123456" || reqs[1].String("SmsSdkAppId") != "1400999999" || reqs[1].String("SignName") != "Other" {
+		t.Fatalf("sender fields sent: %v, %v", reqs[0].Params, reqs[1].Params)
+	}
+	other := config(t, fake, func(m map[string]any) { m["secret_id"] = "AKIDother" })
+	s.Send(context.Background(), other, message("code"))
+	if s.clients.Len() != 2 {
+		t.Fatalf("%d clients, want another one for another key pair", s.clients.Len())
+	}
+}

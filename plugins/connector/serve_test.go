@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -54,6 +55,37 @@ func TestDecodeNamesFields(t *testing.T) {
 		e := AsError(err)
 		if e == nil || e.Kind != KindInvalidConfig || len(e.Fields) != 1 || e.Fields[0].Field != field {
 			t.Errorf("Decode(%s) = %#v, want invalid_config naming %q", cfg, e, field)
+		}
+	}
+}
+
+// An embedded struct's fields sit in the enclosing JSON object, so the error names them as the
+// JSON does, without the embedded struct's Go name.
+func TestDecodeNamesFieldsOfEmbeddedStructs(t *testing.T) {
+	type Shared struct {
+		Timeout int `json:"timeout_ms"`
+	}
+	type Inner struct {
+		Shared
+		N int `json:"n"`
+	}
+	type conf struct {
+		Shared
+		Name  string  `json:"name"`
+		Inner *Inner  `json:"inner"`
+		List  []Inner `json:"list"`
+	}
+	for cfg, field := range map[string]string{
+		`{"timeout_ms":"x"}`:                   "timeout_ms",
+		`{"name":1}`:                           "name",
+		`{"inner":{"timeout_ms":"x"}}`:         "inner.timeout_ms",
+		`{"inner":{"n":"x"}}`:                  "inner.n",
+		`{"list":[{"n":1},{"timeout_ms":""}]}`: "list.timeout_ms",
+	} {
+		var c conf
+		e := AsError(Config(cfg).Decode(&c))
+		if e == nil || len(e.Fields) != 1 || e.Fields[0].Field != field || strings.Contains(e.Message, "Shared") {
+			t.Errorf("Decode(%s) = %v, want a type error naming %q", cfg, e, field)
 		}
 	}
 }

@@ -1,6 +1,7 @@
-// Package tencentcloud builds Tencent Cloud API 3.0 clients for the Tencent connectors on the
-// SDK's common client, so request signing (TC3-HMAC-SHA256) is the SDK's own, and turns the
-// SDK's errors into a provider code the connectors map to typed errors.
+// Package tencentcloud is what the Tencent connectors share: the settings every Tencent Cloud
+// API needs (key pair, region, endpoint, timeout) and their checks, clients built on the SDK's
+// common client (so request signing, TC3-HMAC-SHA256, is the SDK's own) and cached by those
+// settings alone, and the mapping of Tencent's error codes to the connectors' typed errors.
 package tencentcloud
 
 import (

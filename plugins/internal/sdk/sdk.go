@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 )
 
@@ -92,9 +93,48 @@ func (c Config) Decode(v any) error {
 	dec := json.NewDecoder(bytes.NewReader(c))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			typeErr.Field = jsonPath(reflect.TypeOf(v), typeErr.Field)
+		}
 		return InvalidConfig(fmt.Sprintf("config: %v", err), decodeFieldErrors(err)...)
 	}
 	return nil
+}
+
+// jsonPath spells path, encoding/json's dotted path to a field of t, the way the JSON does.
+// encoding/json names every embedded struct the path passes through, but an embedded struct's
+// fields sit in the enclosing JSON object: its Go name means nothing to whoever wrote the JSON.
+func jsonPath(t reflect.Type, path string) string {
+	if path == "" {
+		return path
+	}
+	var out []string
+	for _, name := range strings.Split(path, ".") {
+		for t != nil && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map) {
+			t = t.Elem()
+		}
+		var next reflect.Type
+		embedded := false
+		if t != nil && t.Kind() == reflect.Struct {
+			for i := range t.NumField() {
+				f := t.Field(i)
+				tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+				if f.Anonymous && tag == "" && f.Name == name {
+					next, embedded = f.Type, true
+					break
+				}
+				if tag == name || tag == "" && f.Name == name {
+					next = f.Type
+				}
+			}
+		}
+		if !embedded {
+			out = append(out, name)
+		}
+		t = next
+	}
+	return strings.Join(out, ".")
 }
 
 // decodeFieldErrors names the offending field of a JSON decoding error where encoding/json
