@@ -129,8 +129,8 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 	if ov.PasswordHasher != nil {
 		hasher = ov.PasswordHasher
 	}
-	attributes := &attribute.Service{Pools: config.Pools, Attributes: stores.Attributes, Tx: db, Clock: clock, IDs: ids,
-		Audit: recorder}
+	attributes := &attribute.Service{Pools: config.Pools, Attributes: stores.Attributes, Apps: config.Applications,
+		Locker: stores.PoolLocker, Tx: db, Clock: clock, IDs: ids, Audit: recorder}
 	users := &user.Service{Pools: config.Pools, Attributes: stores.Attributes, Users: stores.Users, Hasher: hasher,
 		Tx: db, Clock: clock, IDs: ids, Audit: recorder}
 	clientSecrets, err := clientsecret.New(master)

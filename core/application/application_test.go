@@ -120,6 +120,8 @@ func TestSettingsRules(t *testing.T) {
 		{"ttl", application.Settings{AccessTokenTTL: ptr(86401)}, "access_token_ttl_seconds"},
 		{"password claim", application.Settings{Claims: ptr([]string{"password"})}, "claims[0]"},
 		{"duplicate claim", application.Settings{Claims: ptr([]string{"email", "email"})}, "claims[1]"},
+		{"unknown claim", application.Settings{Claims: ptr([]string{"email", "shoe_size"})}, "claims[1]"},
+		{"unknown general attribute", application.Settings{Registration: &application.RegistrationInput{GeneralAttributes: []string{"shoe_size"}}}, "process.registration.general_attributes[0]"},
 		{"builtin general attribute", application.Settings{Registration: &application.RegistrationInput{GeneralAttributes: []string{"email"}}}, "process.registration.general_attributes[0]"},
 		{"group of another pool", application.Settings{Registration: &application.RegistrationInput{GroupID: "g2"}}, "process.registration.group_id"},
 		{"5 consents", application.Settings{Login: &application.LoginInput{PreferredSourceID: "pw", ConsentStatements: consent(5, "ok")}}, "process.login.consent_statements"},
@@ -155,6 +157,13 @@ func TestSettingsRules(t *testing.T) {
 	if got.Process.Registration.Enabled || got.Process.Registration.GroupID != "g1" || got.Process.MFA.SourceID != "mail" || len(got.Process.Login.AssociatedSourceIDs) != 2 {
 		t.Fatalf("process: %+v", got.Process)
 	}
+	// Create checks the same references.
+	_, err = w.svc.Create(ctx, application.CreateRequest{PoolID: "p1", Type: "web", Settings: application.Settings{Name: ptr("New"),
+		Claims: ptr([]string{"shoe_size"})}})
+	wantError(t, err, domain.KindInvalid, "invalid_request", "claims[0]")
+	_, err = w.svc.Create(ctx, application.CreateRequest{PoolID: "p1", Type: "web", Settings: application.Settings{Name: ptr("New"),
+		Registration: &application.RegistrationInput{GeneralAttributes: []string{"shoe_size"}}}})
+	wantError(t, err, domain.KindInvalid, "invalid_request", "process.registration.general_attributes[0]")
 	_, err = w.svc.Update(ctx, application.UpdateRequest{PoolID: "p1", ID: id, Type: ptr("spa")})
 	wantError(t, err, domain.KindInvalid, "invalid_request", "type")
 	_, err = w.svc.Update(ctx, application.UpdateRequest{PoolID: "p2", ID: id, Settings: application.Settings{Name: ptr("x")}})

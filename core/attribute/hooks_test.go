@@ -44,8 +44,9 @@ func (s *attrs) Delete(_ context.Context, _, name string) error      { delete(s.
 func TestChangesAreAudited(t *testing.T) {
 	clock := fake.Clock{T: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
 	log := &fake.AuditLog{}
-	s := &attribute.Service{Pools: &fake.Pools{IDs: []string{"p1"}}, Attributes: &attrs{m: map[string]domain.Attribute{}}, Tx: fake.Tx{},
-		Clock: clock, IDs: &fake.IDs{}, Audit: audit.Recorder{Log: log, Clock: clock, IDs: &fake.IDs{}}}
+	pools := &fake.Pools{IDs: []string{"p1"}}
+	s := &attribute.Service{Pools: pools, Attributes: &attrs{m: map[string]domain.Attribute{}}, Apps: &fake.Apps{}, Locker: pools,
+		Tx: fake.Tx{}, Clock: clock, IDs: &fake.IDs{}, Audit: audit.Recorder{Log: log, Clock: clock, IDs: &fake.IDs{}}}
 	ctx := context.Background()
 	v, err := s.Create(ctx, attribute.CreateRequest{PoolID: "p1", Name: "level", Label: "Level", Type: domain.FieldString, Enabled: true})
 	if err != nil {

@@ -1,6 +1,7 @@
 // Package attribute holds the use cases of a pool's user attributes: list, view, create, edit
 // and delete. Built-in attributes are fixed; preset and custom ones may change until users hold
-// values for them.
+// values for them. Applications name attributes (token claims, registration general
+// attributes): a rename updates them, and a delete waits until none does.
 package attribute
 
 import (
@@ -16,9 +17,13 @@ import (
 type Service struct {
 	Pools      ports.PoolStore
 	Attributes ports.AttributeStore
-	Tx         ports.Tx
-	Clock      ports.Clock
-	IDs        ports.IDs
+	// Apps and Locker keep applications' references (token claims, registration general
+	// attributes) in step: a rename carries them along, a delete is refused while they exist.
+	Apps   ports.ApplicationStore
+	Locker ports.PoolLocker
+	Tx     ports.Tx
+	Clock  ports.Clock
+	IDs    ports.IDs
 	// Audit records every change inside the change's transaction.
 	Audit audit.Recorder
 }
@@ -78,6 +83,7 @@ const (
 	CodeBuiltin          = "builtin_attribute"
 	CodeInUse            = "attribute_in_use"
 	CodeAttributeEnabled = "attribute_enabled"
+	CodeReferenced       = "attribute_referenced"
 )
 
 func errBuiltin() error {

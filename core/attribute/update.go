@@ -26,10 +26,22 @@ type UpdateRequest struct {
 // Update edits a preset or custom attribute. Built-in attributes are refused, and once a user
 // holds a value for the attribute its name and field type are fixed (stored values would
 // otherwise stop matching their definition). Changing the type away from enum drops the
-// options; changing the masking rule away from keep drops the keep counts.
+// options; changing the masking rule away from keep drops the keep counts. A rename carries
+// the applications' references (claims, registration general attributes) along in the same
+// transaction, under the pool lock so no application starts naming the old name meanwhile.
 func (s *Service) Update(ctx context.Context, req UpdateRequest) (*View, error) {
 	var view View
 	err := s.Tx.Run(ctx, func(ctx context.Context) error {
+		var refs []reference
+		if req.NewName != nil && *req.NewName != req.Name {
+			if err := s.Locker.LockPool(ctx, req.PoolID); err != nil {
+				return err
+			}
+			var err error
+			if refs, err = s.references(ctx, req.PoolID, req.Name); err != nil {
+				return err
+			}
+		}
 		var inUse bool
 		var before domain.Attribute
 		updated, err := s.Attributes.Update(ctx, req.PoolID, req.Name, func(a *domain.Attribute) error {
@@ -57,13 +69,19 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*View, error) 
 			}
 			apply(a, req)
 			a.UpdatedAt = s.now()
-			return domain.ValidateAttribute(a)
+			if err := domain.ValidateAttribute(a); err != nil {
+				return err
+			}
+			return checkClaimName(a.Name, refs)
 		})
 		if err != nil {
 			return err
 		}
 		view = View{Attribute: *updated, InUse: inUse}
-		return s.record(ctx, ActionUpdate, "Edited", &before, updated)
+		if err := s.rename(ctx, req.PoolID, before.Name, updated.Name, refs); err != nil {
+			return err
+		}
+		return s.record(ctx, ActionUpdate, editedVerb(refs), &before, updated)
 	})
 	if err != nil {
 		return nil, err

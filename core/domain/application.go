@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"slices"
 	"time"
 )
 
@@ -201,4 +202,39 @@ func (a *Application) RefersTo(sourceID string) (preferred, other bool) {
 		other = true
 	}
 	return preferred, other
+}
+
+// AttributeUse tells where an application names an attribute.
+type AttributeUse struct {
+	Claim   bool // among its token claims
+	General bool // among its registration's general attributes
+}
+
+// Any reports whether the application names the attribute at all.
+func (u AttributeUse) Any() bool { return u.Claim || u.General }
+
+// UsesAttribute tells where the application names the attribute called name.
+func (a *Application) UsesAttribute(name string) AttributeUse {
+	return AttributeUse{Claim: slices.Contains(a.Claims, name),
+		General: slices.Contains(a.Process.Registration.GeneralAttributes, name)}
+}
+
+// RenameAttribute makes the application's references to attribute old name attribute renamed
+// instead, keeping their places. Where renamed is listed already, old is dropped rather than
+// doubled.
+func (a *Application) RenameAttribute(old, renamed string) {
+	rename := func(names []string) []string {
+		i := slices.Index(names, old)
+		if i < 0 {
+			return names
+		}
+		out := slices.Clone(names)
+		if slices.Contains(out, renamed) {
+			return slices.Delete(out, i, i+1)
+		}
+		out[i] = renamed
+		return out
+	}
+	a.Claims = rename(a.Claims)
+	a.Process.Registration.GeneralAttributes = rename(a.Process.Registration.GeneralAttributes)
 }
