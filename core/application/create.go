@@ -63,11 +63,10 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*Created, erro
 			return err
 		}
 		if iconType != "" {
-			img := &domain.Image{ID: s.IDs.NewID(), PoolID: req.PoolID, ContentType: iconType, Data: *req.Icon, CreatedAt: now}
-			if err := s.Images.Put(ctx, img); err != nil {
+			var err error
+			if app.IconImageID, err = s.images().Put(ctx, req.PoolID, iconType, *req.Icon, now); err != nil {
 				return err
 			}
-			app.IconImageID = img.ID
 		}
 		if err := s.Apps.Create(ctx, app); err != nil {
 			return err

@@ -19,10 +19,8 @@ func (s *Service) Delete(ctx context.Context, poolID, id string) error {
 		if err := s.Apps.Delete(ctx, poolID, id); err != nil {
 			return err
 		}
-		if app.IconImageID != "" {
-			if err := s.Images.Delete(ctx, app.IconImageID); err != nil {
-				return err
-			}
+		if err := s.images().Delete(ctx, app.IconImageID); err != nil {
+			return err
 		}
 		return s.record(ctx, ActionDelete, "Deleted", viewOf(app), nil, poolID)
 	})

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/core/audit"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
+	"github.com/gatehouse-iam/gatehouse/core/internal/images"
 	"github.com/gatehouse-iam/gatehouse/ports"
 )
 
@@ -122,3 +123,5 @@ func newClientSecret() (string, error) { return randomToken(32) }
 // now is the clock's time at the database's precision (microseconds), so an answer built from
 // memory equals the same object read back later.
 func (s *Service) now() time.Time { return s.Clock.Now().UTC().Truncate(time.Microsecond) }
+
+func (s *Service) images() images.Store { return images.Store{Images: s.Images, IDs: s.IDs} }

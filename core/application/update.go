@@ -44,13 +44,9 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.Applic
 			}
 			now := s.now()
 			if req.Icon != nil {
-				oldIcon, app.IconImageID = app.IconImageID, ""
-				if iconType != "" {
-					img := &domain.Image{ID: s.IDs.NewID(), PoolID: app.PoolID, ContentType: iconType, Data: *req.Icon, CreatedAt: now}
-					if err := s.Images.Put(ctx, img); err != nil {
-						return err
-					}
-					app.IconImageID = img.ID
+				var err error
+				if oldIcon, err = s.images().Replace(ctx, &app.IconImageID, app.PoolID, iconType, *req.Icon, now); err != nil {
+					return err
 				}
 			}
 			app.UpdatedAt = now
@@ -59,10 +55,8 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.Applic
 		if err != nil {
 			return err
 		}
-		if oldIcon != "" {
-			if err := s.Images.Delete(ctx, oldIcon); err != nil {
-				return err
-			}
+		if err := s.images().Delete(ctx, oldIcon); err != nil {
+			return err
 		}
 		return s.record(ctx, ActionUpdate, "Edited", before, viewOf(updated), req.PoolID)
 	})

@@ -42,11 +42,10 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*domain.AuthSo
 			return err
 		}
 		if iconType != "" {
-			img := &domain.Image{ID: s.IDs.NewID(), PoolID: req.PoolID, ContentType: iconType, Data: *req.Icon, CreatedAt: now}
-			if err := s.Images.Put(ctx, img); err != nil {
+			var err error
+			if src.IconImageID, err = s.images().Put(ctx, req.PoolID, iconType, *req.Icon, now); err != nil {
 				return err
 			}
-			src.IconImageID = img.ID
 		}
 		if err := s.checkCodeLength(ctx, src); err != nil {
 			return err

@@ -71,10 +71,8 @@ func (s *Service) Delete(ctx context.Context, poolID, id string) (*Warning, erro
 		if err := s.Sources.Delete(ctx, poolID, id); err != nil {
 			return err
 		}
-		if src.IconImageID != "" {
-			if err := s.Images.Delete(ctx, src.IconImageID); err != nil {
-				return err
-			}
+		if err := s.images().Delete(ctx, src.IconImageID); err != nil {
+			return err
 		}
 		// The applications it was removed from are named here rather than given rows of
 		// their own: the change is this deletion.

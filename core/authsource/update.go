@@ -49,13 +49,9 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.AuthSo
 			}
 			now := s.now()
 			if req.Icon != nil {
-				oldIcon, src.IconImageID = src.IconImageID, ""
-				if iconType != "" {
-					img := &domain.Image{ID: s.IDs.NewID(), PoolID: src.PoolID, ContentType: iconType, Data: *req.Icon, CreatedAt: now}
-					if err := s.Images.Put(ctx, img); err != nil {
-						return err
-					}
-					src.IconImageID = img.ID
+				var err error
+				if oldIcon, err = s.images().Replace(ctx, &src.IconImageID, src.PoolID, iconType, *req.Icon, now); err != nil {
+					return err
 				}
 			}
 			src.UpdatedAt = now
@@ -64,10 +60,8 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.AuthSo
 		if err != nil {
 			return err
 		}
-		if oldIcon != "" {
-			if err := s.Images.Delete(ctx, oldIcon); err != nil {
-				return err
-			}
+		if err := s.images().Delete(ctx, oldIcon); err != nil {
+			return err
 		}
 		return s.record(ctx, ActionUpdate, "Edited", before, viewOf(updated), req.PoolID)
 	})

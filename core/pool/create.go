@@ -50,17 +50,17 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*domain.Pool, 
 	return p, nil
 }
 
-// putLogo stores a new logo image and points p at it; the pool row is written by the caller
-// (Create) or updated here when the pool already exists.
+// putLogo stores a new pool's logo and points the pool at it: the image row names its pool, so
+// it is written after the pool's.
 func (s *Service) putLogo(ctx context.Context, p *domain.Pool, contentType string, data []byte) error {
-	img := &domain.Image{ID: s.IDs.NewID(), PoolID: p.ID, ContentType: contentType, Data: data, CreatedAt: s.Clock.Now()}
-	if err := s.Images.Put(ctx, img); err != nil {
+	id, err := s.images().Put(ctx, p.ID, contentType, data, s.Clock.Now())
+	if err != nil {
 		return err
 	}
-	_, err := s.Pools.Update(ctx, p.ID, func(stored *domain.Pool) error {
-		stored.LogoImageID = img.ID
+	_, err = s.Pools.Update(ctx, p.ID, func(stored *domain.Pool) error {
+		stored.LogoImageID = id
 		return nil
 	})
-	p.LogoImageID = img.ID
+	p.LogoImageID = id
 	return err
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/core/audit"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
+	"github.com/gatehouse-iam/gatehouse/core/internal/images"
 	"github.com/gatehouse-iam/gatehouse/ports"
 )
 
@@ -42,3 +43,5 @@ type auditView struct {
 func viewOf(p *domain.Pool) *auditView {
 	return &auditView{ID: p.ID, Name: p.Name, LogoImageID: p.LogoImageID, IsDefault: p.IsDefault}
 }
+
+func (s *Service) images() images.Store { return images.Store{Images: s.Images, IDs: s.IDs} }

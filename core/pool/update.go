@@ -36,24 +36,19 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.Pool, 
 			if req.Name != nil {
 				p.Name = name
 			}
-			if req.Logo != nil {
-				oldLogo, p.LogoImageID = p.LogoImageID, ""
-			}
 			p.UpdatedAt = s.Clock.Now()
+			if req.Logo != nil {
+				var err error
+				oldLogo, err = s.images().Replace(ctx, &p.LogoImageID, p.ID, logoType, *req.Logo, p.UpdatedAt)
+				return err
+			}
 			return nil
 		})
 		if err != nil {
 			return err
 		}
-		if oldLogo != "" {
-			if err := s.Images.Delete(ctx, oldLogo); err != nil {
-				return err
-			}
-		}
-		if req.Logo != nil && len(*req.Logo) > 0 {
-			if err := s.putLogo(ctx, updated, logoType, *req.Logo); err != nil {
-				return err
-			}
+		if err := s.images().Delete(ctx, oldLogo); err != nil {
+			return err
 		}
 		return s.Audit.AdminChange(ctx, updated.ID, domain.ActionPoolUpdate, "pool", updated.ID,
 			"Edited user pool "+updated.Name, before, viewOf(updated))
