@@ -9,7 +9,6 @@ package authsource
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/gatehouse-iam/gatehouse/core/audit"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
@@ -121,7 +120,3 @@ func (s *Service) checkCodeLength(ctx context.Context, src *domain.AuthSource) e
 	}
 	return nil
 }
-
-// now is the clock's time at the database's precision (microseconds), so an answer built from
-// memory equals the same object read back later.
-func (s *Service) now() time.Time { return s.Clock.Now().UTC().Truncate(time.Microsecond) }

@@ -43,7 +43,7 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.AuthSo
 			if err := s.checkCodeLength(ctx, src); err != nil {
 				return err
 			}
-			now := s.now()
+			now := s.Clock.Now()
 			if req.Icon != nil {
 				oldIcon, src.IconImageID = src.IconImageID, ""
 				if iconType != "" {
