@@ -5,7 +5,9 @@ import (
 	"time"
 )
 
-// Clock tells the time. Tests inject a fixed or stepping clock.
+// Clock tells the time, in UTC and truncated to the microsecond both databases store: services
+// stamp rows with it as is, so an answer built in memory equals the row read back later. Tests
+// inject a fixed or stepping clock, which must keep to the same precision.
 type Clock interface {
 	Now() time.Time
 }

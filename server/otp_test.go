@@ -486,15 +486,18 @@ func TestOTPAutoSignupRace(t *testing.T) {
 		clock.Add(-5 * 61 * time.Second) // every code still valid
 		var wg sync.WaitGroup
 		statuses := make([]int, len(attempts))
+		start := make(chan struct{})
 		for i, a := range attempts {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				<-start
 				r := e.token(map[string]any{"grant_type": grantSMS, "auth_source_id": e.SMS, "phone_number": phone,
 					"otp_token": a.token, "otp": a.code, "auto_signup": true})
 				statuses[i] = r.Status
 			}()
 		}
+		close(start)
 		wg.Wait()
 		for i, st := range statuses {
 			if st != http.StatusOK {

@@ -1,9 +1,6 @@
 package httpapi
 
 import (
-	"encoding/json"
-	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -35,31 +32,18 @@ type tokenParams struct {
 }
 
 func parseTokenParams(c *gin.Context) (*tokenParams, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxTokenBody))
+	body, err := readOAuthBody(c)
 	if err != nil {
-		return nil, domain.Invalid(domain.CodeInvalidRequest, "The request body is too large or unreadable.")
+		return nil, err
 	}
-	mediaType, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	var p tokenParams
-	switch mediaType {
-	case "application/json":
-		if err := json.Unmarshal(body, &p); err != nil {
-			return nil, domain.Invalid(domain.CodeInvalidRequest, "The request body is not a valid JSON object of string parameters.")
-		}
-	case "application/x-www-form-urlencoded":
-		form, err := url.ParseQuery(string(body))
-		if err != nil {
-			return nil, domain.Invalid(domain.CodeInvalidRequest, "The request body is not valid form encoding.")
-		}
-		for name, values := range form {
-			if len(values) > 1 {
-				return nil, domain.Invalid(domain.CodeInvalidRequest, "The parameter "+name+" is repeated.")
-			}
-		}
+	err = decodeOAuthParams(mediaTypeOf(c), body, &p, func(form url.Values) error {
 		p = tokenParams{Token: form.Get("token"), TokenTypeHint: form.Get("token_type_hint"),
 			ClientID: form.Get("client_id"), ClientSecret: form.Get("client_secret")}
-	default:
-		return nil, domain.Invalid(domain.CodeInvalidRequest, "Content-Type must be application/x-www-form-urlencoded or application/json.")
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if p.Token == "" {
 		return nil, domain.Invalid(domain.CodeInvalidRequest, "The token parameter is required.")
@@ -172,23 +156,20 @@ func bearerToken(c *gin.Context) (string, error) {
 		}
 		tok = strings.TrimSpace(value)
 	}
-	if c.Request.Method == http.MethodPost {
-		mediaType, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
-		if mediaType == "application/x-www-form-urlencoded" {
-			body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxTokenBody))
-			if err != nil {
-				return "", domain.Invalid(domain.CodeInvalidRequest, "The request body is too large or unreadable.")
+	if c.Request.Method == http.MethodPost && mediaTypeOf(c) == formMediaType {
+		body, err := readOAuthBody(c)
+		if err != nil {
+			return "", err
+		}
+		form, err := parseOAuthForm(body)
+		if err != nil {
+			return "", err
+		}
+		if v := form.Get("access_token"); v != "" {
+			if tok != "" {
+				return "", domain.Invalid(domain.CodeInvalidRequest, "Send the access token one way only.")
 			}
-			form, err := url.ParseQuery(string(body))
-			if err != nil || len(form["access_token"]) > 1 {
-				return "", domain.Invalid(domain.CodeInvalidRequest, "The request body is not valid form encoding.")
-			}
-			if v := form.Get("access_token"); v != "" {
-				if tok != "" {
-					return "", domain.Invalid(domain.CodeInvalidRequest, "Send the access token one way only.")
-				}
-				tok = v
-			}
+			tok = v
 		}
 	}
 	if tok == "" {

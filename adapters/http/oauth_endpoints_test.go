@@ -558,3 +558,54 @@ func TestUserinfo(t *testing.T) {
 		f.expectUserinfoRefused(t, tok.AccessToken)
 	})
 }
+
+// Every OAuth endpoint reads its body the same way: at most 16 KiB, valid form encoding, each
+// parameter once; the token, revocation and introspection endpoints take JSON too.
+func TestOAuthBodies(t *testing.T) {
+	eachOAuth(t, func(t *testing.T, f *oauthFixture) {
+		tok := f.signIn(t, f.app, f.user)
+		at, rt := tok.AccessToken, tok.RefreshToken
+		const form = "application/x-www-form-urlencoded"
+		big := "pad=" + strings.Repeat("x", 16<<10)
+		type body struct{ contentType, text string }
+		cases := map[string]struct {
+			ok      body
+			refused []body
+		}{
+			"/oauth2/token": {body{form, "grant_type=refresh_token&refresh_token=" + rt},
+				[]body{{form, "grant_type=refresh_token&" + big}, {form, "grant_type=%zz"},
+					{form, "grant_type=refresh_token&grant_type=refresh_token"}, {"text/plain", "grant_type=refresh_token"}}},
+			"/oauth2/revoke": {body{"application/json", `{"token":"x"}`},
+				[]body{{form, "token=x&" + big}, {form, "token=%zz"}, {form, "token=x&token=y"}, {"text/plain", "token=x"}}},
+			"/oauth2/introspect": {body{form, "token=x"},
+				[]body{{form, "token=x&" + big}, {form, "token=%zz"}, {form, "token=x&token=y"}, {"text/plain", "token=x"}}},
+			"/oauth2/userinfo": {body{form, "access_token=" + at},
+				[]body{{form, "access_token=" + at + "&" + big}, {form, "access_token=%zz"},
+					{form, "access_token=" + at + "&access_token=" + at}, {form, "access_token=" + at + "&x=1&x=2"}}},
+		}
+		for path, c := range cases {
+			do := func(b body) (int, string) {
+				req, err := http.NewRequest(http.MethodPost, f.s.URL+path, strings.NewReader(b.text))
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.Header.Set("Content-Type", b.contentType)
+				if path != "/oauth2/userinfo" {
+					req.Header.Set("Authorization", basic(f.clientID, f.secret))
+				}
+				status, _, raw := send(t, req)
+				var e struct{ Error string }
+				_ = json.Unmarshal(raw, &e)
+				return status, e.Error
+			}
+			if status, code := do(c.ok); status != http.StatusOK {
+				t.Errorf("%s %q: %d %s", path, c.ok.text, status, code)
+			}
+			for _, b := range c.refused {
+				if status, code := do(b); status != http.StatusBadRequest || code != domain.CodeInvalidRequest {
+					t.Errorf("%s %s %.40q: %d %s, want 400 invalid_request", path, b.contentType, b.text, status, code)
+				}
+			}
+		}
+	})
+}

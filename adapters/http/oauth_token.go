@@ -1,10 +1,7 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"errors"
-	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -15,9 +12,6 @@ import (
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 	"github.com/gatehouse-iam/gatehouse/core/session"
 )
-
-// maxTokenBody bounds a token request; every grant fits in far less.
-const maxTokenBody = 16 << 10
 
 // tokenRequest is a token request in either encoding. Unknown parameters are ignored, as
 // RFC 6749 requires of the token endpoint.
@@ -54,44 +48,31 @@ func (b *flexBool) UnmarshalJSON(data []byte) error {
 
 // parseTokenRequest reads a JSON (the seed's form) or application/x-www-form-urlencoded
 // (RFC 6749's) body.
-func parseTokenRequest(r *http.Request, w http.ResponseWriter) (*tokenRequest, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxTokenBody))
+func parseTokenRequest(c *gin.Context) (*tokenRequest, error) {
+	body, err := readOAuthBody(c)
 	if err != nil {
-		return nil, domain.Invalid(domain.CodeInvalidRequest, "The request body is too large or unreadable.")
+		return nil, err
 	}
-	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	return decodeTokenRequest(mediaType, body)
+	return decodeTokenRequest(mediaTypeOf(c), body)
 }
 
 func decodeTokenRequest(mediaType string, body []byte) (*tokenRequest, error) {
 	var req tokenRequest
-	switch mediaType {
-	case "application/json":
-		if err := json.Unmarshal(body, &req); err != nil {
-			return nil, domain.Invalid(domain.CodeInvalidRequest, "The request body is not a valid JSON object of string parameters.")
-		}
-	case "application/x-www-form-urlencoded":
-		form, err := url.ParseQuery(string(body))
-		if err != nil {
-			return nil, domain.Invalid(domain.CodeInvalidRequest, "The request body is not valid form encoding.")
-		}
-		for name, values := range form {
-			if len(values) > 1 {
-				return nil, domain.Invalid(domain.CodeInvalidRequest, "The parameter "+name+" is repeated.")
-			}
-		}
+	err := decodeOAuthParams(mediaType, body, &req, func(form url.Values) error {
 		req = tokenRequest{GrantType: form.Get("grant_type"), ClientID: form.Get("client_id"), ClientSecret: form.Get("client_secret"),
 			Scope: form.Get("scope"), AuthSourceID: form.Get("auth_source_id"), PhoneNumber: form.Get("phone_number"),
 			Email: form.Get("email"), OTPToken: form.Get("otp_token"), OTP: form.Get("otp"), RefreshToken: form.Get("refresh_token")}
 		if v := form.Get("auto_signup"); v != "" {
 			b, err := strconv.ParseBool(v)
 			if err != nil {
-				return nil, domain.Invalid(domain.CodeInvalidRequest, "auto_signup must be true or false.")
+				return domain.Invalid(domain.CodeInvalidRequest, "auto_signup must be true or false.")
 			}
 			req.AutoSignup = flexBool(b)
 		}
-	default:
-		return nil, domain.Invalid(domain.CodeInvalidRequest, "Content-Type must be application/json or application/x-www-form-urlencoded.")
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if req.GrantType == "" {
 		return nil, domain.Invalid(domain.CodeInvalidRequest, "The grant_type parameter is required.")
@@ -147,7 +128,7 @@ type tokenBody struct {
 func (a *api) token(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
 	c.Header("Pragma", "no-cache")
-	req, err := parseTokenRequest(c.Request, c.Writer)
+	req, err := parseTokenRequest(c)
 	if err != nil {
 		writeError(c, err)
 		return

@@ -436,21 +436,23 @@ func (s *Signer) Verify(ctx context.Context, poolID, token string) (map[string]a
 	if kid == "" {
 		return nil, errInvalidToken
 	}
-	lookup := func(force bool) (publicKey, bool, error) {
+	// lookup also reports whether the pool has no keys: load never caches such a pool, so that
+	// answer comes straight from the store and looking again would only repeat the query.
+	lookup := func(force bool) (key publicKey, ok, empty bool, err error) {
 		pk, err := s.load(ctx, poolID, "", force)
 		if domain.KindOf(err) == domain.KindNotFound {
-			return publicKey{}, false, nil
+			return publicKey{}, false, true, nil
 		}
 		if err != nil {
-			return publicKey{}, false, err
+			return publicKey{}, false, false, err
 		}
-		k, ok := pk.pubs[kid]
-		return k, ok, nil
+		key, ok = pk.pubs[kid]
+		return key, ok, false, nil
 	}
-	key, ok, err := lookup(false)
-	if err == nil && !ok {
+	key, ok, empty, err := lookup(false)
+	if err == nil && !ok && !empty {
 		// Maybe another instance rotated since we loaded: look again, at most every reloadFloor.
-		key, ok, err = lookup(true)
+		key, ok, _, err = lookup(true)
 	}
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/adapters/storage/storagetest"
 	"github.com/gatehouse-iam/gatehouse/adapters/system"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
+	"github.com/gatehouse-iam/gatehouse/ports"
 )
 
 // clock is a settable test clock.
@@ -396,4 +398,34 @@ func tamper(tok string) string {
 		b[i] = 'A'
 	}
 	return string(b)
+}
+
+// countingStore counts the queries for a pool's publishable keys.
+type countingStore struct {
+	ports.SigningKeyStore
+	lists atomic.Int32
+}
+
+func (c *countingStore) ListPublishable(ctx context.Context, poolID string, now time.Time) ([]domain.SigningKey, error) {
+	c.lists.Add(1)
+	return c.SigningKeyStore.ListPublishable(ctx, poolID, now)
+}
+
+func TestVerifyForAPoolWithoutKeysAsksTheStoreOnce(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		f := setup(t, db, "p1", "p2")
+		tok, err := f.signer.Sign(ctx, "p1", "ES256", map[string]any{"sub": "u"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		store := &countingStore{SigningKeyStore: f.stores.SigningKeys}
+		s := jwt.New(store, newCipher(t, 1), f.clock, system.IDs{}, jwt.Options{MaxTokenTTL: time.Hour})
+		if _, err := s.Verify(ctx, "p2", tok); domain.KindOf(err) != domain.KindUnauthenticated {
+			t.Fatalf("token of another pool: %v", err)
+		}
+		if n := store.lists.Load(); n != 1 {
+			t.Fatalf("%d queries for a pool without keys", n)
+		}
+	})
 }

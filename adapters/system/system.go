@@ -8,7 +8,8 @@ import (
 )
 
 // Clock is the wall clock in UTC, truncated to the microsecond both databases store, so a
-// value answered right after a write equals the one read back later.
+// value answered right after a write equals the one read back later. It is the one place that
+// truncates (see ports.Clock).
 type Clock struct{}
 
 func (Clock) Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }

@@ -44,7 +44,7 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*Created, erro
 		return nil, err
 	}
 	var secret string
-	now := s.now()
+	now := s.Clock.Now()
 	app := &domain.Application{ID: s.IDs.NewID(), PoolID: req.PoolID, Type: t, ClientID: clientID, Enabled: true,
 		RedirectURIs: []string{}, LogoutRedirectURIs: []string{}, AccessTokenTTL: domain.DefaultAccessTokenTTL,
 		RefreshTokenTTL: domain.DefaultRefreshTokenTTL, SigningAlg: domain.SignRS256, Claims: []string{},

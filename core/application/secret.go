@@ -21,7 +21,7 @@ func (s *Service) RotateSecret(ctx context.Context, poolID, id string) (string, 
 				return domain.Conflict("public_client", "Applications of type "+string(app.Type)+" are public clients and have no client secret.")
 			}
 			before = viewOf(app)
-			app.SecretHash, app.UpdatedAt = s.Secrets.Hash(secret), s.now()
+			app.SecretHash, app.UpdatedAt = s.Secrets.Hash(secret), s.Clock.Now()
 			return nil
 		})
 		if err != nil {

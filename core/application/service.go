@@ -8,7 +8,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"slices"
-	"time"
 
 	"github.com/gatehouse-iam/gatehouse/core/audit"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
@@ -119,9 +118,5 @@ func newClientID() (string, error) { return randomToken(24) }
 
 // newClientSecret is 32 random bytes (43 characters), 256 bits of entropy.
 func newClientSecret() (string, error) { return randomToken(32) }
-
-// now is the clock's time at the database's precision (microseconds), so an answer built from
-// memory equals the same object read back later.
-func (s *Service) now() time.Time { return s.Clock.Now().UTC().Truncate(time.Microsecond) }
 
 func (s *Service) images() images.Store { return images.Store{Images: s.Images, IDs: s.IDs} }

@@ -42,7 +42,7 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.Applic
 			if err := s.apply(ctx, app, req.Settings); err != nil {
 				return err
 			}
-			now := s.now()
+			now := s.Clock.Now()
 			if req.Icon != nil {
 				var err error
 				if oldIcon, err = s.images().Replace(ctx, &app.IconImageID, app.PoolID, iconType, *req.Icon, now); err != nil {
@@ -80,7 +80,7 @@ func (s *Service) SetEnabled(ctx context.Context, poolID, id string, enabled boo
 		var err error
 		updated, err = s.Apps.Update(ctx, poolID, id, func(app *domain.Application) error {
 			if app.Enabled != enabled {
-				app.Enabled, app.UpdatedAt, changed = enabled, s.now(), true
+				app.Enabled, app.UpdatedAt, changed = enabled, s.Clock.Now(), true
 			}
 			return nil
 		})

@@ -24,7 +24,7 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*View, error) 
 	if req.Masking.Rule == "" {
 		req.Masking.Rule = domain.MaskNone
 	}
-	now := s.now()
+	now := s.Clock.Now()
 	a := domain.Attribute{ID: s.IDs.NewID(), PoolID: req.PoolID, Name: req.Name, Label: req.Label,
 		Source: domain.AttributeCustom, Type: req.Type, Options: req.Options, Masking: req.Masking,
 		Regex: req.Regex, RegexError: req.RegexError, Enabled: req.Enabled, CreatedAt: now, UpdatedAt: now}

@@ -101,7 +101,7 @@ func (s *Service) rename(ctx context.Context, poolID, old, renamed string, refs 
 	for _, r := range refs {
 		_, err := s.Apps.Update(ctx, poolID, r.ID, func(app *domain.Application) error {
 			app.RenameAttribute(old, renamed)
-			app.UpdatedAt = s.now()
+			app.UpdatedAt = s.Clock.Now()
 			return nil
 		})
 		if err != nil {

@@ -6,7 +6,6 @@ package attribute
 
 import (
 	"context"
-	"time"
 
 	"github.com/gatehouse-iam/gatehouse/core/audit"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
@@ -95,7 +94,3 @@ func (s *Service) pool(ctx context.Context, poolID string) error {
 	_, err := s.Pools.Get(ctx, poolID)
 	return err
 }
-
-// now is the clock's time at the storage's precision (microseconds), so an answer shows the
-// same timestamps a later read returns.
-func (s *Service) now() time.Time { return s.Clock.Now().UTC().Truncate(time.Microsecond) }

@@ -68,7 +68,7 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*View, error) 
 				return domain.Conflict(CodeInUse, "Users hold values for this attribute; its name and field type are fixed.", details...)
 			}
 			apply(a, req)
-			a.UpdatedAt = s.now()
+			a.UpdatedAt = s.Clock.Now()
 			if err := domain.ValidateAttribute(a); err != nil {
 				return err
 			}

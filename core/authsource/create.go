@@ -24,7 +24,7 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*domain.AuthSo
 	if req.Name == nil {
 		return nil, domain.InvalidField("name", "is required")
 	}
-	now := s.now()
+	now := s.Clock.Now()
 	src := &domain.AuthSource{ID: s.IDs.NewID(), PoolID: req.PoolID, Type: t, Attribute: defaultAttribute(t),
 		Enabled: req.Enabled == nil || *req.Enabled, Policy: DefaultPolicy(t), CreatedAt: now, UpdatedAt: now}
 	if err := apply(src, req.Settings); err != nil {

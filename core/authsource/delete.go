@@ -58,7 +58,7 @@ func (s *Service) Delete(ctx context.Context, poolID, id string) (*Warning, erro
 			_, err := s.Apps.Update(ctx, poolID, a.ID, func(app *domain.Application) error {
 				app.Process.Login.AssociatedSourceIDs = slices.DeleteFunc(app.Process.Login.AssociatedSourceIDs,
 					func(s string) bool { return s == id })
-				app.UpdatedAt = s.now()
+				app.UpdatedAt = s.Clock.Now()
 				return nil
 			})
 			if err != nil {

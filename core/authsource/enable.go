@@ -35,7 +35,7 @@ func (s *Service) Enable(ctx context.Context, poolID, id string) (*domain.AuthSo
 			if err := s.checkCodeLength(ctx, src); err != nil {
 				return err
 			}
-			src.Enabled, src.UpdatedAt, changed = true, s.now(), true
+			src.Enabled, src.UpdatedAt, changed = true, s.Clock.Now(), true
 			return nil
 		})
 		if err != nil || !changed {
@@ -78,7 +78,7 @@ func (s *Service) Disable(ctx context.Context, poolID, id string) (*domain.AuthS
 		changed := false
 		out, err = s.Sources.Update(ctx, poolID, id, func(src *domain.AuthSource) error {
 			if src.Enabled {
-				src.Enabled, src.UpdatedAt, changed = false, s.now(), true
+				src.Enabled, src.UpdatedAt, changed = false, s.Clock.Now(), true
 			}
 			return nil
 		})

@@ -9,7 +9,6 @@ package authsource
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/gatehouse-iam/gatehouse/core/audit"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
@@ -122,9 +121,5 @@ func (s *Service) checkCodeLength(ctx context.Context, src *domain.AuthSource) e
 	}
 	return nil
 }
-
-// now is the clock's time at the database's precision (microseconds), so an answer built from
-// memory equals the same object read back later.
-func (s *Service) now() time.Time { return s.Clock.Now().UTC().Truncate(time.Microsecond) }
 
 func (s *Service) images() images.Store { return images.Store{Images: s.Images, IDs: s.IDs} }

@@ -47,7 +47,7 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.AuthSo
 			if err := s.checkCodeLength(ctx, src); err != nil {
 				return err
 			}
-			now := s.now()
+			now := s.Clock.Now()
 			if req.Icon != nil {
 				var err error
 				if oldIcon, err = s.images().Replace(ctx, &src.IconImageID, src.PoolID, iconType, *req.Icon, now); err != nil {

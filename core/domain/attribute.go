@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -195,7 +196,7 @@ func ValidateAttribute(a *Attribute) error {
 	if utf8.RuneCountInString(a.Regex) > MaxAttributeRegexLength {
 		p.Add("regex", "must be at most 512 characters")
 	} else if a.Regex != "" {
-		if _, err := regexp.Compile(a.Regex); err != nil {
+		if _, err := attributeRegexes.compile(a.Regex); err != nil {
 			p.Add("regex", "is not a valid regular expression: "+strings.TrimPrefix(err.Error(), "error parsing regexp: "))
 		}
 	}
@@ -304,7 +305,7 @@ func CheckValue(attr *Attribute, raw any) (any, error) {
 		return bad("has an unknown field type")
 	}
 	if attr.Regex != "" {
-		re, err := regexp.Compile(attr.Regex)
+		re, err := attributeRegexes.compile(attr.Regex)
 		if err != nil {
 			return nil, Internal("attribute regex", err)
 		}
@@ -317,6 +318,46 @@ func CheckValue(attr *Attribute, raw any) (any, error) {
 		}
 	}
 	return normalized, nil
+}
+
+// attributeRegexes holds the compiled attribute regexes by pattern. Attributes are read from the
+// store for every request, so without it each value checked would compile its pattern again. The
+// patterns are the pools' own input, hence the bound.
+var attributeRegexes = regexCache{max: 256, compiled: map[string]*regexp.Regexp{}}
+
+// regexCache is a bounded map from pattern to compiled regex, safe for concurrent use. When full
+// it drops an arbitrary entry (map order is random), which keeps it cheap and still serves a
+// working set larger than the bound in part.
+type regexCache struct {
+	mu       sync.RWMutex
+	max      int
+	compiled map[string]*regexp.Regexp
+}
+
+func (c *regexCache) compile(pattern string) (*regexp.Regexp, error) {
+	c.mu.RLock()
+	re := c.compiled[pattern]
+	c.mu.RUnlock()
+	if re != nil {
+		return re, nil
+	}
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if prev := c.compiled[pattern]; prev != nil {
+		return prev, nil
+	}
+	if len(c.compiled) >= c.max {
+		for p := range c.compiled {
+			delete(c.compiled, p)
+			break
+		}
+	}
+	c.compiled[pattern] = re
+	return re, nil
 }
 
 // ValueString is the text form of a stored attribute value, as masking and regexes see it.

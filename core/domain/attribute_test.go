@@ -1,6 +1,8 @@
 package domain
 
 import (
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -249,5 +251,52 @@ func TestUserTransitions(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func BenchmarkCheckValueRegex(b *testing.B) {
+	a := validAttr()
+	a.Regex = `^[1-9]\d{5}(18|19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\d{3}[\dXx]$`
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := CheckValue(&a, "11010519491231002X"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestAttributeRegexesAreCompiledOncePerPattern(t *testing.T) {
+	a := validAttr()
+	a.Regex = `^[A-Z]{2}\d{4}-once$`
+	cached := func() *regexp.Regexp {
+		attributeRegexes.mu.RLock()
+		defer attributeRegexes.mu.RUnlock()
+		return attributeRegexes.compiled[a.Regex]
+	}
+	if _, err := CheckValue(&a, "AB1234-once"); err != nil {
+		t.Fatal(err)
+	}
+	first := cached()
+	if first == nil {
+		t.Fatal("the checked pattern is not kept")
+	}
+	if _, err := CheckValue(&a, "CD5678"); err == nil {
+		t.Fatal("a value not matching passed")
+	}
+	if cached() != first {
+		t.Fatal("the pattern was compiled again")
+	}
+
+	c := regexCache{max: 3, compiled: map[string]*regexp.Regexp{}}
+	for i := range 10 {
+		if _, err := c.compile(fmt.Sprintf("^a{%d}$", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(c.compiled) != 3 {
+		t.Fatalf("%d patterns kept, bound is 3", len(c.compiled))
+	}
+	if _, err := c.compile("("); err == nil || len(c.compiled) != 3 {
+		t.Fatalf("broken pattern: %v, %d kept", err, len(c.compiled))
 	}
 }

@@ -24,7 +24,7 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*domain.Group,
 	if _, err := s.Pools.Get(ctx, req.PoolID); err != nil {
 		return nil, err
 	}
-	now := s.now()
+	now := s.Clock.Now()
 	g := &domain.Group{ID: s.IDs.NewID(), PoolID: req.PoolID, Name: name, Description: description, CreatedAt: now, UpdatedAt: now}
 	err = s.Tx.Run(ctx, func(ctx context.Context) error {
 		if err := s.Groups.Create(ctx, g); err != nil {

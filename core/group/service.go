@@ -5,7 +5,6 @@ package group
 
 import (
 	"context"
-	"time"
 
 	"github.com/gatehouse-iam/gatehouse/core/audit"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
@@ -61,7 +60,3 @@ func (s *Service) record(ctx context.Context, action, verb string, before, after
 	}
 	return s.Audit.AdminChange(ctx, g.PoolID, action, "group", g.ID, verb+" group "+g.Name, b, a)
 }
-
-// now is the clock's time at the databases' precision (microseconds), so the group a create or
-// edit answers with equals the one read back later.
-func (s *Service) now() time.Time { return s.Clock.Now().UTC().Truncate(time.Microsecond) }

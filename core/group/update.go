@@ -49,7 +49,7 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.Group,
 			if req.Description != nil {
 				g.Description = description
 			}
-			g.UpdatedAt = s.now()
+			g.UpdatedAt = s.Clock.Now()
 			return nil
 		})
 		if err != nil {

@@ -82,7 +82,7 @@ func (s *Service) otpLogin(ctx context.Context, channel string, app *domain.Appl
 	if err != nil {
 		return nil, nil, err
 	}
-	now := s.now()
+	now := s.Clock.Now()
 	if !c.Usable(now) {
 		return nil, nil, errUnknownToken()
 	}

@@ -71,7 +71,7 @@ func (s *Service) Send(ctx context.Context, req SendRequest) (*SendResponse, err
 		return nil, domain.Invalid("invalid_email", "This email address cannot receive codes.",
 			domain.FieldError{Field: "email", Reason: "its domain is not accepted"})
 	}
-	now := s.now()
+	now := s.Clock.Now()
 	ev := domain.AuditEvent{PoolID: app.PoolID, Type: domain.AuditSendOTP, ApplicationID: app.ID, AuthSourceID: sourceID,
 		IP: req.IP, UserAgent: req.UserAgent, Details: "usage=" + usage + " channel=" + channel}
 	fail := func(err error) (*SendResponse, error) {

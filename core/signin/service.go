@@ -105,8 +105,6 @@ func (s *Service) codeMAC(c *domain.OTPChallenge, code string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-func (s *Service) now() time.Time { return s.Clock.Now().UTC().Truncate(time.Microsecond) }
-
 // recordSendLatency folds one real send's duration into the moving average (weight 1/8).
 func (s *Service) recordSendLatency(d time.Duration) {
 	old := s.sendNanos.Load()

@@ -37,7 +37,7 @@ func (s *Service) PutSettings(ctx context.Context, req PutSettingsRequest) (*dom
 	if err != nil {
 		return nil, err
 	}
-	set.UpdatedAt = s.now()
+	set.UpdatedAt = s.Clock.Now()
 	err = s.Tx.Run(ctx, func(ctx context.Context) error {
 		if err := s.Settings.Put(ctx, &set); err != nil {
 			return err

@@ -46,7 +46,7 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*domain.User, 
 	if err != nil {
 		return nil, domain.Internal("hash password", err)
 	}
-	now := s.now()
+	now := s.Clock.Now()
 	u := &domain.User{ID: s.IDs.NewID(), PoolID: req.PoolID, UserName: userName, Email: email, PhoneNumber: phone,
 		PasswordHash: hash, Source: domain.SourceAdmin, Attributes: set, GroupIDs: groups, CreatedAt: now, UpdatedAt: now}
 	u.RefreshStatus()

@@ -9,7 +9,7 @@ import (
 
 // Lock locks a user as an administrator (lock_type admin); only an administrator unlocks it.
 func (s *Service) Lock(ctx context.Context, poolID, id string) (*domain.User, error) {
-	return s.transition(ctx, poolID, id, ActionLock, "Locked", func(u *domain.User) error { return u.Lock(s.now()) })
+	return s.transition(ctx, poolID, id, ActionLock, "Locked", func(u *domain.User) error { return u.Lock(s.Clock.Now()) })
 }
 
 // transition applies one status change to a stored user and records it as action, in one
@@ -24,7 +24,7 @@ func (s *Service) transition(ctx context.Context, poolID, id, action, verb strin
 			if err := change(u); err != nil {
 				return err
 			}
-			u.UpdatedAt = s.now()
+			u.UpdatedAt = s.Clock.Now()
 			return nil
 		})
 		if err != nil {

@@ -7,7 +7,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -293,7 +292,3 @@ func withNickname(p *problems, attrs map[string]any, nickname *string) (map[stri
 	out[NicknameAttribute] = *nickname
 	return out, map[string]string{NicknameAttribute: "nickname"}
 }
-
-// now is the clock's time at the storage's precision (microseconds), so an answer shows the
-// same timestamps a later read returns.
-func (s *Service) now() time.Time { return s.Clock.Now().UTC().Truncate(time.Microsecond) }

@@ -73,7 +73,7 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.User, 
 			for _, name := range remove {
 				delete(u.Attributes, name)
 			}
-			u.UpdatedAt = s.now()
+			u.UpdatedAt = s.Clock.Now()
 			return nil
 		})
 		if err != nil {
