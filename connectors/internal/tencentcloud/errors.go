@@ -24,14 +24,15 @@ type Codes struct {
 // ErrorFor turns a failed call into the connector's typed error, carrying Tencent's code in
 // ProviderCode. whom, when set, names the recipient the way the message may show it, already
 // masked ("+86138****5678", "mail to a***@example.com"). The provider's message is passed on
-// with digit runs masked: it may echo a number or a code.
+// with email addresses and digit runs masked: it may echo a recipient, a number or a code.
 func (svc *Service) ErrorFor(f Failure, whom string) error {
 	if f.Transport {
 		return connector.Unavailable(svc.Product + " unreachable: " + f.Message)
 	}
-	msg := svc.Product + ": " + redact.Text(f.Message)
+	detail := redact.Addresses(f.Message)
+	msg := svc.Product + ": " + detail
 	if whom != "" {
-		msg = svc.Product + " refused " + whom + ": " + redact.Text(f.Message)
+		msg = svc.Product + " refused " + whom + ": " + detail
 	}
 	code, codes := f.Code, svc.Codes
 	retryAfter, limited := codes.RateLimited[code]

@@ -68,6 +68,8 @@ func TestErrorForMessages(t *testing.T) {
 			"rejected (FailedOperation.X): Tencent Cloud Test: refused +*********5678 code ******"},
 		{Failure{Code: "FailedOperation.X", Message: "refused 13812345678"}, "+86138****5678",
 			"rejected (FailedOperation.X): Tencent Cloud Test refused +86138****5678: refused *******5678"},
+		{Failure{Code: "FailedOperation.EmailAddrInBlacklist", Message: "bob.smith@example.com is on the blacklist"}, "mail to b***@example.com",
+			"rejected (FailedOperation.EmailAddrInBlacklist): Tencent Cloud Test refused mail to b***@example.com: b***@example.com is on the blacklist"},
 		{Failure{Message: "timed out waiting for Tencent Cloud", Transport: true}, "mail to a***@example.com",
 			"unavailable: Tencent Cloud Test unreachable: timed out waiting for Tencent Cloud"},
 	}
