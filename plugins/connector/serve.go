@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"runtime/debug"
 	"sync"
+	"syscall"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	plugin "github.com/hashicorp/go-plugin"
@@ -43,8 +46,8 @@ func Logger(ctx context.Context) hclog.Logger {
 
 // Serve is a connector's whole main. With the flag --describe it prints impl's Info as JSON to
 // stdout and exits, which is how the host and humans learn what a binary is without a
-// handshake. Otherwise it serves impl to the host over go-plugin gRPC until the host kills it.
-// Serve does not return.
+// handshake. Otherwise it serves impl to the host over go-plugin gRPC until the host stops it
+// (stop signals are left to the host) or the host is gone. Serve does not return.
 func Serve(impl Connector) {
 	os.Exit(serve(impl, os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -84,6 +87,14 @@ func serve(impl Connector, args []string, stdout, stderr io.Writer) int {
 	logger = log
 	logMu.Unlock()
 
+	// The host owns this process's lifetime: it stops its plugins after it has finished the
+	// requests in flight. A stop signal sent to the whole process group or service (Ctrl-C in a
+	// terminal, systemd's default stop) must not end the plugin first, under those requests:
+	// go-plugin ignores SIGINT, and SIGTERM is ignored here. So that a plugin is never left
+	// behind a host that died without stopping it, it exits once it is orphaned.
+	signal.Ignore(syscall.SIGTERM)
+	go exitWhenOrphaned(log, os.Getppid(), orphanCheckInterval)
+
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: protocol.Handshake,
 		Plugins:         protocol.PluginSet(impl, log),
@@ -112,5 +123,19 @@ func callLogger(base hclog.Logger) grpc.UnaryServerInterceptor {
 			ctx = context.WithValue(ctx, loggerKey{}, l)
 		}
 		return handler(ctx, req)
+	}
+}
+
+// orphanCheckInterval is how often a plugin looks for its host.
+const orphanCheckInterval = time.Second
+
+// exitWhenOrphaned ends the process once its parent, the host, is no longer its parent: the
+// host died without stopping it.
+func exitWhenOrphaned(log hclog.Logger, host int, every time.Duration) {
+	for range time.Tick(every) {
+		if os.Getppid() != host {
+			log.Warn("the host is gone; exiting", "host_pid", host)
+			os.Exit(1)
+		}
 	}
 }

@@ -10,7 +10,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -20,6 +22,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 	"github.com/gatehouse-iam/gatehouse/internal/testbin"
 	"github.com/gatehouse-iam/gatehouse/plugins/connector"
+	"github.com/gatehouse-iam/gatehouse/plugins/internal/protocol"
 )
 
 func TestMain(m *testing.M) {
@@ -604,5 +607,57 @@ func TestConcurrentSendsShareOneProcess(t *testing.T) {
 	raw, _ := os.ReadFile(f.box)
 	if n := bytes.Count(raw, []byte("\n")); n != 64 {
 		t.Errorf("outbox has %d lines, want 64", n)
+	}
+}
+
+// A stop signal sent to the whole process group or service reaches the plugins too. They leave
+// their lifetime to the host, which stops them once it has finished its requests: the plugin
+// keeps serving, and is not relaunched.
+func TestStopSignalsLeaveThePluginToTheHost(t *testing.T) {
+	f := newFixture(t, Config{CallTimeout: 5 * time.Second}, false, "mocksms")
+	ctx := context.Background()
+	if _, err := f.h.Send(ctx, "mocksms", f.config(""), smsMessage); err != nil {
+		t.Fatal(err)
+	}
+	e, _ := f.h.lookup("mocksms")
+	pid := e.pid()
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		if err := syscall.Kill(pid, sig); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(300 * time.Millisecond) // a plugin that obeyed would be gone by now
+	if _, err := f.h.Send(ctx, "mocksms", f.config(""), smsMessage); err != nil {
+		t.Fatalf("send after the stop signals: %v", err)
+	}
+	if e.pid() != pid || !alive(pid) {
+		t.Fatalf("the plugin did not outlive the stop signals (pid %d, now %d)", pid, e.pid())
+	}
+	f.h.Close()
+	if alive(pid) {
+		t.Error("Close left the plugin running")
+	}
+}
+
+// A plugin whose host died without stopping it exits on its own.
+func TestOrphanedPluginExits(t *testing.T) {
+	bin := testbin.Build(t, "./connectors/mocksms")
+	// The shell stands for a host: it starts the plugin as go-plugin would, stays a moment
+	// (as any host does while the plugin starts), and dies without stopping it.
+	sh := exec.Command("sh", "-c", `"$0" >/dev/null 2>&1 & echo $!; sleep 0.5`, bin)
+	sh.Env = append(os.Environ(), protocol.Handshake.MagicCookieKey+"="+protocol.Handshake.MagicCookieValue)
+	out, err := sh.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(out)))
+	if err != nil {
+		t.Fatalf("plugin pid %q: %v", out, err)
+	}
+	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
+	for deadline := time.Now().Add(10 * time.Second); alive(pid); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the orphaned plugin (pid %d) is still running", pid)
+		}
 	}
 }
