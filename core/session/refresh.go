@@ -83,7 +83,7 @@ func (s *Service) RefreshGrant(ctx context.Context, app *domain.Application, req
 	if user == nil {
 		return fail("User not found", "user not found")
 	}
-	if !mayUseTokens(user) {
+	if !user.MaySignIn() {
 		return fail("Abnormal user status", "user is "+string(user.Status))
 	}
 	issue := IssueRequest{App: app, User: user, AMR: t.AMR, AuthTime: t.AuthTime, FamilyID: t.FamilyID}
@@ -101,9 +101,4 @@ func (s *Service) RefreshGrant(ctx context.Context, app *domain.Application, req
 		return fail("Unknown or expired refresh_token", "refresh token rotated or revoked by a concurrent request")
 	}
 	return resp, nil
-}
-
-// mayUseTokens reports whether a user's tokens still work: frozen and locked users' do not.
-func mayUseTokens(u *domain.User) bool {
-	return u.Status != domain.UserFrozen && u.Status != domain.UserLocked
 }

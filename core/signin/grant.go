@@ -135,8 +135,6 @@ func normalizeFor(channel, raw string) (string, error) {
 	return domain.NormalizePhone(raw)
 }
 
-func abnormal(u *domain.User) bool { return u.Frozen || u.LockType != domain.LockNone }
-
 // signedIn is the user a login signed in, and whether the login created it.
 type signedIn struct {
 	user    *domain.User
@@ -190,7 +188,7 @@ func (s *Service) loginUser(ctx context.Context, app *domain.Application, known 
 	if user == nil {
 		return nil, errUserNotFound() // deleted a moment ago
 	}
-	if abnormal(user) {
+	if !user.MaySignIn() {
 		return &signedIn{user: user}, errAbnormalUser()
 	}
 	if err := consume(ctx); err != nil {
