@@ -248,10 +248,7 @@ func (r *refChecker) attributes(field string, names []string, limit int, general
 			r.err = err
 			return nil
 		}
-		r.attrs = map[string]domain.Attribute{}
-		for _, a := range list {
-			r.attrs[a.Name] = a
-		}
+		r.attrs = domain.AttributesByName(list)
 	}
 	out := make([]string, 0, len(names))
 	for i, n := range names {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -239,5 +240,46 @@ func TestRecorderFillsRequestInfoAndRedacts(t *testing.T) {
 	}
 	if err := r.Record(ctx, domain.AuditEvent{PoolID: "p1", Type: "BOGUS", Result: domain.AuditSuccess}); err == nil || len(l.saved) != 2 {
 		t.Fatal("an unknown type was stored")
+	}
+}
+
+type batchLog struct {
+	log
+	batches [][]domain.AuditEvent
+}
+
+func (l *batchLog) RecordBatch(_ context.Context, events []domain.AuditEvent) error {
+	l.batches = append(l.batches, slices.Clone(events))
+	return nil
+}
+
+// TestRecordAllBatchesCompletedEvents: events recorded together go to a log that can take them
+// in one statement as one batch, each completed as Record completes one; other logs get them
+// one by one.
+func TestRecordAllBatchesCompletedEvents(t *testing.T) {
+	events := func() []domain.AuditEvent {
+		return []domain.AuditEvent{
+			{PoolID: "p1", Type: domain.AuditRefresh, Result: domain.AuditSuccess, IP: "192.0.2.1"},
+			{PoolID: "p1", Type: domain.AuditRefresh, Result: domain.AuditSuccess, Details: strings.Repeat("x", domain.MaxAuditDetails+10)},
+		}
+	}
+	bl := &batchLog{}
+	if err := (audit.Recorder{Log: bl, Clock: clock{}, IDs: ids{}}).RecordAll(context.Background(), events()); err != nil {
+		t.Fatal(err)
+	}
+	if len(bl.batches) != 1 || len(bl.batches[0]) != 2 || len(bl.saved) != 0 {
+		t.Fatalf("batches %d, single records %d", len(bl.batches), len(bl.saved))
+	}
+	for _, e := range bl.batches[0] {
+		if e.ID == "" || !e.Time.Equal(now) || len(e.Details) > domain.MaxAuditDetails {
+			t.Errorf("event not completed: %+v", e)
+		}
+	}
+	l := &log{}
+	if err := (audit.Recorder{Log: l, Clock: clock{}, IDs: ids{}}).RecordAll(context.Background(), events()); err != nil {
+		t.Fatal(err)
+	}
+	if len(l.saved) != 2 || l.saved[0].IP != "192.0.2.1" || l.saved[1].ID == "" {
+		t.Fatalf("recorded one by one: %+v", l.saved)
 	}
 }

@@ -18,6 +18,39 @@ type Recorder struct {
 // Record completes e (id, time, and the actor, IP and user agent of the request in ctx unless
 // set) and stores it. Sign-in flows call it with their own type and result.
 func (r Recorder) Record(ctx context.Context, e domain.AuditEvent) error {
+	if err := r.complete(ctx, &e); err != nil {
+		return err
+	}
+	return r.Log.Record(ctx, &e)
+}
+
+// batchLog is implemented by audit logs that insert many events in one statement.
+type batchLog interface {
+	RecordBatch(ctx context.Context, events []domain.AuditEvent) error
+}
+
+// RecordAll records events as Record does, in one statement when the log can: a group commit
+// (see session's refresh rotations) writes its callers' events together. events is completed in
+// place.
+func (r Recorder) RecordAll(ctx context.Context, events []domain.AuditEvent) error {
+	bl, ok := r.Log.(batchLog)
+	if !ok || len(events) < 2 {
+		for _, e := range events {
+			if err := r.Record(ctx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for i := range events {
+		if err := r.complete(ctx, &events[i]); err != nil {
+			return err
+		}
+	}
+	return bl.RecordBatch(ctx, events)
+}
+
+func (r Recorder) complete(ctx context.Context, e *domain.AuditEvent) error {
 	info := domain.RequestInfoFrom(ctx)
 	if e.ID == "" {
 		e.ID = r.IDs.NewID()
@@ -34,10 +67,7 @@ func (r Recorder) Record(ctx context.Context, e domain.AuditEvent) error {
 	if e.UserAgent == "" {
 		e.UserAgent = info.UserAgent
 	}
-	if err := e.Normalize(); err != nil {
-		return err
-	}
-	return r.Log.Record(ctx, &e)
+	return e.Normalize()
 }
 
 // AdminChange records a successful administrative change of one object. before and after are

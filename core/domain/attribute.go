@@ -460,6 +460,15 @@ func maskEmail(value string) string {
 	return string(first) + "***" + value[at:]
 }
 
+// AttributesByName maps a pool's attributes (as AttributeStore.List gives them) by name.
+func AttributesByName(list []Attribute) map[string]Attribute {
+	out := make(map[string]Attribute, len(list))
+	for _, a := range list {
+		out[a.Name] = a
+	}
+	return out
+}
+
 // MaskUser replaces u's values with their masked forms for an administrator's list: email and
 // phone number by the pool's rules for them (their default masks when attrs lacks them), other
 // attribute values by their attribute's rule. attrs maps the pool's attributes by name.

@@ -76,6 +76,10 @@ func (u *User) RefreshStatus() {
 	}
 }
 
+// MaySignIn reports whether the user may sign in and its tokens still work: a locked or frozen
+// user's do not (the seed's "Abnormal user status"). It reads the flags Status derives from.
+func (u *User) MaySignIn() bool { return !u.Frozen && u.LockType == LockNone }
+
 // Lock is an administrator's lock; only an administrator lifts it. A lock after failed logins
 // becomes an administrator's lock. A frozen user cannot be locked (freezing already blocks it).
 func (u *User) Lock(now time.Time) error {

@@ -21,10 +21,7 @@ func (s *Service) ListMembers(ctx context.Context, poolID, groupID string, page 
 	if err != nil {
 		return list, err
 	}
-	byName := make(map[string]domain.Attribute, len(attrs))
-	for _, a := range attrs {
-		byName[a.Name] = a
-	}
+	byName := domain.AttributesByName(attrs)
 	for i := range list.Items {
 		domain.MaskUser(&list.Items[i], byName)
 	}

@@ -50,7 +50,7 @@ func (s *Service) accessToken(ctx context.Context, poolID, tok string) (map[stri
 	if err != nil {
 		return nil, nil, err
 	}
-	if !mayUseTokens(user) {
+	if !user.MaySignIn() {
 		return nil, nil, invalidToken("The token's user may not sign in.")
 	}
 	return claims, user, nil

@@ -62,7 +62,7 @@ func (s *Service) Introspect(ctx context.Context, app *domain.Application, tok s
 	if err != nil {
 		return nil, err
 	}
-	if !mayUseTokens(user) {
+	if !user.MaySignIn() {
 		return inactive, nil
 	}
 	owner := app

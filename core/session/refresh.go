@@ -37,9 +37,12 @@ func (s *Service) RefreshGrant(ctx context.Context, app *domain.Application, req
 	// rotation may be committed by another request's goroutine (see rotations).
 	event := domain.AuditEvent{PoolID: app.PoolID, Type: domain.AuditRefresh, Result: domain.AuditFailure,
 		ApplicationID: app.ID, IP: req.IP, UserAgent: req.UserAgent}
+	// A refusal's event, and the revocation of a reused token's family, must not depend on the
+	// client waiting for the answer: one that hangs up at once would otherwise escape both.
+	detached := context.WithoutCancel(ctx)
 	fail := func(description, details string) (*TokenResponse, error) {
 		event.Details = details
-		if err := s.Audit.Record(ctx, event); err != nil {
+		if err := s.Audit.Record(detached, event); err != nil {
 			return nil, err
 		}
 		return nil, invalidGrant(description)
@@ -63,7 +66,7 @@ func (s *Service) RefreshGrant(ctx context.Context, app *domain.Application, req
 	case t.RotatedAt != nil && now.Sub(*t.RotatedAt) < RaceWindow:
 		return fail("Unknown or expired refresh_token", "refresh token rotated by a concurrent request")
 	case t.RotatedAt != nil:
-		err := s.Tx.Run(ctx, func(ctx context.Context) error {
+		err := s.Tx.Run(detached, func(ctx context.Context) error {
 			if err := s.Refresh.RevokeFamily(ctx, t.FamilyID, now); err != nil {
 				return err
 			}
@@ -83,7 +86,7 @@ func (s *Service) RefreshGrant(ctx context.Context, app *domain.Application, req
 	if user == nil {
 		return fail("User not found", "user not found")
 	}
-	if !mayUseTokens(user) {
+	if !user.MaySignIn() {
 		return fail("Abnormal user status", "user is "+string(user.Status))
 	}
 	issue := IssueRequest{App: app, User: user, AMR: t.AMR, AuthTime: t.AuthTime, FamilyID: t.FamilyID}
@@ -101,9 +104,4 @@ func (s *Service) RefreshGrant(ctx context.Context, app *domain.Application, req
 		return fail("Unknown or expired refresh_token", "refresh token rotated or revoked by a concurrent request")
 	}
 	return resp, nil
-}
-
-// mayUseTokens reports whether a user's tokens still work: frozen and locked users' do not.
-func mayUseTokens(u *domain.User) bool {
-	return u.Status != domain.UserFrozen && u.Status != domain.UserLocked
 }

@@ -62,11 +62,6 @@ func (s *Service) commitRotations(ctx context.Context, batch []*rotation) {
 	}
 }
 
-// batchAuditLog is implemented by audit logs that insert many events in one statement.
-type batchAuditLog interface {
-	RecordBatch(ctx context.Context, events []domain.AuditEvent) error
-}
-
 func (s *Service) applyRotations(ctx context.Context, batch []*rotation) error {
 	ids := make([]string, len(batch))
 	for i, rot := range batch {
@@ -102,26 +97,5 @@ func (s *Service) applyRotations(ctx context.Context, batch []*rotation) error {
 	if err := s.Refresh.InsertMany(ctx, tokens); err != nil {
 		return err
 	}
-	return s.recordAll(ctx, events)
-}
-
-// recordAll records events as audit.Recorder does, in one statement when the log can.
-func (s *Service) recordAll(ctx context.Context, events []domain.AuditEvent) error {
-	bl, ok := s.Audit.Log.(batchAuditLog)
-	if !ok || len(events) < 2 {
-		for _, e := range events {
-			if err := s.Audit.Record(ctx, e); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	for i := range events {
-		e := &events[i]
-		e.ID, e.Time = s.IDs.NewID(), s.Clock.Now()
-		if err := e.Normalize(); err != nil {
-			return err
-		}
-	}
-	return bl.RecordBatch(ctx, events)
+	return s.Audit.RecordAll(ctx, events)
 }

@@ -44,19 +44,6 @@ func (s *Service) OTPLogin(ctx context.Context, channel string, app *domain.Appl
 	return resp, nil
 }
 
-// auditSuccess records the login (and the sign-up when the login created the user).
-func (s *Service) auditSuccess(ctx context.Context, ev domain.AuditEvent, user *domain.User, created bool) error {
-	ev.Result, ev.UserID = domain.AuditSuccess, user.ID
-	if created {
-		signup := ev
-		signup.Type, signup.Details = domain.AuditSignup, "auto_signup "+ev.Details
-		if err := s.audit(ctx, signup); err != nil {
-			return err
-		}
-	}
-	return s.audit(ctx, ev)
-}
-
 func (s *Service) otpLogin(ctx context.Context, channel string, app *domain.Application, req session.GrantRequest, ev domain.AuditEvent) (*session.TokenResponse, *domain.User, error) {
 	var p domain.Problems
 	for _, f := range []struct{ name, v string }{{"auth_source_id", req.AuthSourceID}, {"otp_token", req.OTPToken}, {"otp", req.OTP}} {
@@ -112,11 +99,25 @@ func (s *Service) otpLogin(ctx context.Context, channel string, app *domain.Appl
 	if err != nil {
 		return nil, user, err
 	}
-	if err := s.auditSuccess(ctx, ev, user, in.created); err != nil {
+	ev.Result, ev.UserID = domain.AuditSuccess, user.ID
+	if in.created {
+		// The user exists now whatever becomes of the login.
+		signup := ev
+		signup.Type, signup.Details = domain.AuditSignup, "auto_signup "+ev.Details
+		if err := s.audit(ctx, signup); err != nil {
+			return nil, user, err
+		}
+	}
+	// The login succeeds only with its tokens: recorded before them, a failure to issue them
+	// would leave the log a success and a failure for one login.
+	resp, err := s.Sessions.Issue(ctx, session.IssueRequest{App: app, User: user, AMR: []string{"otp", channel}, AuthTime: now})
+	if err != nil {
 		return nil, user, err
 	}
-	resp, err := s.Sessions.Issue(ctx, session.IssueRequest{App: app, User: user, AMR: []string{"otp", channel}, AuthTime: now})
-	return resp, user, err
+	if err := s.audit(ctx, ev); err != nil {
+		return nil, user, err
+	}
+	return resp, user, nil
 }
 
 // userKey is the user identifier a channel's recipient is.
@@ -133,8 +134,6 @@ func normalizeFor(channel, raw string) (string, error) {
 	}
 	return domain.NormalizePhone(raw)
 }
-
-func abnormal(u *domain.User) bool { return u.Frozen || u.LockType != domain.LockNone }
 
 // signedIn is the user a login signed in, and whether the login created it.
 type signedIn struct {
@@ -189,7 +188,7 @@ func (s *Service) loginUser(ctx context.Context, app *domain.Application, known 
 	if user == nil {
 		return nil, errUserNotFound() // deleted a moment ago
 	}
-	if abnormal(user) {
+	if !user.MaySignIn() {
 		return &signedIn{user: user}, errAbnormalUser()
 	}
 	if err := consume(ctx); err != nil {

@@ -6,8 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse-iam/gatehouse/core/audit"
+	"github.com/gatehouse-iam/gatehouse/core/authsource"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 	"github.com/gatehouse-iam/gatehouse/core/internal/fake"
+	"github.com/gatehouse-iam/gatehouse/core/session"
+	"github.com/gatehouse-iam/gatehouse/core/token"
 	"github.com/gatehouse-iam/gatehouse/ports"
 )
 
@@ -68,5 +72,57 @@ func TestAutoSignupLosingTheInsertLogsTheWinnerIn(t *testing.T) {
 	users.findErr = errors.New("database gone")
 	if in, err := s.loginUser(context.Background(), app, nil, domain.ChannelSMS, winner.PhoneNumber, true, "c2", now); err == nil {
 		t.Fatalf("signed in %+v despite the failed read", in)
+	}
+}
+
+// loginOTP is an OTP store holding one live challenge and the recipient's user.
+type loginOTP struct {
+	ports.OTPStore
+	c    *domain.OTPChallenge
+	user *domain.User
+}
+
+func (o *loginOTP) GetByTokenWithUser(context.Context, string, string, ports.UserKey) (*domain.OTPChallenge, *domain.User, error) {
+	c, u := *o.c, *o.user
+	return &c, &u, nil
+}
+
+func (o *loginOTP) Consume(context.Context, string, int, time.Time) (bool, error) { return true, nil }
+
+type brokenSigner struct{ ports.TokenSigner }
+
+func (brokenSigner) Sign(context.Context, string, string, map[string]any) (string, error) {
+	return "", domain.Internal("sign", errors.New("key store unreachable"))
+}
+
+// TestLoginWithoutTokensIsAuditedOnlyAsFailure: a login whose tokens cannot be issued is one
+// failed LOGIN in the log, not a success followed by a failure.
+func TestLoginWithoutTokensIsAuditedOnlyAsFailure(t *testing.T) {
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	clock := fake.Clock{T: now}
+	app := &domain.Application{ID: "a", PoolID: "p", ClientID: "client", SigningAlg: domain.SignES256, AccessTokenTTL: 3600}
+	app.Process.Login.Enabled, app.Process.Login.PreferredSourceID = true, "src"
+	sources := &fake.Sources{M: map[string]domain.AuthSource{"src": {ID: "src", PoolID: "p", Type: domain.SourceSMSOTP, Enabled: true}}}
+	user := &domain.User{ID: "u1", PoolID: "p", PhoneNumber: "+8613612345678", Attributes: map[string]any{}}
+	log := &fake.AuditLog{}
+	s := &Service{
+		Sources:  &authsource.Service{Sources: sources},
+		Sessions: &session.Service{Tokens: &token.Service{Signer: brokenSigner{}, Clock: clock}, Clock: clock},
+		Users:    &raceUsers{existing: user},
+		Tx:       fake.Tx{}, Clock: clock, IDs: &fake.IDs{}, CodeKey: []byte("k"),
+		Audit: audit.Recorder{Log: log, Clock: clock, IDs: &fake.IDs{}},
+	}
+	c := &domain.OTPChallenge{ID: "c1", PoolID: "p", ApplicationID: "a", AuthSourceID: "src", Channel: domain.ChannelSMS,
+		Recipient: user.PhoneNumber, Usage: domain.UsageLogin, CodeExpiresAt: now.Add(time.Minute), TokenExpiresAt: now.Add(5 * time.Minute)}
+	c.CodeHMAC = s.codeMAC(c, "123456")
+	s.OTP = &loginOTP{c: c, user: user}
+
+	_, err := s.OTPLogin(context.Background(), domain.ChannelSMS, app, session.GrantRequest{AuthSourceID: "src",
+		PhoneNumber: "13612345678", OTPToken: "t", OTP: "123456"})
+	if domain.KindOf(err) != domain.KindInternal {
+		t.Fatalf("login with a broken signer: %v, want an internal error", err)
+	}
+	if len(log.Events) != 1 || log.Events[0].Type != domain.AuditLogin || log.Events[0].Result != domain.AuditFailure {
+		t.Fatalf("events %+v, want one failed LOGIN", log.Events)
 	}
 }

@@ -35,13 +35,28 @@ type SendResponse struct {
 
 // Send checks the request and the pool's limits, stores a challenge and sends its code. For a
 // login or password reset to an unknown recipient (when auto sign-up cannot apply) it does the
-// same work and answers the same, but sends nothing.
+// same work and answers the same, but sends nothing. Every outcome is audited as SEND_OTP.
 func (s *Service) Send(ctx context.Context, req SendRequest) (*SendResponse, error) {
-	app := req.App
-	usage := req.Usage
-	if usage == "" {
-		usage = domain.UsageLogin
+	if req.Usage == "" {
+		req.Usage = domain.UsageLogin
 	}
+	ev := domain.AuditEvent{PoolID: req.App.PoolID, Type: domain.AuditSendOTP, ApplicationID: req.App.ID,
+		AuthSourceID: req.AuthSourceID, IP: req.IP, UserAgent: req.UserAgent, Details: "usage=" + req.Usage}
+	resp, err := s.send(ctx, req, &ev)
+	if err != nil {
+		ev.Result = domain.AuditFailure
+		ev.Details += " error=" + domain.CodeOf(err)
+		if aerr := s.audit(context.WithoutCancel(ctx), ev); aerr != nil {
+			slog.WarnContext(ctx, "audit of a refused otp send failed", "error", aerr)
+		}
+	}
+	return resp, err
+}
+
+// send is Send without the audit of a failure; ev gathers what the event names as the request
+// is understood, and send records the success itself.
+func (s *Service) send(ctx context.Context, req SendRequest, ev *domain.AuditEvent) (*SendResponse, error) {
+	app, usage := req.App, req.Usage
 	if !domain.IsOTPUsage(usage) {
 		return nil, domain.InvalidField("usage", "must be login, signup, update_userinfo or reset_password")
 	}
@@ -49,6 +64,7 @@ func (s *Service) Send(ctx context.Context, req SendRequest) (*SendResponse, err
 	if err != nil {
 		return nil, err
 	}
+	ev.Details += " channel=" + channel
 	src, err := s.sourceFor(ctx, app, usage, req.AuthSourceID, channel)
 	if err != nil {
 		return nil, err
@@ -63,6 +79,7 @@ func (s *Service) Send(ctx context.Context, req SendRequest) (*SendResponse, err
 			ttl = src.Policy.CodeTTLSeconds
 		}
 	}
+	ev.AuthSourceID = sourceID
 	settings, err := s.Settings.Get(ctx, app.PoolID)
 	if err != nil {
 		return nil, err
@@ -72,21 +89,7 @@ func (s *Service) Send(ctx context.Context, req SendRequest) (*SendResponse, err
 			domain.FieldError{Field: "email", Reason: "its domain is not accepted"})
 	}
 	now := s.Clock.Now()
-	ev := domain.AuditEvent{PoolID: app.PoolID, Type: domain.AuditSendOTP, ApplicationID: app.ID, AuthSourceID: sourceID,
-		IP: req.IP, UserAgent: req.UserAgent, Details: "usage=" + usage + " channel=" + channel}
-	fail := func(err error) (*SendResponse, error) {
-		ev.Result = domain.AuditFailure
-		ev.Details += " error=" + domain.CodeOf(err)
-		if aerr := s.audit(context.WithoutCancel(ctx), ev); aerr != nil {
-			slog.WarnContext(ctx, "audit of a refused otp send failed", "error", aerr)
-		}
-		return nil, err
-	}
-	key := ports.ByPhone
-	if channel == domain.ChannelEmail {
-		key = ports.ByEmail
-	}
-	user, err := s.Users.FindRow(ctx, app.PoolID, key, recipient) // whether it is known, its name
+	user, err := s.Users.FindRow(ctx, app.PoolID, userKey(channel), recipient) // whether it is known, its name
 	known := err == nil
 	if err != nil && domain.KindOf(err) != domain.KindNotFound {
 		return nil, err
@@ -131,10 +134,7 @@ func (s *Service) Send(ctx context.Context, req SendRequest) (*SendResponse, err
 		outcome = refused
 	}
 	if outcome != nil {
-		if domain.KindOf(outcome) == domain.KindInternal {
-			return nil, outcome
-		}
-		return fail(outcome)
+		return nil, outcome
 	}
 	if err := s.OTP.Create(ctx, c); err != nil {
 		return nil, err
@@ -142,7 +142,7 @@ func (s *Service) Send(ctx context.Context, req SendRequest) (*SendResponse, err
 	resp := &SendResponse{OTPToken: token, ExpiresAt: c.TokenExpiresAt}
 	if pretend {
 		ev.Result, ev.Details = domain.AuditSuccess, ev.Details+" recipient=unknown sent=no"
-		if err := s.audit(ctx, ev); err != nil {
+		if err := s.audit(ctx, *ev); err != nil {
 			return nil, err
 		}
 		s.pretendSend(ctx)
@@ -169,11 +169,11 @@ func (s *Service) Send(ctx context.Context, req SendRequest) (*SendResponse, err
 			slog.WarnContext(ctx, "otp send failed", "pool_id", app.PoolID, "channel", channel, "error", err)
 			err = errSendFailed(err)
 		}
-		return fail(err)
+		return nil, err
 	}
 	s.recordSendLatency(time.Since(start))
 	ev.Result = domain.AuditSuccess
-	if err := s.audit(ctx, ev); err != nil {
+	if err := s.audit(ctx, *ev); err != nil {
 		return nil, err
 	}
 	return resp, nil

@@ -104,11 +104,7 @@ func (s *Service) attributes(ctx context.Context, poolID string) (map[string]dom
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]domain.Attribute, len(list))
-	for _, a := range list {
-		out[a.Name] = a
-	}
-	return out, nil
+	return domain.AttributesByName(list), nil
 }
 
 // problems gathers field errors from several checks into one answer. When one of them carries

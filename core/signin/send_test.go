@@ -1,0 +1,52 @@
+package signin
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-iam/gatehouse/core/audit"
+	"github.com/gatehouse-iam/gatehouse/core/domain"
+	"github.com/gatehouse-iam/gatehouse/core/internal/fake"
+	"github.com/gatehouse-iam/gatehouse/ports"
+)
+
+type blockingSettings struct{ ports.OTPSettingsStore }
+
+func (blockingSettings) Get(_ context.Context, poolID string) (*domain.OTPSettings, error) {
+	set := domain.DefaultOTPSettings(poolID)
+	set.BlockedEmailDomains = []string{"spam.example"}
+	return set, nil
+}
+
+// TestSendAuditsEveryRefusal: a send refused for its input or the pool's policy is audited as
+// a failed SEND_OTP naming the refusal, like one refused by the limits.
+func TestSendAuditsEveryRefusal(t *testing.T) {
+	log := &fake.AuditLog{}
+	s := &Service{Settings: blockingSettings{}, Clock: fake.Clock{T: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)},
+		Audit: audit.Recorder{Log: log, Clock: fake.Clock{}, IDs: &fake.IDs{}}}
+	app := &domain.Application{ID: "a", PoolID: "p"}
+	for _, tc := range []struct {
+		req  SendRequest
+		code string
+	}{
+		{SendRequest{Usage: "dance", PhoneNumber: "13612345678"}, domain.CodeInvalidRequest},
+		{SendRequest{PhoneNumber: "12345", AuthSourceID: "s"}, domain.ErrMalformedPhone.Code},
+		{SendRequest{Usage: domain.UsageSignup, Email: "bob@mx.spam.example"}, "invalid_email"},
+	} {
+		tc.req.App, tc.req.IP = app, "192.0.2.1"
+		before := len(log.Events)
+		if _, err := s.Send(context.Background(), tc.req); domain.CodeOf(err) != tc.code {
+			t.Fatalf("send %+v: %v, want %s", tc.req, err, tc.code)
+		}
+		if len(log.Events) != before+1 {
+			t.Fatalf("send refused with %s: %d events recorded, want 1", tc.code, len(log.Events)-before)
+		}
+		e := log.Events[before]
+		if e.Type != domain.AuditSendOTP || e.Result != domain.AuditFailure || e.IP != "192.0.2.1" ||
+			!strings.Contains(e.Details, "error="+tc.code) {
+			t.Errorf("event of a send refused with %s: %+v", tc.code, e)
+		}
+	}
+}
