@@ -4,7 +4,6 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
-	"fmt"
 	"net/mail"
 	"regexp"
 	"strconv"
@@ -186,14 +185,13 @@ func template(msg connector.Message) (map[string]any, error) {
 		return nil, connector.InvalidConfig("Tencent Cloud SES requires a subject for usage "+string(msg.Usage),
 			connector.FieldError{Field: "templates", Reason: "subject is required"})
 	}
-	data := make(map[string]string, len(msg.Template.Params))
-	for _, name := range msg.Template.Params {
-		v, ok := msg.Variables[name]
-		if !ok {
-			return nil, connector.InvalidConfig(fmt.Sprintf("template %s uses variable %q, which this message does not carry", id, name),
-				connector.FieldError{Field: "templates", Reason: "unknown variable " + name})
-		}
-		data[name] = v
+	values, err := tencentcloud.TemplateValues(msg)
+	if err != nil {
+		return nil, err
+	}
+	data := make(map[string]string, len(values))
+	for i, name := range msg.Template.Params {
+		data[name] = values[i]
 	}
 	b, err := json.Marshal(data)
 	if err != nil {

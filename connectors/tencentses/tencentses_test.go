@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-iam/gatehouse/connectors/internal/clientcache"
 	"github.com/gatehouse-iam/gatehouse/internal/tencentfake"
 	"github.com/gatehouse-iam/gatehouse/plugins/connector"
 )
@@ -345,21 +344,13 @@ func TestRegionSelectsEndpoint(t *testing.T) {
 func TestClientReusedPerConfig(t *testing.T) {
 	fake := newFake(t)
 	s := New()
-	key := func(raw connector.Config) string {
-		c, _, err := decode(raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		k, _ := clientcache.Key(c)
-		return k
-	}
 	a := config(t, fake)
 	b := config(t, fake, func(m map[string]any) { m["secret_key"] = "other" })
 	for _, cfg := range []connector.Config{a, a, b} {
 		s.Send(context.Background(), cfg, message(connector.UsageLogin, "otp", "time"))
 	}
-	ca, ok1 := s.clients.Peek(key(a))
-	cb, ok2 := s.clients.Peek(key(b))
+	ca, ok1 := s.clients.Peek(mustDecode(t, a).Settings)
+	cb, ok2 := s.clients.Peek(mustDecode(t, b).Settings)
 	if !ok1 || !ok2 || ca == cb || s.clients.Len() != 2 {
 		t.Fatalf("cache: a=%v b=%v same=%v len=%d", ok1, ok2, ca == cb, s.clients.Len())
 	}

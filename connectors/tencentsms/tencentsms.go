@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -186,9 +187,8 @@ func NormalizePhone(to string) (string, error) {
 	return "", connector.InvalidRecipient("phone number is not in E.164 format")
 }
 
-// templateParams builds TemplateParamSet by name: Template.Params lists the variable names
-// filling the provider template's {1}, {2} ... in order, so each value is looked up by name
-// rather than taken from wherever it happens to sit.
+// templateParams builds TemplateParamSet: Template.Params lists the variable names filling the
+// provider template's {1}, {2} ... in order.
 func templateParams(msg connector.Message) ([]string, error) {
 	if strings.TrimSpace(msg.Template.ID) == "" {
 		return nil, connector.InvalidConfig("no Tencent Cloud SMS template id for usage "+string(msg.Usage),
@@ -198,19 +198,14 @@ func templateParams(msg connector.Message) ([]string, error) {
 		return nil, connector.InvalidConfig("Tencent Cloud SMS template ids are numeric",
 			connector.FieldError{Field: "templates", Reason: "template id must be numeric"})
 	}
-	params := make([]string, 0, len(msg.Template.Params))
-	for _, name := range msg.Template.Params {
-		v, ok := msg.Variables[name]
-		if !ok {
-			return nil, connector.InvalidConfig(fmt.Sprintf("template %s uses variable %q, which this message does not carry", msg.Template.ID, name),
-				connector.FieldError{Field: "templates", Reason: "unknown variable " + name})
+	params, err := tencentcloud.TemplateValues(msg)
+	if err != nil {
+		return nil, err
+	}
+	if slices.Contains(msg.Template.Params, "code") {
+		if err := CheckCodeLength(len(msg.Variables["code"])); err != nil {
+			return nil, err
 		}
-		if name == "code" {
-			if err := CheckCodeLength(len(v)); err != nil {
-				return nil, err
-			}
-		}
-		params = append(params, v)
 	}
 	return params, nil
 }

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-iam/gatehouse/connectors/internal/clientcache"
+	"github.com/gatehouse-iam/gatehouse/connectors/internal/tencentcloud"
 	"github.com/gatehouse-iam/gatehouse/internal/tencentfake"
 	"github.com/gatehouse-iam/gatehouse/plugins/connector"
 )
@@ -391,13 +391,12 @@ func TestSignNameRequiredForMainland(t *testing.T) {
 func TestClientReusedPerConfig(t *testing.T) {
 	fake := newFake(t)
 	s := New()
-	key := func(cfg connector.Config) string {
+	settings := func(cfg connector.Config) tencentcloud.Settings {
 		c, err := decode(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		k, _ := clientcache.Key(c)
-		return k
+		return c.Settings
 	}
 	cfgA := config(t, fake)
 	// Same settings, different JSON spelling: must share the client.
@@ -409,12 +408,12 @@ func TestClientReusedPerConfig(t *testing.T) {
 	for _, cfg := range []connector.Config{cfgA, connector.Config(spaced), cfgB} {
 		s.Send(context.Background(), cfg, message("code"))
 	}
-	a, ok := s.clients.Peek(key(cfgA))
+	a, ok := s.clients.Peek(settings(cfgA))
 	if !ok {
 		t.Fatal("no client cached for config A")
 	}
-	a2, _ := s.clients.Peek(key(connector.Config(spaced)))
-	b, ok := s.clients.Peek(key(cfgB))
+	a2, _ := s.clients.Peek(settings(connector.Config(spaced)))
+	b, ok := s.clients.Peek(settings(cfgB))
 	if !ok {
 		t.Fatal("no client cached for config B")
 	}

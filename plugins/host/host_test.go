@@ -111,6 +111,17 @@ func (f *fixture) config(extra string) []byte {
 	return []byte(cfg + "}")
 }
 
+// started sends one message through mocksms so its plugin runs, and returns the plugin's entry
+// and process id.
+func (f *fixture) started(t *testing.T) (*entry, int) {
+	t.Helper()
+	if _, err := f.h.Send(context.Background(), "mocksms", f.config(""), smsMessage); err != nil {
+		t.Fatal(err)
+	}
+	e, _ := f.h.lookup("mocksms")
+	return e, e.pid()
+}
+
 var smsMessage = domain.OutboundMessage{
 	To: "+15555550100", Usage: domain.UsageLogin, Locale: "en",
 	Template:  domain.MessageTemplate{Usage: domain.UsageLogin, ID: "1001", Params: []string{"code", "ttl_minutes"}},
@@ -250,11 +261,7 @@ func TestErrorMapping(t *testing.T) {
 func TestCrashDuringSendRelaunches(t *testing.T) {
 	f := newFixture(t, Config{CallTimeout: 5 * time.Second}, false, "mocksms")
 	ctx := context.Background()
-	if _, err := f.h.Send(ctx, "mocksms", f.config(""), smsMessage); err != nil {
-		t.Fatal(err)
-	}
-	e, _ := f.h.lookup("mocksms")
-	pid := e.pid()
+	e, pid := f.started(t)
 	if !alive(pid) {
 		t.Fatalf("plugin pid %d not alive", pid)
 	}
@@ -326,11 +333,7 @@ func TestChangedBinaryRefused(t *testing.T) {
 func TestPanicIsTypedAndProcessSurvives(t *testing.T) {
 	f := newFixture(t, Config{}, false, "mocksms")
 	ctx := context.Background()
-	if _, err := f.h.Send(ctx, "mocksms", f.config(""), smsMessage); err != nil {
-		t.Fatal(err)
-	}
-	e, _ := f.h.lookup("mocksms")
-	pid := e.pid()
+	e, pid := f.started(t)
 	_, err := f.h.Send(ctx, "mocksms", f.config(`"panic":true`), smsMessage)
 	de := wantDomainError(t, err, domain.KindUnavailable, domain.CodeConnectorUnavailable)
 	if !strings.Contains(de.Description, "panicked") {
@@ -351,11 +354,7 @@ func TestHangingConnectorHitsDeadline(t *testing.T) {
 	const callTimeout = 300 * time.Millisecond
 	f := newFixture(t, Config{CallTimeout: callTimeout}, false, "mocksms")
 	ctx := context.Background()
-	if _, err := f.h.Send(ctx, "mocksms", f.config(""), smsMessage); err != nil {
-		t.Fatal(err)
-	}
-	e, _ := f.h.lookup("mocksms")
-	pid := e.pid()
+	e, pid := f.started(t)
 
 	start := time.Now()
 	_, err := f.h.Send(ctx, "mocksms", f.config(`"delay_ms":60000`), smsMessage)
@@ -616,11 +615,7 @@ func TestConcurrentSendsShareOneProcess(t *testing.T) {
 func TestStopSignalsLeaveThePluginToTheHost(t *testing.T) {
 	f := newFixture(t, Config{CallTimeout: 5 * time.Second}, false, "mocksms")
 	ctx := context.Background()
-	if _, err := f.h.Send(ctx, "mocksms", f.config(""), smsMessage); err != nil {
-		t.Fatal(err)
-	}
-	e, _ := f.h.lookup("mocksms")
-	pid := e.pid()
+	e, pid := f.started(t)
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		if err := syscall.Kill(pid, sig); err != nil {
 			t.Fatal(err)

@@ -13,20 +13,10 @@ import (
 	"sync"
 )
 
-// Keyer is a configuration of which the client depends on only a part: ClientKey returns that
-// part. Configurations that differ elsewhere (in a sender address, say) then share one client
-// and its connection pool.
-type Keyer interface {
-	ClientKey() any
-}
-
-// Key returns a stable key for a decoded configuration: the SHA-256 of its JSON encoding, or
-// of its ClientKey's when it is a Keyer. Hashing the decoded struct (not the raw bytes) makes
+// Key returns a stable key for a decoded configuration, or for the part of it a client depends
+// on: the SHA-256 of its JSON encoding. Hashing the decoded struct (not the raw bytes) makes
 // whitespace and field order irrelevant, and keeps secrets out of the key itself.
 func Key(cfg any) (string, error) {
-	if k, ok := cfg.(Keyer); ok {
-		cfg = k.ClientKey()
-	}
 	b, err := json.Marshal(cfg)
 	if err != nil {
 		return "", fmt.Errorf("clientcache: hash config: %w", err)

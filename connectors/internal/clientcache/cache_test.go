@@ -66,19 +66,3 @@ func TestKeyIgnoresFieldOrderButNotValues(t *testing.T) {
 		t.Fatalf("keys: %s %s %s", k1, k2, k3)
 	}
 }
-
-type sender struct {
-	Secret string
-	From   string
-}
-
-func (s sender) ClientKey() any { return s.Secret }
-
-func TestKeyOfAKeyerIsItsClientKey(t *testing.T) {
-	a, _ := Key(sender{Secret: "k", From: "a@example.com"})
-	b, _ := Key(sender{Secret: "k", From: "b@example.com"})
-	c, _ := Key(sender{Secret: "other", From: "a@example.com"})
-	if a != b || a == c {
-		t.Fatalf("keys: %s %s %s", a, b, c)
-	}
-}

@@ -65,9 +65,14 @@ func (cs *Clients) Get(s Settings) (*Client, error) {
 	})
 }
 
-// Peek returns the client cached under key, clientcache.Key of its Settings (or of a
-// configuration embedding them), without building one.
-func (cs *Clients) Peek(key string) (*Client, bool) { return cs.cache.Peek(key) }
+// Peek returns the client cached for s without building one.
+func (cs *Clients) Peek(s Settings) (*Client, bool) {
+	key, err := clientcache.Key(s)
+	if err != nil {
+		return nil, false
+	}
+	return cs.cache.Peek(key)
+}
 
 // Len reports how many clients are cached.
 func (cs *Clients) Len() int { return cs.cache.Len() }

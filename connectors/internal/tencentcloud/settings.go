@@ -57,14 +57,6 @@ type Settings struct {
 	TimeoutMS int    `json:"timeout_ms,omitempty"`
 }
 
-// settingsKey is Settings without its methods: what ClientKey returns is hashed as it is, not
-// taken for a clientcache.Keyer again.
-type settingsKey Settings
-
-// ClientKey implements clientcache.Keyer: a configuration embedding Settings is keyed by them
-// alone, so tenants sharing one key pair share one client whatever their sender fields.
-func (s Settings) ClientKey() any { return settingsKey(s) }
-
 // Timeout bounds each call.
 func (s Settings) Timeout() time.Duration { return time.Duration(s.TimeoutMS) * time.Millisecond }
 
