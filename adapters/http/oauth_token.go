@@ -85,14 +85,15 @@ func decodeTokenRequest(mediaType string, body []byte) (*tokenRequest, error) {
 // client_id and client_secret.
 func clientCredentials(r *http.Request, bodyID, bodySecret string) (id, secret string, err error) {
 	if user, pass, ok := r.BasicAuth(); ok {
-		if bodyID != "" && bodyID != user {
-			return "", "", domain.Invalid(domain.CodeInvalidRequest, "client_id differs from the authenticated client.")
-		}
 		if id, err = url.QueryUnescape(user); err == nil {
 			secret, err = url.QueryUnescape(pass)
 		}
 		if err != nil {
 			return "", "", domain.Unauthenticated("invalid_client", "Client authentication failed.")
+		}
+		// The body's client_id is plain, the header's URL-encoded: compare them decoded.
+		if bodyID != "" && bodyID != id {
+			return "", "", domain.Invalid(domain.CodeInvalidRequest, "client_id differs from the authenticated client.")
 		}
 		return id, secret, nil
 	}

@@ -44,6 +44,13 @@ func TestClientCredentialsFromBasicAuth(t *testing.T) {
 	if _, _, err := clientCredentials(r, "other", ""); err == nil {
 		t.Fatal("a body client_id differing from Basic auth was accepted")
 	}
+	// The body repeats the client_id as it is, not URL-encoded as in the header.
+	if id, _, err := clientCredentials(r, "client:one", ""); err != nil || id != "client:one" {
+		t.Fatalf("the body's client_id naming the Basic auth client: %q %v", id, err)
+	}
+	if _, _, err := clientCredentials(r, "client%3Aone", ""); domain.CodeOf(err) != domain.CodeInvalidRequest {
+		t.Fatalf("a body client_id naming another client: %v", err)
+	}
 	r = httptest.NewRequest("POST", "/oauth2/token", nil)
 	if _, _, err := clientCredentials(r, "", ""); domain.CodeOf(err) != "invalid_client" {
 		t.Fatalf("no client: %v", err)
