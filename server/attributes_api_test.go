@@ -1,8 +1,6 @@
 package server_test
 
 import (
-	"encoding/base64"
-	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -36,15 +34,7 @@ func TestApplicationsFollowAttributeRenames(t *testing.T) {
 				}
 				e.token(map[string]any{"grant_type": grantSMS, "auth_source_id": e.SMS, "phone_number": phone, "otp_token": otpToken,
 					"otp": lastCode(t, s.DataFile("outbox-sms.jsonl"), "+86"+phone)}).Expect(200).Decode(&tok)
-				raw, err := base64.RawURLEncoding.DecodeString(strings.Split(tok.IDToken, ".")[1])
-				if err != nil {
-					t.Fatal(err)
-				}
-				var claims map[string]any
-				if err := json.Unmarshal(raw, &claims); err != nil {
-					t.Fatal(err)
-				}
-				return claims
+				return servertest.Claims(t, tok.IDToken)
 			}
 
 			s.Do("POST", base+"/attributes", map[string]any{"name": "level", "label": "Level", "field_type": "string"}).Expect(201)

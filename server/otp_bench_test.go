@@ -240,7 +240,7 @@ type otpTokenBody struct {
 
 func (e *benchEnv) send(s *benchServer, phone string) (string, error) {
 	var v otpTokenBody
-	_, err := s.call("POST", "/otp/send", basic(e.clientID, e.secret), map[string]any{"phone_number": phone, "auth_source_id": e.source}, &v)
+	_, err := s.call("POST", "/otp/send", servertest.BasicAuth(e.clientID, e.secret), map[string]any{"phone_number": phone, "auth_source_id": e.source}, &v)
 	return v.OTPToken, err
 }
 

@@ -1,9 +1,7 @@
 package server_test
 
 import (
-	"encoding/base64"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -27,10 +25,6 @@ type otpEnv struct {
 	WebID          string
 	SPA            string
 	SPAID          string
-}
-
-func basic(id, secret string) string {
-	return "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id)+":"+url.QueryEscape(secret)))
 }
 
 func newOTPEnv(t testing.TB, s *servertest.Server, alg string, registration bool) *otpEnv {
@@ -67,7 +61,7 @@ func newOTPEnv(t testing.TB, s *servertest.Server, alg string, registration bool
 	return e
 }
 
-func (e *otpEnv) webAuth() string { return basic(e.Web, e.WebSecret) }
+func (e *otpEnv) webAuth() string { return servertest.BasicAuth(e.Web, e.WebSecret) }
 
 // send posts /otp/send as the web application.
 func (e *otpEnv) send(body map[string]any) *servertest.Response {

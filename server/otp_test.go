@@ -2,8 +2,6 @@ package server_test
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -126,7 +124,7 @@ func TestOTPErrors(t *testing.T) {
 		}
 
 		// Client authentication.
-		s.DoWith("POST", "/otp/send", basic(e.Web, "wrong"), map[string]any{"phone_number": phone(), "auth_source_id": e.SMS}).
+		s.DoWith("POST", "/otp/send", servertest.BasicAuth(e.Web, "wrong"), map[string]any{"phone_number": phone(), "auth_source_id": e.SMS}).
 			ExpectError(401, "invalid_client")
 		s.DoWith("POST", "/otp/send", "", map[string]any{"phone_number": phone(), "auth_source_id": e.SMS}).ExpectError(401, "invalid_client")
 		p := phone()
@@ -137,7 +135,7 @@ func TestOTPErrors(t *testing.T) {
 		b["grant_type"] = "http://tencentciam.com/oauth2/grant-type/otp/fax"
 		s.DoWith("POST", "/oauth2/token", "", b).ExpectError(400, "unsupported_grant_type")
 		// A public client sends no secret, on both endpoints.
-		spaTok := s.DoWith("POST", "/otp/send", basic(e.SPA, ""), map[string]any{"phone_number": phone(), "auth_source_id": e.SMS})
+		spaTok := s.DoWith("POST", "/otp/send", servertest.BasicAuth(e.SPA, ""), map[string]any{"phone_number": phone(), "auth_source_id": e.SMS})
 		spaTok.Expect(200)
 
 		// /otp/send input.
@@ -230,7 +228,7 @@ func TestOTPErrors(t *testing.T) {
 			"auto_signup": {"true"}}
 		req, _ := http.NewRequest("POST", s.URL+"/pools/"+e.Pool+"/oauth2/token", strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.SetBasicAuth(url.QueryEscape(e.Web), url.QueryEscape(e.WebSecret))
+		req.Header.Set("Authorization", e.webAuth())
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -406,19 +404,6 @@ func TestTokensCarryConfiguredClaims(t *testing.T) {
 		}
 		s.Do("POST", "/admin/v1/pools/"+e.Pool+"/users", map[string]any{"user_name": "ally", "email": "ally@example.com",
 			"phone_number": "13612345678", "password": "Passw0rd!long", "attributes": map[string]any{"member_code": "AB1234"}}).Expect(201).Decode(&ally)
-		payload := func(jwt string) map[string]any {
-			t.Helper()
-			parts := strings.Split(jwt, ".")
-			raw, err := base64.RawURLEncoding.DecodeString(parts[1])
-			if err != nil {
-				t.Fatal(err)
-			}
-			var m map[string]any
-			if err := json.Unmarshal(raw, &m); err != nil {
-				t.Fatal(err)
-			}
-			return m
-		}
 		var latest string // the newest refresh token
 		for _, tc := range []struct {
 			claims []string
@@ -442,7 +427,7 @@ func TestTokensCarryConfiguredClaims(t *testing.T) {
 			e.token(map[string]any{"grant_type": "refresh_token", "refresh_token": tok.RefreshToken}).Expect(200).Decode(&refreshed)
 			latest = refreshed.RefreshToken
 			for name, jwt := range map[string]string{"sign-in": tok.IDToken, "refresh": refreshed.IDToken} {
-				got := payload(jwt)
+				got := servertest.Claims(t, jwt)
 				for k, v := range tc.want {
 					if got[k] != v {
 						t.Errorf("claims %v, %s: %s = %v, want %v", tc.claims, name, k, got[k], v)

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -46,7 +45,7 @@ func BenchmarkRefresh(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(created.RawClientID)+":"+url.QueryEscape(created.RawSecret)))
+			auth := servertest.BasicAuth(created.RawClientID, created.RawSecret)
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrency * 2}}
 			refresh := func(rt string) (string, error) {
 				req, _ := http.NewRequest(http.MethodPost, s.URL+"/oauth2/token",

@@ -11,9 +11,7 @@ import (
 // nothing; more than 100 ids are refused.
 func TestUserBatchDelete(t *testing.T) {
 	servertest.Each(t, func(t *testing.T, s *servertest.Server) {
-		var p struct{ ID string }
-		s.Do("POST", "/admin/v1/pools", map[string]any{"name": "Batch"}).Expect(201).Decode(&p)
-		base := "/admin/v1/pools/" + p.ID
+		base := "/admin/v1/pools/" + createPool(t, s, "Batch").ID
 		ids := make([]string, 3)
 		for i := range ids {
 			var u struct{ ID string }
@@ -40,9 +38,8 @@ func TestUserBatchDelete(t *testing.T) {
 // batch, until the application stops naming it.
 func TestGroupInUseByRegistration(t *testing.T) {
 	servertest.Each(t, func(t *testing.T, s *servertest.Server) {
-		var p, g, other, app struct{ ID string }
-		s.Do("POST", "/admin/v1/pools", map[string]any{"name": "Groups"}).Expect(201).Decode(&p)
-		base := "/admin/v1/pools/" + p.ID
+		var g, other, app struct{ ID string }
+		base := "/admin/v1/pools/" + createPool(t, s, "Groups").ID
 		s.Do("POST", base+"/groups", map[string]any{"name": "New users"}).Expect(201).Decode(&g)
 		s.Do("POST", base+"/groups", map[string]any{"name": "Other"}).Expect(201).Decode(&other)
 		s.Do("POST", base+"/applications", map[string]any{"type": "web", "name": "Shop",

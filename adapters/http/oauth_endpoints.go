@@ -58,7 +58,7 @@ func (a *api) authenticatedClient(c *gin.Context) (*domain.Application, *tokenPa
 	if err != nil {
 		return nil, nil, err
 	}
-	id, secret, err := clientCredentials(c.Request, &tokenRequest{ClientID: p.ClientID, ClientSecret: p.ClientSecret})
+	id, secret, err := clientCredentials(c.Request, p.ClientID, p.ClientSecret)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -78,10 +77,6 @@ func (f *oauthFixture) signIn(t *testing.T, app *domain.Application, user *domai
 	return resp
 }
 
-func basic(id, secret string) string {
-	return "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id)+":"+url.QueryEscape(secret)))
-}
-
 // post sends a form body with HTTP Basic client authentication (as RFC 6749/7009/7662 do).
 func (f *oauthFixture) post(t *testing.T, path, clientID, secret string, form url.Values) (int, http.Header, []byte) {
 	t.Helper()
@@ -91,7 +86,7 @@ func (f *oauthFixture) post(t *testing.T, path, clientID, secret string, form ur
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if clientID != "" {
-		req.Header.Set("Authorization", basic(clientID, secret))
+		req.Header.Set("Authorization", servertest.BasicAuth(clientID, secret))
 	}
 	return send(t, req)
 }
@@ -211,24 +206,6 @@ func (f *oauthFixture) expectUserinfoRefused(t *testing.T, tok string) {
 	}
 }
 
-// claimsOf decodes a JWT's payload without verifying it (the server verified it already).
-func claimsOf(t *testing.T, jwt string) map[string]any {
-	t.Helper()
-	parts := strings.Split(jwt, ".")
-	if len(parts) != 3 {
-		t.Fatalf("not a JWT: %q", jwt)
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
 func (f *oauthFixture) auditCount(t *testing.T, typ, result string) int {
 	t.Helper()
 	var l struct{ Total int }
@@ -245,16 +222,16 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 			t.Fatalf("rotation: %+v", second)
 		}
 		// The sign-in's auth_time and amr carry over; the tokens are new.
-		old, cur := claimsOf(t, first.AccessToken), claimsOf(t, second.AccessToken)
+		old, cur := servertest.Claims(t, first.AccessToken), servertest.Claims(t, second.AccessToken)
 		if cur["auth_time"] != old["auth_time"] || cur["sub"] != f.user.ID || cur["jti"] == old["jti"] || cur["iat"] == old["iat"] {
 			t.Fatalf("claims after refresh: %v (before %v)", cur, old)
 		}
-		if amr, _ := json.Marshal(claimsOf(t, second.IDToken)["amr"]); string(amr) != `["otp","sms"]` {
+		if amr, _ := json.Marshal(servertest.Claims(t, second.IDToken)["amr"]); string(amr) != `["otp","sms"]` {
 			t.Fatalf("amr %s", amr)
 		}
 		// The form and the JSON body both work; pool-scoped too.
 		third := tokenJSON{}
-		f.s.DoWith(http.MethodPost, "/pools/"+f.pool+"/oauth2/token", basic(f.clientID, f.secret),
+		f.s.DoWith(http.MethodPost, "/pools/"+f.pool+"/oauth2/token", servertest.BasicAuth(f.clientID, f.secret),
 			map[string]any{"grant_type": "refresh_token", "refresh_token": second.RefreshToken}).Expect(200).Decode(&third)
 		if third.RefreshToken == "" {
 			t.Fatal("no refresh token")
@@ -313,7 +290,7 @@ func TestRefreshRace(t *testing.T) {
 				req, _ := http.NewRequest(http.MethodPost, f.s.URL+"/oauth2/token",
 					strings.NewReader(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}}.Encode()))
 				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-				req.Header.Set("Authorization", basic(f.clientID, f.secret))
+				req.Header.Set("Authorization", servertest.BasicAuth(f.clientID, f.secret))
 				resp, err := http.DefaultClient.Do(req)
 				if err != nil {
 					t.Error(err)
@@ -395,7 +372,7 @@ func TestClientCredentials(t *testing.T) {
 			t.Fatalf("client_credentials: %d %s", status, body)
 		}
 		access := tok["access_token"].(string)
-		if c := claimsOf(t, access); c["sub"] != m2mID || c["client_id"] != m2mID || c["aud"] != m2mID || c["scope"] != nil {
+		if c := servertest.Claims(t, access); c["sub"] != m2mID || c["client_id"] != m2mID || c["aud"] != m2mID || c["scope"] != nil {
 			t.Fatalf("claims %v", c)
 		}
 		m, _ := f.introspect(t, "/oauth2/introspect", access)
@@ -483,7 +460,7 @@ func TestIntrospect(t *testing.T) {
 		tok := f.signIn(t, f.app, f.user)
 		for _, path := range []string{"/oauth2/introspect", "/pools/" + f.pool + "/oauth2/introspect"} {
 			m, _ := f.introspect(t, path, tok.AccessToken)
-			c := claimsOf(t, tok.AccessToken)
+			c := servertest.Claims(t, tok.AccessToken)
 			if m["active"] != true || m["sub"] != f.user.ID || m["client_id"] != f.clientID || m["scope"] != "openid" ||
 				m["exp"] != c["exp"] || m["iat"] != c["iat"] || m["iss"] != f.s.URL+"/pools/"+f.pool || m["aud"] != f.clientID ||
 				m["token_type"] != "Bearer" {
@@ -503,7 +480,7 @@ func TestIntrospect(t *testing.T) {
 		f.clock.Add(10 * time.Minute)
 		f.expectInactive(t, tok.AccessToken)
 		// JSON bodies are accepted too; client authentication is required.
-		r := f.s.DoWith(http.MethodPost, "/oauth2/introspect", basic(f.clientID, f.secret), map[string]any{"token": tok.RefreshToken}).Expect(200)
+		r := f.s.DoWith(http.MethodPost, "/oauth2/introspect", servertest.BasicAuth(f.clientID, f.secret), map[string]any{"token": tok.RefreshToken}).Expect(200)
 		if r.Map()["active"] != true {
 			t.Fatalf("refresh token: %s", r.Body)
 		}
@@ -591,7 +568,7 @@ func TestOAuthBodies(t *testing.T) {
 				}
 				req.Header.Set("Content-Type", b.contentType)
 				if path != "/oauth2/userinfo" {
-					req.Header.Set("Authorization", basic(f.clientID, f.secret))
+					req.Header.Set("Authorization", servertest.BasicAuth(f.clientID, f.secret))
 				}
 				status, _, raw := send(t, req)
 				var e struct{ Error string }

@@ -81,24 +81,26 @@ func decodeTokenRequest(mediaType string, body []byte) (*tokenRequest, error) {
 }
 
 // clientCredentials takes the client from HTTP Basic authentication, whose parts are
-// URL-encoded (base64(url_encode(id) + ":" + url_encode(secret))), or else from the body.
-func clientCredentials(r *http.Request, req *tokenRequest) (id, secret string, err error) {
+// URL-encoded (base64(url_encode(id) + ":" + url_encode(secret))), or else from the body's
+// client_id and client_secret.
+func clientCredentials(r *http.Request, bodyID, bodySecret string) (id, secret string, err error) {
 	if user, pass, ok := r.BasicAuth(); ok {
-		if req.ClientID != "" && req.ClientID != user {
-			return "", "", domain.Invalid(domain.CodeInvalidRequest, "client_id differs from the authenticated client.")
-		}
 		if id, err = url.QueryUnescape(user); err == nil {
 			secret, err = url.QueryUnescape(pass)
 		}
 		if err != nil {
 			return "", "", domain.Unauthenticated("invalid_client", "Client authentication failed.")
 		}
+		// The body's client_id is plain, the header's URL-encoded: compare them decoded.
+		if bodyID != "" && bodyID != id {
+			return "", "", domain.Invalid(domain.CodeInvalidRequest, "client_id differs from the authenticated client.")
+		}
 		return id, secret, nil
 	}
-	if req.ClientID == "" {
+	if bodyID == "" {
 		return "", "", domain.Unauthenticated("invalid_client", "Client authentication failed.")
 	}
-	return req.ClientID, req.ClientSecret, nil
+	return bodyID, bodySecret, nil
 }
 
 // verifyClient authenticates a client; under /pools/{pool_id} it must also be that pool's.
@@ -138,7 +140,7 @@ func (a *api) token(c *gin.Context) {
 		writeError(c, domain.Invalid("unsupported_grant_type", "The grant type is not supported."))
 		return
 	}
-	id, secret, err := clientCredentials(c.Request, req)
+	id, secret, err := clientCredentials(c.Request, req.ClientID, req.ClientSecret)
 	if err != nil {
 		writeError(c, err)
 		return

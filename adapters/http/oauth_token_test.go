@@ -37,18 +37,25 @@ func TestDecodeTokenRequest(t *testing.T) {
 func TestClientCredentialsFromBasicAuth(t *testing.T) {
 	r := httptest.NewRequest("POST", "/oauth2/token", nil)
 	r.SetBasicAuth("client%3Aone", "s%40cret%3A")
-	id, secret, err := clientCredentials(r, &tokenRequest{})
+	id, secret, err := clientCredentials(r, "", "")
 	if err != nil || id != "client:one" || secret != "s@cret:" {
 		t.Fatalf("basic: %q %q %v", id, secret, err)
 	}
-	if _, _, err := clientCredentials(r, &tokenRequest{ClientID: "other"}); err == nil {
+	if _, _, err := clientCredentials(r, "other", ""); err == nil {
 		t.Fatal("a body client_id differing from Basic auth was accepted")
 	}
+	// The body repeats the client_id as it is, not URL-encoded as in the header.
+	if id, _, err := clientCredentials(r, "client:one", ""); err != nil || id != "client:one" {
+		t.Fatalf("the body's client_id naming the Basic auth client: %q %v", id, err)
+	}
+	if _, _, err := clientCredentials(r, "client%3Aone", ""); domain.CodeOf(err) != domain.CodeInvalidRequest {
+		t.Fatalf("a body client_id naming another client: %v", err)
+	}
 	r = httptest.NewRequest("POST", "/oauth2/token", nil)
-	if _, _, err := clientCredentials(r, &tokenRequest{}); domain.CodeOf(err) != "invalid_client" {
+	if _, _, err := clientCredentials(r, "", ""); domain.CodeOf(err) != "invalid_client" {
 		t.Fatalf("no client: %v", err)
 	}
-	if id, secret, _ := clientCredentials(r, &tokenRequest{ClientID: "c", ClientSecret: "s"}); id != "c" || secret != "s" {
+	if id, secret, _ := clientCredentials(r, "c", "s"); id != "c" || secret != "s" {
 		t.Fatal("body credentials ignored")
 	}
 }

@@ -34,8 +34,8 @@ func (a *api) registerOTP(r *gin.Engine, admin *gin.RouterGroup) {
 func (a *api) otpSend(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
 	ctx := c.Request.Context()
-	// HTTP Basic only: with no client_id in the body, clientCredentials accepts nothing else.
-	id, secret, err := clientCredentials(c.Request, &tokenRequest{})
+	// HTTP Basic only: the seed's body has no client_id.
+	id, secret, err := clientCredentials(c.Request, "", "")
 	if err != nil {
 		writeError(c, err)
 		return

@@ -5,12 +5,14 @@ package servertest
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -148,6 +150,30 @@ func Outbox(tb testing.TB, path string) []map[string]any {
 		out = append(out, m)
 	}
 	return out
+}
+
+// BasicAuth is the Authorization header of a client authenticating with HTTP Basic as the
+// OAuth endpoints read it: base64(url_encode(id) + ":" + url_encode(secret)).
+func BasicAuth(id, secret string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id)+":"+url.QueryEscape(secret)))
+}
+
+// Claims decodes a JWT's payload without verifying it (the server under test verified it).
+func Claims(tb testing.TB, jwt string) map[string]any {
+	tb.Helper()
+	parts := strings.Split(jwt, ".")
+	if len(parts) != 3 {
+		tb.Fatalf("not a JWT: %q", jwt)
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		tb.Fatal(err)
+	}
+	return m
 }
 
 // Response is an HTTP answer with its body read.
