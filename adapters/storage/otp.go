@@ -272,7 +272,7 @@ const (
 )
 
 func (r *RateLimiter) Hit(ctx context.Context, poolID, key string, window time.Duration, limit int, now time.Time) (bool, time.Duration, error) {
-	w := window.Milliseconds()
+	w := max(window.Milliseconds(), 1) // the counters count milliseconds
 	start := now.UnixMilli() / w * w
 	end := start + w
 	retry := time.Duration(end-now.UnixMilli()) * time.Millisecond

@@ -166,6 +166,13 @@ func TestRateLimiter(t *testing.T) {
 		if ok, _, _ := rl.Hit(ctx, "p1", "burst", time.Hour, 10, now.Add(time.Hour)); !ok {
 			t.Fatal("the next window refused")
 		}
+		// A window shorter than the counters' millisecond is one millisecond long.
+		if ok, _, err := rl.Hit(ctx, "p1", "instant", time.Microsecond, 1, now); !ok || err != nil {
+			t.Fatalf("sub-millisecond window: %v %v", ok, err)
+		}
+		if ok, retry, _ := rl.Hit(ctx, "p1", "instant", 0, 1, now); ok || retry != time.Millisecond {
+			t.Fatalf("full sub-millisecond window: %v retry %v", ok, retry)
+		}
 		if ok, _, _ := rl.Hit(ctx, "p1", "other", time.Hour, 10, now); !ok {
 			t.Fatal("keys are not independent")
 		}
