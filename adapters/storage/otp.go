@@ -234,8 +234,8 @@ func (s *OTPSettingsStore) Put(ctx context.Context, o *domain.OTPSettings) error
 // and a wait on one hot row for every event. Instead an instance leases a slice of it (a
 // 64th, at most 1 024 events) with one statement and counts the slice down in memory. The
 // database still counts every event handed out, so a limit is never exceeded; at worst other
-// instances' unspent leases make it refuse up to a lease per instance early. Leases are taken
-// outside the caller's transaction, so a rollback cannot hand out events twice.
+// instances' unspent leases (or leases dropped from a full lease table) make it refuse early.
+// Leases are taken outside the caller's transaction, so a rollback cannot hand out events twice.
 type RateLimiter struct {
 	db *DB
 
@@ -254,7 +254,7 @@ type lease struct {
 const (
 	leaseDivisor = 64
 	maxLease     = 1024
-	// maxLeases bounds the lease table: past it, leases of ended windows are dropped.
+	// maxLeases bounds the lease table: past it, leases of ended windows are dropped first.
 	maxLeases = 10_000
 )
 
@@ -350,6 +350,15 @@ func (r *RateLimiter) addLease(poolID, key string, windowStart, windowEnd int64,
 			if l.windowEnd <= now.UnixMilli() || l.left == 0 {
 				delete(r.leases, k)
 			}
+		}
+		// Still full of live leases (many keys, say client addresses, in long windows): drop
+		// arbitrary ones down to 7/8. Their events stay counted, so those keys may only refuse
+		// early, never allow more.
+		for k := range r.leases {
+			if len(r.leases) < maxLeases-maxLeases/8 {
+				break
+			}
+			delete(r.leases, k)
 		}
 	}
 	r.leases[k] = &lease{windowStart: windowStart, windowEnd: windowEnd, left: n}

@@ -325,6 +325,20 @@ func TestRateLimiterLeases(t *testing.T) {
 	})
 }
 
+// Leases of live windows on more keys than the lease table holds (a generous per-address limit
+// hit from many addresses) do not grow it past its bound.
+func TestRateLimiterLeaseTableStaysBounded(t *testing.T) {
+	rl := storage.NewStores(nil).RateLimiter
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	start, end := now.UnixMilli(), now.Add(24*time.Hour).UnixMilli()
+	for i := range storage.MaxLeases + 100 {
+		storage.AddLease(rl, "p1", fmt.Sprint("ip:", i), start, end, 10, now)
+		if n := storage.LeaseCount(rl); n > storage.MaxLeases {
+			t.Fatalf("%d leases kept after %d keys, bound %d", n, i+1, storage.MaxLeases)
+		}
+	}
+}
+
 // Concurrent challenges share INSERTs; one that cannot be stored fails alone.
 func TestOTPCreateConcurrent(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
