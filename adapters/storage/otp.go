@@ -99,11 +99,14 @@ type otpChallengeWithUser struct {
 	ByEmail *userRow `bun:"rel:belongs-to,join:pool_id=pool_id,join:recipient=email"`
 }
 
+// recipientRelations names the relation of otpChallengeWithUser joining the user by each key.
+var recipientRelations = map[ports.UserKey]string{ports.ByPhone: "ByPhone", ports.ByEmail: "ByEmail"}
+
 // GetByTokenWithUser is GetByToken and the recipient's users row in one statement: the OTP
 // grant needs both, and a round trip fewer matters on every sign-in.
 func (s *OTPStore) GetByTokenWithUser(ctx context.Context, poolID, tokenHash string, key ports.UserKey) (*domain.OTPChallenge, *domain.User, error) {
-	relation := map[ports.UserKey]string{ports.ByPhone: "ByPhone", ports.ByEmail: "ByEmail"}[key]
-	if relation == "" {
+	relation, ok := recipientRelations[key]
+	if !ok {
 		return nil, nil, domain.Internal("otp challenge with user", errUnknownKey(key))
 	}
 	var r otpChallengeWithUser
@@ -119,9 +122,7 @@ func (s *OTPStore) GetByTokenWithUser(ctx context.Context, poolID, tokenHash str
 	if u == nil || u.ID == "" {
 		return r.otpChallengeRow.domain(), nil, nil
 	}
-	user := u.domain()
-	user.GroupIDs = nil
-	return r.otpChallengeRow.domain(), &user, nil
+	return r.otpChallengeRow.domain(), u.alone(), nil
 }
 
 func (s *OTPStore) Fail(ctx context.Context, id string, maxAttempts int, now time.Time) (bool, error) {
