@@ -56,14 +56,9 @@ type cacheFixture struct {
 func newCacheFixture(t *testing.T, db *storage.DB) *cacheFixture {
 	t.Helper()
 	ctx := context.Background()
-	f := &cacheFixture{db: db, plain: storage.NewStores(db), hook: &queryHook{}}
+	f := &cacheFixture{db: db, plain: newStores(t, db, "p1", "p2"), hook: &queryHook{}}
 	db.AddQueryHook(f.hook)
 	s := f.plain
-	for _, p := range []string{"p1", "p2"} {
-		if err := s.Pools.Create(ctx, newPool(p, p)); err != nil {
-			t.Fatal(err)
-		}
-	}
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
