@@ -112,6 +112,16 @@ var fixtureReads = []read{
 	}},
 }
 
+// warm makes every fixture read once through cs, filling its cache.
+func warm(t *testing.T, cs storage.ConfigStores) {
+	t.Helper()
+	for _, r := range fixtureReads {
+		if _, err := r.do(context.Background(), cs); err != nil {
+			t.Fatalf("%s: %v", r.name, err)
+		}
+	}
+}
+
 // scribble changes every part of a value a caller could reach through what a read returned.
 func scribble(v any) {
 	switch v := v.(type) {
@@ -183,15 +193,7 @@ func TestCachedStoresWritesAreSeenAtOnce(t *testing.T) {
 		ctx := context.Background()
 		f := newCacheFixture(t, db)
 		cs := f.plain.Cached(storage.CacheOptions{TTL: time.Hour})
-		warm := func() {
-			t.Helper()
-			for _, r := range fixtureReads {
-				if _, err := r.do(ctx, cs); err != nil {
-					t.Fatalf("%s: %v", r.name, err)
-				}
-			}
-		}
-		warm()
+		warm(t, cs)
 
 		if _, err := cs.Applications.Update(ctx, "p1", "a1", func(a *domain.Application) error { a.Enabled = false; return nil }); err != nil {
 			t.Fatal(err)
@@ -284,11 +286,7 @@ func TestCachedStoresForgetADeletedPool(t *testing.T) {
 		ctx := context.Background()
 		f := newCacheFixture(t, db)
 		cs := f.plain.Cached(storage.CacheOptions{TTL: time.Hour})
-		for _, r := range fixtureReads {
-			if _, err := r.do(ctx, cs); err != nil {
-				t.Fatalf("%s: %v", r.name, err)
-			}
-		}
+		warm(t, cs)
 		if err := cs.Pools.Delete(ctx, "p1"); err != nil {
 			t.Fatal(err)
 		}
@@ -553,11 +551,7 @@ func TestCachedStoresServeFreshReadsFromTheDatabase(t *testing.T) {
 		ctx := context.Background()
 		f := newCacheFixture(t, db)
 		cs := f.plain.Cached(storage.CacheOptions{TTL: time.Hour})
-		for _, r := range fixtureReads {
-			if _, err := r.do(ctx, cs); err != nil {
-				t.Fatalf("%s: %v", r.name, err)
-			}
-		}
+		warm(t, cs)
 		// Written past this cache, as another instance would.
 		changed := domain.DefaultOTPSettings("p1")
 		changed.IPLimit = 99
