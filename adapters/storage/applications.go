@@ -158,7 +158,7 @@ func (s *ApplicationStore) All(ctx context.Context, poolID string) ([]domain.App
 
 var applicationEdit = rowEdit[applicationRow, domain.Application]{
 	what:   "application",
-	decode: decoded((*applicationRow).domain),
+	decode: (*applicationRow).app,
 	keep: func(a *domain.Application, r *applicationRow) {
 		a.ID, a.PoolID, a.ClientID, a.CreatedAt = r.ID, r.PoolID, r.ClientID, r.CreatedAt.UTC()
 	},

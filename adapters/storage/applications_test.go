@@ -28,12 +28,7 @@ func newApp(id, poolID, clientID string) *domain.Application {
 func TestApplicationStore(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := storage.NewStores(db)
-		for _, p := range []string{"p1", "p2"} {
-			if err := s.Pools.Create(ctx, newPool(p, p)); err != nil {
-				t.Fatal(err)
-			}
-		}
+		s := newStores(t, db, "p1", "p2")
 		a1 := newApp("a1", "p1", "client-1")
 		if err := s.Applications.Create(ctx, a1); err != nil {
 			t.Fatal(err)
@@ -119,12 +114,7 @@ func TestApplicationStore(t *testing.T) {
 func TestAuthSourceStore(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := storage.NewStores(db)
-		for _, p := range []string{"p1", "p2"} {
-			if err := s.Pools.Create(ctx, newPool(p, p)); err != nil {
-				t.Fatal(err)
-			}
-		}
+		s := newStores(t, db, "p1", "p2")
 		pw := &domain.AuthSource{ID: "s1", PoolID: "p1", Type: domain.SourceUsernamePassword, Name: "Password", Attribute: "email", Enabled: true,
 			Policy: domain.AuthSourcePolicy{Strength: domain.StrengthVeryStrong, PasswordHistory: 3,
 				Lockout: &domain.Lockout{Enabled: true, Threshold: 5, RetryPeriodHours: 1, AutoUnlockMinutes: 30}, Captcha: &domain.Captcha{}},

@@ -100,7 +100,7 @@ func (s *AttributeStore) List(ctx context.Context, poolID string) ([]domain.Attr
 
 var attributeEdit = rowEdit[attributeRow, domain.Attribute]{
 	what:   "attribute",
-	decode: decoded((*attributeRow).domain),
+	decode: func(r *attributeRow) (*domain.Attribute, error) { a, err := r.domain(); return &a, err },
 	// The name may change (a rename); the row's id stays.
 	keep: func(a *domain.Attribute, r *attributeRow) {
 		a.ID, a.PoolID, a.Source, a.CreatedAt = r.ID, r.PoolID, domain.AttributeSource(r.Source), r.CreatedAt.UTC()

@@ -109,10 +109,7 @@ func TestAuditLogStore(t *testing.T) {
 func TestAuditLogFilters(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := storage.NewStores(db)
-		if err := s.Pools.Create(ctx, newPool("p1", "One")); err != nil {
-			t.Fatal(err)
-		}
+		s := newStores(t, db, "p1")
 		base := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 		events := []domain.AuditEvent{
 			{ID: "a", Time: base, Type: domain.AuditLogin, Result: domain.AuditSuccess, ApplicationID: "app-1", AuthSourceID: "src-1", Details: "Signed in with PASSWORD"},
@@ -248,10 +245,7 @@ func TestAuditRecordJoinsTheTransaction(t *testing.T) {
 func TestAuditLogColumnsHoldTheCutLengths(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := storage.NewStores(db)
-		if err := s.Pools.Create(ctx, newPool("p1", "One")); err != nil {
-			t.Fatal(err)
-		}
+		s := newStores(t, db, "p1")
 		r := audit.Recorder{Log: s.Audit, Clock: system.Clock{}, IDs: system.IDs{}}
 		long := func(n int) string { return strings.Repeat("é", n) }
 		ctx = domain.WithRequestInfo(ctx, domain.RequestInfo{Actor: long(100), IP: strings.Repeat("1", 100), UserAgent: long(1000)})
@@ -311,10 +305,7 @@ func (h *auditInserts) AfterQuery(_ context.Context, e *bun.QueryEvent) {
 func TestAuditRecordsOutsideATransactionShareInserts(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := storage.NewStores(db)
-		if err := s.Pools.Create(ctx, newPool("p1", "One")); err != nil {
-			t.Fatal(err)
-		}
+		s := newStores(t, db, "p1")
 		inserts := &auditInserts{}
 		db.AddQueryHook(inserts)
 

@@ -97,7 +97,7 @@ func (s *AuthSourceStore) List(ctx context.Context, poolID string, q ports.AuthS
 
 var authSourceEdit = rowEdit[authSourceRow, domain.AuthSource]{
 	what:   "auth source",
-	decode: decoded((*authSourceRow).domain),
+	decode: (*authSourceRow).source,
 	keep: func(a *domain.AuthSource, r *authSourceRow) {
 		a.ID, a.PoolID, a.CreatedAt = r.ID, r.PoolID, r.CreatedAt.UTC()
 	},

@@ -56,14 +56,9 @@ type cacheFixture struct {
 func newCacheFixture(t *testing.T, db *storage.DB) *cacheFixture {
 	t.Helper()
 	ctx := context.Background()
-	f := &cacheFixture{db: db, plain: storage.NewStores(db), hook: &queryHook{}}
+	f := &cacheFixture{db: db, plain: newStores(t, db, "p1", "p2"), hook: &queryHook{}}
 	db.AddQueryHook(f.hook)
 	s := f.plain
-	for _, p := range []string{"p1", "p2"} {
-		if err := s.Pools.Create(ctx, newPool(p, p)); err != nil {
-			t.Fatal(err)
-		}
-	}
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -115,6 +110,16 @@ var fixtureReads = []read{
 	{"connector", func(ctx context.Context, cs storage.ConfigStores) (any, error) {
 		return cs.Connectors.Get(ctx, "p1", "c1")
 	}},
+}
+
+// warm makes every fixture read once through cs, filling its cache.
+func warm(t *testing.T, cs storage.ConfigStores) {
+	t.Helper()
+	for _, r := range fixtureReads {
+		if _, err := r.do(context.Background(), cs); err != nil {
+			t.Fatalf("%s: %v", r.name, err)
+		}
+	}
 }
 
 // scribble changes every part of a value a caller could reach through what a read returned.
@@ -188,15 +193,7 @@ func TestCachedStoresWritesAreSeenAtOnce(t *testing.T) {
 		ctx := context.Background()
 		f := newCacheFixture(t, db)
 		cs := f.plain.Cached(storage.CacheOptions{TTL: time.Hour})
-		warm := func() {
-			t.Helper()
-			for _, r := range fixtureReads {
-				if _, err := r.do(ctx, cs); err != nil {
-					t.Fatalf("%s: %v", r.name, err)
-				}
-			}
-		}
-		warm()
+		warm(t, cs)
 
 		if _, err := cs.Applications.Update(ctx, "p1", "a1", func(a *domain.Application) error { a.Enabled = false; return nil }); err != nil {
 			t.Fatal(err)
@@ -289,11 +286,7 @@ func TestCachedStoresForgetADeletedPool(t *testing.T) {
 		ctx := context.Background()
 		f := newCacheFixture(t, db)
 		cs := f.plain.Cached(storage.CacheOptions{TTL: time.Hour})
-		for _, r := range fixtureReads {
-			if _, err := r.do(ctx, cs); err != nil {
-				t.Fatalf("%s: %v", r.name, err)
-			}
-		}
+		warm(t, cs)
 		if err := cs.Pools.Delete(ctx, "p1"); err != nil {
 			t.Fatal(err)
 		}
@@ -558,11 +551,7 @@ func TestCachedStoresServeFreshReadsFromTheDatabase(t *testing.T) {
 		ctx := context.Background()
 		f := newCacheFixture(t, db)
 		cs := f.plain.Cached(storage.CacheOptions{TTL: time.Hour})
-		for _, r := range fixtureReads {
-			if _, err := r.do(ctx, cs); err != nil {
-				t.Fatalf("%s: %v", r.name, err)
-			}
-		}
+		warm(t, cs)
 		// Written past this cache, as another instance would.
 		changed := domain.DefaultOTPSettings("p1")
 		changed.IPLimit = 99

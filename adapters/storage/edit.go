@@ -49,17 +49,6 @@ func (e rowEdit[R, T]) apply(ctx context.Context, db *DB, fn func(*T) error, whe
 	return edited, nil
 }
 
-// decoded adapts a row decoder that returns a value.
-func decoded[R, T any](decode func(*R) (T, error)) func(*R) (*T, error) {
-	return func(r *R) (*T, error) {
-		t, err := decode(r)
-		if err != nil {
-			return nil, err
-		}
-		return &t, nil
-	}
-}
-
 // encoded adapts a row encoder that cannot fail.
 func encoded[T, R any](encode func(*T) *R) func(*T) (*R, error) {
 	return func(t *T) (*R, error) { return encode(t), nil }

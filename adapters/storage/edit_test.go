@@ -81,5 +81,18 @@ func TestUpdateKeepsIdentityAndCreationTime(t *testing.T) {
 		}
 		check("attribute", err, [5]any{at.ID, at.PoolID, at.Source, at.CreatedAt, at.Name},
 			[5]any{"at1", "p1", domain.AttributeCustom, testTime, "alias"})
+
+		if err := s.Groups.Create(ctx, newGroup("g1", "p1", "Staff", testTime)); err != nil {
+			t.Fatal(err)
+		}
+		g, err := s.Groups.Update(ctx, "p1", "g1", func(g *domain.Group) error {
+			g.ID, g.PoolID, g.CreatedAt, g.Name = "gx", "p2", later, "Edited"
+			return nil
+		})
+		if err == nil {
+			g, err = s.Groups.Get(ctx, "p1", "g1")
+		}
+		check("group", err, [5]any{g.ID, g.PoolID, g.CreatedAt, g.Name, g.MemberCount},
+			[5]any{"g1", "p1", testTime, "Edited", 0})
 	})
 }

@@ -15,3 +15,18 @@ func CacheLen(cs ConfigStores) int { return cs.Applications.(*cachedApplications
 func SweepExpiredRefreshTokens(ctx context.Context, s *RefreshTokenStore, now time.Time) {
 	s.sweepExpired(ctx, now)
 }
+
+// MaxLeases bounds how many leases a RateLimiter keeps.
+const MaxLeases = maxLeases
+
+// AddLease records a lease of n events on a window as Hit does after leasing them.
+func AddLease(r *RateLimiter, poolID, key string, windowStart, windowEnd int64, n int, now time.Time) {
+	r.addLease(poolID, key, windowStart, windowEnd, n, now)
+}
+
+// LeaseCount tells how many leases r keeps.
+func LeaseCount(r *RateLimiter) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.leases)
+}

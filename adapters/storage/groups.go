@@ -74,31 +74,31 @@ func (s *GroupStore) List(ctx context.Context, poolID string, page domain.Page) 
 	return out, nil
 }
 
+var groupEdit = rowEdit[groupRow, domain.Group]{
+	what:   "group",
+	decode: func(r *groupRow) (*domain.Group, error) { g := r.domain(); return &g, nil },
+	// fn edits name, description and times only; identity and ownership stay the row's.
+	keep: func(g *domain.Group, r *groupRow) {
+		g.ID, g.PoolID, g.CreatedAt = r.ID, r.PoolID, r.CreatedAt.UTC()
+	},
+	encode: encoded(groupToRow),
+}
+
 func (s *GroupStore) Update(ctx context.Context, poolID, id string, fn func(*domain.Group) error) (*domain.Group, error) {
-	var updated domain.Group
+	var updated *domain.Group
 	err := s.db.Run(ctx, func(ctx context.Context) error {
-		var row groupRow
-		q := s.db.idb(ctx).NewSelect().Model(&row).Where("g.pool_id = ? AND g.id = ?", poolID, id)
-		if err := s.db.forUpdate(q).Scan(ctx); err != nil {
-			return mapErr(err, "group")
-		}
-		updated = row.domain()
-		if err := fn(&updated); err != nil {
+		g, err := groupEdit.apply(ctx, s.db, fn, "g.pool_id = ? AND g.id = ?", poolID, id)
+		if err != nil {
 			return err
 		}
-		// fn edits name, description and times only; identity and ownership stay the row's.
-		updated.ID, updated.PoolID, updated.CreatedAt = row.ID, row.PoolID, row.CreatedAt
-		if _, err := s.db.idb(ctx).NewUpdate().Model(groupToRow(&updated)).WherePK().Exec(ctx); err != nil {
-			return mapErr(err, "group")
-		}
 		n, err := s.db.idb(ctx).NewSelect().TableExpr("user_group_members").Where("group_id = ?", id).Count(ctx)
-		updated.MemberCount = int(n)
+		g.MemberCount, updated = int(n), g
 		return mapErr(err, "group")
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &updated, nil
+	return updated, nil
 }
 
 func (s *GroupStore) Delete(ctx context.Context, poolID string, ids []string) error {

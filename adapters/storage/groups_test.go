@@ -292,10 +292,7 @@ func TestGroupMembers(t *testing.T) {
 func TestGroupStoreConcurrency(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := storage.NewStores(db)
-		if err := s.Pools.Create(ctx, newPool("p1", "One")); err != nil {
-			t.Fatal(err)
-		}
+		s := newStores(t, db, "p1")
 		if err := s.Groups.Create(ctx, newGroup("g1", "p1", "A", testTime)); err != nil {
 			t.Fatal(err)
 		}

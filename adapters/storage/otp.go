@@ -99,11 +99,14 @@ type otpChallengeWithUser struct {
 	ByEmail *userRow `bun:"rel:belongs-to,join:pool_id=pool_id,join:recipient=email"`
 }
 
+// recipientRelations names the relation of otpChallengeWithUser joining the user by each key.
+var recipientRelations = map[ports.UserKey]string{ports.ByPhone: "ByPhone", ports.ByEmail: "ByEmail"}
+
 // GetByTokenWithUser is GetByToken and the recipient's users row in one statement: the OTP
 // grant needs both, and a round trip fewer matters on every sign-in.
 func (s *OTPStore) GetByTokenWithUser(ctx context.Context, poolID, tokenHash string, key ports.UserKey) (*domain.OTPChallenge, *domain.User, error) {
-	relation := map[ports.UserKey]string{ports.ByPhone: "ByPhone", ports.ByEmail: "ByEmail"}[key]
-	if relation == "" {
+	relation, ok := recipientRelations[key]
+	if !ok {
 		return nil, nil, domain.Internal("otp challenge with user", errUnknownKey(key))
 	}
 	var r otpChallengeWithUser
@@ -119,9 +122,7 @@ func (s *OTPStore) GetByTokenWithUser(ctx context.Context, poolID, tokenHash str
 	if u == nil || u.ID == "" {
 		return r.otpChallengeRow.domain(), nil, nil
 	}
-	user := u.domain()
-	user.GroupIDs = nil
-	return r.otpChallengeRow.domain(), &user, nil
+	return r.otpChallengeRow.domain(), u.alone(), nil
 }
 
 func (s *OTPStore) Fail(ctx context.Context, id string, maxAttempts int, now time.Time) (bool, error) {
@@ -234,8 +235,8 @@ func (s *OTPSettingsStore) Put(ctx context.Context, o *domain.OTPSettings) error
 // and a wait on one hot row for every event. Instead an instance leases a slice of it (a
 // 64th, at most 1 024 events) with one statement and counts the slice down in memory. The
 // database still counts every event handed out, so a limit is never exceeded; at worst other
-// instances' unspent leases make it refuse up to a lease per instance early. Leases are taken
-// outside the caller's transaction, so a rollback cannot hand out events twice.
+// instances' unspent leases (or leases dropped from a full lease table) make it refuse early.
+// Leases are taken outside the caller's transaction, so a rollback cannot hand out events twice.
 type RateLimiter struct {
 	db *DB
 
@@ -254,7 +255,7 @@ type lease struct {
 const (
 	leaseDivisor = 64
 	maxLease     = 1024
-	// maxLeases bounds the lease table: past it, leases of ended windows are dropped.
+	// maxLeases bounds the lease table: past it, leases of ended windows are dropped first.
 	maxLeases = 10_000
 )
 
@@ -272,7 +273,7 @@ const (
 )
 
 func (r *RateLimiter) Hit(ctx context.Context, poolID, key string, window time.Duration, limit int, now time.Time) (bool, time.Duration, error) {
-	w := window.Milliseconds()
+	w := max(window.Milliseconds(), 1) // the counters count milliseconds
 	start := now.UnixMilli() / w * w
 	end := start + w
 	retry := time.Duration(end-now.UnixMilli()) * time.Millisecond
@@ -350,6 +351,15 @@ func (r *RateLimiter) addLease(poolID, key string, windowStart, windowEnd int64,
 			if l.windowEnd <= now.UnixMilli() || l.left == 0 {
 				delete(r.leases, k)
 			}
+		}
+		// Still full of live leases (many keys, say client addresses, in long windows): drop
+		// arbitrary ones down to 7/8. Their events stay counted, so those keys may only refuse
+		// early, never allow more.
+		for k := range r.leases {
+			if len(r.leases) < maxLeases-maxLeases/8 {
+				break
+			}
+			delete(r.leases, k)
 		}
 	}
 	r.leases[k] = &lease{windowStart: windowStart, windowEnd: windowEnd, left: n}

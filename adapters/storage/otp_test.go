@@ -24,12 +24,7 @@ func newChallenge(id, pool string, now time.Time) *domain.OTPChallenge {
 func TestOTPStore(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := storage.NewStores(db)
-		for _, p := range []string{"p1", "p2"} {
-			if err := s.Pools.Create(ctx, newPool(p, p)); err != nil {
-				t.Fatal(err)
-			}
-		}
+		s := newStores(t, db, "p1", "p2")
 		now := testTime
 		c := newChallenge("c1", "p1", now)
 		if err := s.OTP.Create(ctx, c); err != nil {
@@ -117,13 +112,16 @@ func TestOTPStore(t *testing.T) {
 		if ok, _, err := s.RateLimiter.Hit(ctx, "p1", "k", time.Hour, 1, now); !ok || err != nil {
 			t.Fatal(ok, err)
 		}
+		throttle := ports.Throttle{Windows: [2]ports.Window{{Length: time.Hour, Limit: 1}, {Length: time.Hour, Limit: 1}}}
+		if ok, _, err := s.RateLimiter.Throttle(ctx, "p1", "r", throttle, now); !ok || err != nil {
+			t.Fatal(ok, err)
+		}
 		if err := s.Pools.Delete(ctx, "p1"); err != nil {
 			t.Fatal(err)
 		}
-		for _, table := range []string{"otp_challenges", "rate_counters", "otp_settings"} {
-			var n int
-			if err := db.NewRaw("SELECT COUNT(*) FROM "+table).Scan(ctx, &n); err != nil || n != 0 {
-				t.Fatalf("%s: %d rows outlived the pool (%v)", table, n, err)
+		for _, table := range []string{"otp_challenges", "rate_counters", "recipient_counters", "otp_settings"} {
+			if n := countRows(t, db, table, "pool_id = ?", "p1"); n != 0 {
+				t.Fatalf("%s: %d rows outlived the pool", table, n)
 			}
 		}
 	})
@@ -132,10 +130,7 @@ func TestOTPStore(t *testing.T) {
 func TestRateLimiter(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := storage.NewStores(db)
-		if err := s.Pools.Create(ctx, newPool("p1", "p1")); err != nil {
-			t.Fatal(err)
-		}
+		s := newStores(t, db, "p1")
 		rl := s.RateLimiter
 		now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 
@@ -166,6 +161,13 @@ func TestRateLimiter(t *testing.T) {
 		if ok, _, _ := rl.Hit(ctx, "p1", "burst", time.Hour, 10, now.Add(time.Hour)); !ok {
 			t.Fatal("the next window refused")
 		}
+		// A window shorter than the counters' millisecond is one millisecond long.
+		if ok, _, err := rl.Hit(ctx, "p1", "instant", time.Microsecond, 1, now); !ok || err != nil {
+			t.Fatalf("sub-millisecond window: %v %v", ok, err)
+		}
+		if ok, retry, _ := rl.Hit(ctx, "p1", "instant", 0, 1, now); ok || retry != time.Millisecond {
+			t.Fatalf("full sub-millisecond window: %v retry %v", ok, retry)
+		}
 		if ok, _, _ := rl.Hit(ctx, "p1", "other", time.Hour, 10, now); !ok {
 			t.Fatal("keys are not independent")
 		}
@@ -178,10 +180,7 @@ func TestRateLimiter(t *testing.T) {
 func TestRateLimiterThrottle(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := storage.NewStores(db)
-		if err := s.Pools.Create(ctx, newPool("p1", "p1")); err != nil {
-			t.Fatal(err)
-		}
+		s := newStores(t, db, "p1")
 		rl := s.RateLimiter
 		now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 		limits := ports.Throttle{Cooldown: time.Minute, Windows: [2]ports.Window{{Length: time.Hour, Limit: 3}, {Length: 24 * time.Hour, Limit: 4}}}
@@ -246,9 +245,7 @@ func TestRateLimiterThrottle(t *testing.T) {
 func TestRateLimiterLeases(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		if err := storage.NewStores(db).Pools.Create(ctx, newPool("p1", "p1")); err != nil {
-			t.Fatal(err)
-		}
+		newStores(t, db, "p1")
 		now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 		const limit, lease = 1000, 1000 / 64
 		hammer := func(key string, hits int, limiters ...*storage.RateLimiter) int {
@@ -318,19 +315,29 @@ func TestRateLimiterLeases(t *testing.T) {
 	})
 }
 
+// Leases of live windows on more keys than the lease table holds (a generous per-address limit
+// hit from many addresses) do not grow it past its bound.
+func TestRateLimiterLeaseTableStaysBounded(t *testing.T) {
+	rl := storage.NewStores(nil).RateLimiter
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	start, end := now.UnixMilli(), now.Add(24*time.Hour).UnixMilli()
+	for i := range storage.MaxLeases + 100 {
+		storage.AddLease(rl, "p1", fmt.Sprint("ip:", i), start, end, 10, now)
+		if n := storage.LeaseCount(rl); n > storage.MaxLeases {
+			t.Fatalf("%d leases kept after %d keys, bound %d", n, i+1, storage.MaxLeases)
+		}
+	}
+}
+
 // Concurrent challenges share INSERTs; one that cannot be stored fails alone.
 func TestOTPCreateConcurrent(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := storage.NewStores(db)
-		if err := s.Pools.Create(ctx, newPool("p1", "p1")); err != nil {
-			t.Fatal(err)
-		}
-		now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+		s := newStores(t, db, "p1")
 		challenge := func(id, tokenHash string) *domain.OTPChallenge {
-			return &domain.OTPChallenge{ID: id, PoolID: "p1", Channel: domain.ChannelSMS, Recipient: "+8613612345678",
-				Usage: domain.UsageLogin, CodeHMAC: "mac", TokenHash: tokenHash, CodeExpiresAt: now.Add(time.Minute),
-				TokenExpiresAt: now.Add(5 * time.Minute), CreatedAt: now}
+			c := newChallenge(id, "p1", testTime)
+			c.TokenHash = tokenHash
+			return c
 		}
 		if err := s.OTP.Create(ctx, challenge("taken", "hash-taken")); err != nil {
 			t.Fatal(err)
@@ -366,12 +373,7 @@ func TestOTPCreateConcurrent(t *testing.T) {
 func TestOTPChallengeWithUser(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := storage.NewStores(db)
-		for _, p := range []string{"p1", "p2"} {
-			if err := s.Pools.Create(ctx, newPool(p, p)); err != nil {
-				t.Fatal(err)
-			}
-		}
+		s := newStores(t, db, "p1", "p2")
 		now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 		ally := newUser("p1", "u1", "ally", now)
 		ally.PhoneNumber = "+8613612345678"
@@ -383,8 +385,8 @@ func TestOTPChallengeWithUser(t *testing.T) {
 			}
 		}
 		for hash, recipient := range map[string]string{"h-phone": "+8613612345678", "h-email": "ally@example.com", "h-nobody": "+8613700000000"} {
-			c := &domain.OTPChallenge{ID: hash, PoolID: "p1", Channel: domain.ChannelSMS, Recipient: recipient, Usage: domain.UsageLogin,
-				CodeHMAC: "mac", TokenHash: hash, CodeExpiresAt: now.Add(time.Minute), TokenExpiresAt: now.Add(5 * time.Minute), CreatedAt: now}
+			c := newChallenge(hash, "p1", now)
+			c.Recipient, c.TokenHash = recipient, hash
 			if err := s.OTP.Create(ctx, c); err != nil {
 				t.Fatal(err)
 			}

@@ -19,6 +19,18 @@ func newPool(id, name string) *domain.Pool {
 	return &domain.Pool{ID: id, Name: name, CreatedAt: testTime, UpdatedAt: testTime}
 }
 
+// newStores returns the stores over db with a pool of each id, named after it.
+func newStores(t testing.TB, db *storage.DB, poolIDs ...string) *storage.Stores {
+	t.Helper()
+	s := storage.NewStores(db)
+	for _, id := range poolIDs {
+		if err := s.Pools.Create(context.Background(), newPool(id, id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s
+}
+
 func TestPoolStore(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()

@@ -124,9 +124,7 @@ func (s *RefreshTokenStore) GetByHashWithUser(ctx context.Context, poolID, hash 
 	if r.User == nil || r.User.ID == "" || r.User.PoolID != poolID {
 		return t, nil, nil
 	}
-	u := r.User.domain()
-	u.GroupIDs = nil
-	return t, &u, nil
+	return t, r.User.alone(), nil
 }
 
 func (s *RefreshTokenStore) RevokeFamily(ctx context.Context, familyID string, at time.Time) error {

@@ -20,12 +20,7 @@ func newRefreshToken(id, pool, family string) *domain.RefreshToken {
 func TestRefreshTokenStore(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := storage.NewStores(db)
-		for _, p := range []string{"p1", "p2"} {
-			if err := s.Pools.Create(ctx, newPool(p, "Pool "+p)); err != nil {
-				t.Fatal(err)
-			}
-		}
+		s := newStores(t, db, "p1", "p2")
 		rt := s.RefreshTokens
 		if err := rt.Insert(ctx, newRefreshToken("t1", "p1", "f1")); err != nil {
 			t.Fatal(err)
@@ -93,9 +88,8 @@ func TestRefreshTokenStore(t *testing.T) {
 		if err := s.Pools.Delete(ctx, "p1"); err != nil {
 			t.Fatal(err)
 		}
-		var n int
-		if err := db.NewRaw("SELECT COUNT(*) FROM refresh_tokens").Scan(ctx, &n); err != nil || n != 0 {
-			t.Fatalf("tokens left after pool delete: %d %v", n, err)
+		if n := countRows(t, db, "refresh_tokens", "pool_id = ?", "p1"); n != 0 {
+			t.Fatalf("tokens left after pool delete: %d", n)
 		}
 	})
 }
@@ -103,12 +97,7 @@ func TestRefreshTokenStore(t *testing.T) {
 func TestRevokedTokenStore(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := storage.NewStores(db)
-		for _, p := range []string{"p1", "p2"} {
-			if err := s.Pools.Create(ctx, newPool(p, "Pool "+p)); err != nil {
-				t.Fatal(err)
-			}
-		}
+		s := newStores(t, db, "p1", "p2")
 		rv := s.RevokedTokens
 		if ok, err := rv.IsRevoked(ctx, "p1", "j1"); ok || err != nil {
 			t.Fatalf("fresh: %v %v", ok, err)
@@ -140,9 +129,8 @@ func TestRevokedTokenStore(t *testing.T) {
 		if err := s.Pools.Delete(ctx, "p1"); err != nil {
 			t.Fatal(err)
 		}
-		var n int
-		if err := db.NewRaw("SELECT COUNT(*) FROM revoked_tokens").Scan(ctx, &n); err != nil || n != 0 {
-			t.Fatalf("entries left after pool delete: %d %v", n, err)
+		if n := countRows(t, db, "revoked_tokens", "pool_id = ?", "p1"); n != 0 {
+			t.Fatalf("entries left after pool delete: %d", n)
 		}
 	})
 }
@@ -152,12 +140,7 @@ func TestRevokedTokenStore(t *testing.T) {
 func TestRefreshTokenWithUser(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := storage.NewStores(db)
-		for _, p := range []string{"p1", "p2"} {
-			if err := s.Pools.Create(ctx, newPool(p, "Pool "+p)); err != nil {
-				t.Fatal(err)
-			}
-		}
+		s := newStores(t, db, "p1", "p2")
 		u := newUser("p1", "u1", "ally", testTime)
 		u.Attributes = map[string]any{"city": "Paris"}
 		if err := s.Users.Create(ctx, u); err != nil {
@@ -189,10 +172,7 @@ func TestRefreshTokenWithUser(t *testing.T) {
 func TestRefreshTokenSweep(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := storage.NewStores(db)
-		if err := s.Pools.Create(ctx, newPool("p1", "Pool")); err != nil {
-			t.Fatal(err)
-		}
+		s := newStores(t, db, "p1")
 		old, live := newRefreshToken("old", "p1", "f1"), newRefreshToken("live", "p1", "f1")
 		old.ExpiresAt, live.ExpiresAt = testTime, testTime.Add(2*time.Minute)
 		if err := s.RefreshTokens.InsertMany(ctx, []*domain.RefreshToken{old, live}); err != nil {

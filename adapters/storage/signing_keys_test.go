@@ -21,12 +21,7 @@ func newKey(id, pool, alg string, at time.Time) *domain.SigningKey {
 func TestSigningKeyStore(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := storage.NewStores(db)
-		for _, p := range []string{"p1", "p2"} {
-			if err := s.Pools.Create(ctx, newPool(p, "Pool "+p)); err != nil {
-				t.Fatal(err)
-			}
-		}
+		s := newStores(t, db, "p1", "p2")
 		keys := s.SigningKeys
 		if _, err := keys.Active(ctx, "p1", "RS256"); !errors.Is(err, domain.ErrNotFound) {
 			t.Fatalf("no key yet: %v", err)

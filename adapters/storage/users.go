@@ -71,6 +71,14 @@ func (r *userRow) domain() domain.User {
 		Attributes: map[string]any{}, GroupIDs: []string{}, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 }
 
+// alone is the user as its users row alone tells it (FindRow's answer): no attribute values,
+// and group ids nil since they were not read.
+func (r *userRow) alone() *domain.User {
+	u := r.domain()
+	u.GroupIDs = nil
+	return &u
+}
+
 // UserStore implements ports.UserStore. Attribute values are stored as JSON text, one row per
 // (user, attribute); group memberships in user_group_members.
 type UserStore struct {
@@ -116,32 +124,37 @@ var userKeyColumns = map[ports.UserKey]string{
 	ports.ByPhone:    "u.phone_number",
 }
 
-func (s *UserStore) FindBy(ctx context.Context, poolID string, key ports.UserKey, value string) (*domain.User, error) {
+// keyWhere is the condition (with pool_id and value as arguments) selecting the user whose key
+// is value; no user has an empty key.
+func keyWhere(key ports.UserKey, value string) (string, error) {
 	col, ok := userKeyColumns[key]
 	if !ok {
-		return nil, domain.Internal("find user", errUnknownKey(key))
+		return "", domain.Internal("find user", errUnknownKey(key))
 	}
 	if value == "" {
-		return nil, domain.NotFound("user")
+		return "", domain.NotFound("user")
 	}
-	return s.getWhere(ctx, "u.pool_id = ? AND "+col+" = ?", poolID, value)
+	return "u.pool_id = ? AND " + col + " = ?", nil
+}
+
+func (s *UserStore) FindBy(ctx context.Context, poolID string, key ports.UserKey, value string) (*domain.User, error) {
+	where, err := keyWhere(key, value)
+	if err != nil {
+		return nil, err
+	}
+	return s.getWhere(ctx, where, poolID, value)
 }
 
 func (s *UserStore) FindRow(ctx context.Context, poolID string, key ports.UserKey, value string) (*domain.User, error) {
-	col, ok := userKeyColumns[key]
-	if !ok {
-		return nil, domain.Internal("find user", errUnknownKey(key))
-	}
-	if value == "" {
-		return nil, domain.NotFound("user")
+	where, err := keyWhere(key, value)
+	if err != nil {
+		return nil, err
 	}
 	var row userRow
-	if err := s.db.idb(ctx).NewSelect().Model(&row).Where("u.pool_id = ? AND "+col+" = ?", poolID, value).Scan(ctx); err != nil {
+	if err := s.db.idb(ctx).NewSelect().Model(&row).Where(where, poolID, value).Scan(ctx); err != nil {
 		return nil, mapErr(err, "user")
 	}
-	u := row.domain()
-	u.GroupIDs = nil
-	return &u, nil
+	return row.alone(), nil
 }
 
 type errUnknownKey ports.UserKey

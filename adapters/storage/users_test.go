@@ -35,12 +35,7 @@ func insertGroup(t *testing.T, db *storage.DB, pool, id, name string) {
 func TestUserStore(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := storage.NewStores(db)
-		for _, p := range []string{"pa", "pb"} {
-			if err := s.Pools.Create(ctx, newPool(p, "Pool "+p)); err != nil {
-				t.Fatal(err)
-			}
-		}
+		s := newStores(t, db, "pa", "pb")
 		insertGroup(t, db, "pa", "ga", "A")
 		insertGroup(t, db, "pa", "ga2", "A2")
 		insertGroup(t, db, "pb", "gb", "B")
@@ -225,10 +220,7 @@ func TestUserStore(t *testing.T) {
 func TestUserReadCarriesValuesAndGroups(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := storage.NewStores(db)
-		if err := s.Pools.Create(ctx, newPool("pa", "Pool")); err != nil {
-			t.Fatal(err)
-		}
+		s := newStores(t, db, "pa")
 		for _, g := range []string{"g1", "g2", "g3"} {
 			insertGroup(t, db, "pa", g, g)
 		}
@@ -284,10 +276,7 @@ func TestUserReadCarriesValuesAndGroups(t *testing.T) {
 func TestUserRecordLogin(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := storage.NewStores(db)
-		if err := s.Pools.Create(ctx, newPool("pa", "Pool")); err != nil {
-			t.Fatal(err)
-		}
+		s := newStores(t, db, "pa")
 		fresh := newUser("pa", "fresh", "fresh", testTime)
 		fresh.ErrorCount = 2
 		locked := newUser("pa", "locked", "locked", testTime)
@@ -333,10 +322,7 @@ func TestUserRecordLogin(t *testing.T) {
 func TestUserFindRow(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := storage.NewStores(db)
-		if err := s.Pools.Create(ctx, newPool("pa", "Pool")); err != nil {
-			t.Fatal(err)
-		}
+		s := newStores(t, db, "pa")
 		insertGroup(t, db, "pa", "g1", "G")
 		u := newUser("pa", "u1", "ally", testTime)
 		u.PhoneNumber, u.Attributes, u.GroupIDs = "+8613612345678", map[string]any{"city": "Paris"}, []string{"g1"}
@@ -366,10 +352,7 @@ func TestUserFindRow(t *testing.T) {
 func TestUserRecordLoginConcurrent(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		s := storage.NewStores(db)
-		if err := s.Pools.Create(ctx, newPool("pa", "Pool")); err != nil {
-			t.Fatal(err)
-		}
+		s := newStores(t, db, "pa")
 		const n = 40
 		for i := range n {
 			if err := s.Users.Create(ctx, newUser("pa", fmt.Sprint("u", i), fmt.Sprint("user", i), testTime)); err != nil {
