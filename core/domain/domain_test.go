@@ -33,7 +33,11 @@ func TestNormalizeEmail(t *testing.T) {
 	if got, err := domain.NormalizeEmail(" Alice@Example.COM "); err != nil || got != "alice@example.com" {
 		t.Fatalf("got %q %v", got, err)
 	}
-	for _, in := range []string{"", "alice", "alice@", "@example.com", "Alice <alice@example.com>", "a@b", "a@b.", "a b@c.com"} {
+	if got, err := domain.NormalizeEmail("用户@例子.广告"); err != nil || got != "用户@例子.广告" {
+		t.Errorf("an internationalized address: %q %v", got, err)
+	}
+	for _, in := range []string{"", "alice", "alice@", "@example.com", "Alice <alice@example.com>", "a@b", "a@b.", "a b@c.com",
+		"a@\uFFFD.com", "a@exa_mple.com", "a@-example.com", "a@example..com"} {
 		if _, err := domain.NormalizeEmail(in); !errors.Is(err, domain.ErrMalformedEmail) {
 			t.Errorf("NormalizeEmail(%q) accepted: %v", in, err)
 		}

@@ -3,6 +3,8 @@ package domain
 import (
 	"net/mail"
 	"strings"
+
+	"golang.org/x/net/idna"
 )
 
 // MaxEmailLength is RFC 5321's limit on a forward path.
@@ -21,6 +23,11 @@ func NormalizeEmail(raw string) (string, error) {
 	}
 	at := strings.LastIndexByte(s, '@')
 	if at < 1 || !strings.Contains(s[at+1:], ".") || strings.HasSuffix(s, ".") {
+		return "", ErrMalformedEmail
+	}
+	// net/mail takes any UTF-8 after the @; the domain must be a host name a message can be
+	// routed to (letters, digits and hyphens, or an internationalized name).
+	if _, err := idna.Lookup.ToASCII(s[at+1:]); err != nil {
 		return "", ErrMalformedEmail
 	}
 	return strings.ToLower(s), nil
