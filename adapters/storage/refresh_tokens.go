@@ -31,7 +31,16 @@ type refreshTokenRow struct {
 }
 
 // RefreshTokenStore implements ports.RefreshTokenStore.
-type RefreshTokenStore struct{ db *DB }
+type RefreshTokenStore struct {
+	db      *DB
+	inserts *writeBatcher[*refreshTokenRow]
+}
+
+func newRefreshTokenStore(db *DB) *RefreshTokenStore {
+	s := &RefreshTokenStore{db: db}
+	s.inserts = newWriteBatcher(db, s.insert)
+	return s
+}
 
 var _ ports.RefreshTokenStore = (*RefreshTokenStore)(nil)
 
@@ -41,8 +50,13 @@ func refreshTokenToRow(t *domain.RefreshToken) *refreshTokenRow {
 		ExpiresAt: t.ExpiresAt.UTC(), CreatedAt: t.CreatedAt.UTC()}
 }
 
+// Insert stores a sign-in's first refresh token; concurrent sign-ins share one INSERT.
 func (s *RefreshTokenStore) Insert(ctx context.Context, t *domain.RefreshToken) error {
-	return s.InsertMany(ctx, []*domain.RefreshToken{t})
+	if err := s.inserts.Write(ctx, refreshTokenToRow(t)); err != nil {
+		return err
+	}
+	s.maybeSweep(ctx, t.CreatedAt)
+	return nil
 }
 
 func (s *RefreshTokenStore) InsertMany(ctx context.Context, ts []*domain.RefreshToken) error {
@@ -53,13 +67,23 @@ func (s *RefreshTokenStore) InsertMany(ctx context.Context, ts []*domain.Refresh
 	for i, t := range ts {
 		rows[i] = refreshTokenToRow(t)
 	}
-	if _, err := s.db.idb(ctx).NewInsert().Model(&rows).Exec(ctx); err != nil {
-		return mapErr(err, "refresh token")
+	if err := s.insert(ctx, s.db.idb(ctx), rows); err != nil {
+		return err
 	}
-	if rand.IntN(sweepOdds) == 0 {
-		s.sweepExpired(ctx, ts[0].CreatedAt)
-	}
+	s.maybeSweep(ctx, ts[0].CreatedAt)
 	return nil
+}
+
+func (s *RefreshTokenStore) insert(ctx context.Context, db bun.IDB, rows []*refreshTokenRow) error {
+	_, err := db.NewInsert().Model(&rows).Exec(ctx)
+	return mapErr(err, "refresh token")
+}
+
+// maybeSweep deletes expired tokens about once in sweepOdds inserts.
+func (s *RefreshTokenStore) maybeSweep(ctx context.Context, now time.Time) {
+	if rand.IntN(sweepOdds) == 0 {
+		s.sweepExpired(ctx, now)
+	}
 }
 
 // sweepExpired deletes tokens expired before now: every rotation adds a row, and an expired

@@ -2,7 +2,9 @@ package storage_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -184,6 +186,41 @@ func TestRefreshTokenSweep(t *testing.T) {
 		}
 		if _, err := s.RefreshTokens.GetByHash(ctx, "p1", "hash-live"); err != nil {
 			t.Errorf("live token after the sweep: %v", err)
+		}
+	})
+}
+
+// Concurrent sign-ins' first refresh tokens share INSERTs; one that cannot be stored fails alone.
+func TestRefreshTokenInsertConcurrent(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := newStores(t, db, "p1")
+		if err := s.RefreshTokens.Insert(ctx, newRefreshToken("taken", "p1", "f-taken")); err != nil {
+			t.Fatal(err)
+		}
+		const n = 40
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				tok := newRefreshToken(fmt.Sprint("r", i), "p1", fmt.Sprint("f", i))
+				if i == 7 {
+					tok.TokenHash = "hash-taken" // the token hash is unique
+				}
+				errs[i] = s.RefreshTokens.Insert(ctx, tok)
+			}()
+		}
+		wg.Wait()
+		for i, err := range errs {
+			_, gerr := s.RefreshTokens.GetByHash(ctx, "p1", fmt.Sprint("hash-r", i))
+			switch {
+			case i == 7 && domain.KindOf(err) != domain.KindConflict:
+				t.Errorf("duplicate token hash: %v", err)
+			case i != 7 && (err != nil || gerr != nil):
+				t.Errorf("r%d: insert %v, get %v", i, err, gerr)
+			}
 		}
 	})
 }

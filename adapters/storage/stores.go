@@ -31,7 +31,7 @@ type Stores struct {
 // NewStores builds every store over db.
 func NewStores(db *DB) *Stores {
 	return &Stores{
-		RefreshTokens:   &RefreshTokenStore{db: db},
+		RefreshTokens:   newRefreshTokenStore(db),
 		RevokedTokens:   &RevokedTokenStore{db: db},
 		DB:              db,
 		Pools:           &PoolStore{db: db},
