@@ -94,5 +94,18 @@ func TestUpdateKeepsIdentityAndCreationTime(t *testing.T) {
 		}
 		check("group", err, [5]any{g.ID, g.PoolID, g.CreatedAt, g.Name, g.MemberCount},
 			[5]any{"g1", "p1", testTime, "Edited", 0})
+
+		if err := s.Users.Create(ctx, newUser("p1", "u1", "ally", testTime)); err != nil {
+			t.Fatal(err)
+		}
+		u, err := s.Users.Update(ctx, "p1", "u1", func(u *domain.User) error {
+			u.ID, u.PoolID, u.Source, u.CreatedAt, u.UserName = "ux", "p2", domain.SourceAutoSignup, later, "edited"
+			return nil
+		})
+		if err == nil {
+			u, err = s.Users.Get(ctx, "p1", "u1")
+		}
+		check("user", err, [5]any{u.ID, u.PoolID, u.Source, u.CreatedAt, u.UserName},
+			[5]any{"u1", "p1", domain.SourceAdmin, testTime, "edited"})
 	})
 }

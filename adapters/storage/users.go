@@ -359,7 +359,8 @@ func (s *UserStore) Update(ctx context.Context, poolID, id string, fn func(*doma
 		if err := fn(&updated); err != nil {
 			return err
 		}
-		updated.ID, updated.PoolID = before.ID, before.PoolID
+		// As rowEdit does for the other stores: identity, origin and creation time are the row's.
+		updated.ID, updated.PoolID, updated.Source, updated.CreatedAt = before.ID, before.PoolID, before.Source, before.CreatedAt
 		if updated.Attributes == nil {
 			updated.Attributes = map[string]any{}
 		}
