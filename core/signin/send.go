@@ -162,8 +162,8 @@ func (s *Service) send(ctx context.Context, req SendRequest, ev *domain.AuditEve
 		if berr := s.OTP.Burn(context.WithoutCancel(ctx), c.ID, now); berr != nil {
 			slog.WarnContext(ctx, "burning an unsent otp challenge failed", "error", berr)
 		}
-		switch code := domain.CodeOf(err); {
-		case code == domain.CodeInsufficientSMSQuota || code == domain.CodeInsufficientEmailQuota:
+		switch reason := domain.CodeOf(err); {
+		case reason == domain.CodeInsufficientSMSQuota || reason == domain.CodeInsufficientEmailQuota:
 		case domain.KindOf(err) == domain.KindInternal:
 		default:
 			slog.WarnContext(ctx, "otp send failed", "pool_id", app.PoolID, "channel", channel, "error", err)
@@ -272,15 +272,16 @@ func (s *Service) checkLimits(ctx context.Context, set *domain.OTPSettings, chan
 		return firstErr(err, refuse(desc, retry))
 	}
 	for _, l := range []struct {
+		known  bool
 		key    string
 		window time.Duration
 		limit  int
 		desc   string
 	}{
-		{"ip:" + ip, time.Duration(set.IPWindowSeconds) * time.Second, set.IPLimit, "Too many OTP requests from this client address"},
-		{"pool:day", 24 * time.Hour, set.PoolDailyLimit, "The pool's daily OTP limit is reached"},
+		{ip != "", "ip:" + ip, time.Duration(set.IPWindowSeconds) * time.Second, set.IPLimit, "Too many OTP requests from this client address"},
+		{true, "pool:day", 24 * time.Hour, set.PoolDailyLimit, "The pool's daily OTP limit is reached"},
 	} {
-		if l.key == "ip:" {
+		if !l.known {
 			continue // no client address known (not over HTTP)
 		}
 		ok, retry, err := s.Limits.Hit(ctx, pool, l.key, l.window, l.limit, now)
