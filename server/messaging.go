@@ -95,7 +95,11 @@ func checkPlatformConnectors(ctx context.Context, plugins connectorChecker, plat
 		if types[i].Channel != channel {
 			return fmt.Errorf("default %s connector: %q is a connector of the %s channel", channel, pc.Type, types[i].Channel)
 		}
-		if err := domain.ValidateTemplates(types[i], pc.Templates); err != nil {
+		err := domain.ValidateTemplates(types[i], pc.Templates)
+		if err == nil && channel == domain.ChannelEmail {
+			err = domain.CheckEmailTemplates("templates", pc.Templates) // the rules a pool's own email templates follow
+		}
+		if err != nil {
 			return fmt.Errorf("default %s connector templates: %w", channel, err)
 		}
 		config, err := json.Marshal(pc.Config)

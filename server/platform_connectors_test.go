@@ -20,10 +20,12 @@ func TestPlatformConnectorsAreCheckedAtStartup(t *testing.T) {
 		sms, email server.PlatformConnectorConfig
 		want       string // "" for a server that starts
 	}{
-		"mock defaults":   {sms: server.PlatformConnectorConfig{Type: "mocksms"}, email: server.PlatformConnectorConfig{Type: "mockemail"}},
-		"unknown type":    {sms: server.PlatformConnectorConfig{Type: "nosuch"}, want: `no connector type "nosuch"`},
-		"other channel":   {sms: server.PlatformConnectorConfig{Type: "mockemail"}, want: "of the email channel"},
-		"bad templates":   {email: server.PlatformConnectorConfig{Type: "mockemail", Templates: `[{"usage":"bogus","subject":"s","body":"b"}]`}, want: "default email connector templates"},
+		"mock defaults": {sms: server.PlatformConnectorConfig{Type: "mocksms"}, email: server.PlatformConnectorConfig{Type: "mockemail"}},
+		"unknown type":  {sms: server.PlatformConnectorConfig{Type: "nosuch"}, want: `no connector type "nosuch"`},
+		"other channel": {sms: server.PlatformConnectorConfig{Type: "mockemail"}, want: "of the email channel"},
+		"bad templates": {email: server.PlatformConnectorConfig{Type: "mockemail", Templates: `[{"usage":"bogus","subject":"s","body":"b"}]`}, want: "default email connector templates"},
+		"email rules broken": {email: server.PlatformConnectorConfig{Type: "mockemail",
+			Templates: `[{"usage":"login","subject":"Hello","body":"No code here"}]`}, want: "default email connector templates"},
 		"config rejected": {sms: server.PlatformConnectorConfig{Type: "mocksms", Config: `{"no_such_field":1}`}, want: "default sms connector config"},
 		"null config":     {sms: server.PlatformConnectorConfig{Type: "mocksms", Config: `null`}, want: "default sms connector config"},
 	} {

@@ -55,15 +55,14 @@ func emailTemplateRoles(usage string) [][]string {
 	}
 }
 
-// CheckEmailTemplateRules applies the guide's email template rules to templates whose variables
-// are vars[i] (the provider template's params or the content template's fields), reporting
-// problems as templates[i].
-func CheckEmailTemplateRules(field string, templates []MessageTemplate, vars [][]string) error {
+// CheckEmailTemplates applies the guide's email template rules to templates, each judged by the
+// variables it uses (TemplateVariables), reporting problems as field[i].
+func CheckEmailTemplates(field string, templates []MessageTemplate) error {
 	var p Problems
 	for i, t := range templates {
 		roles := emailTemplateRoles(t.Usage)
 		used := map[int]bool{}
-		for _, v := range vars[i] {
+		for _, v := range TemplateVariables(t) {
 			role := -1
 			for r, group := range roles {
 				if slices.Contains(group, v) {

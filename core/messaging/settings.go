@@ -99,11 +99,7 @@ func (s *Service) PutSettings(ctx context.Context, req PutSettingsRequest) (*Set
 			}
 		}
 		if channel == domain.ChannelEmail {
-			vars := make([][]string, len(templates))
-			for i, tpl := range templates {
-				vars[i] = domain.TemplateVariables(tpl)
-			}
-			if err := domain.CheckEmailTemplateRules(tplField, templates, vars); err != nil {
+			if err := domain.CheckEmailTemplates(tplField, templates); err != nil {
 				e, _ := domain.AsError(err)
 				problems = append(problems, e.Details...)
 			}
