@@ -342,31 +342,47 @@ func TestOTPCreateConcurrent(t *testing.T) {
 		if err := s.OTP.Create(ctx, challenge("taken", "hash-taken")); err != nil {
 			t.Fatal(err)
 		}
-		const n = 40
-		errs := make([]error, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				hash := fmt.Sprint("hash-", i)
-				if i == 7 {
-					hash = "hash-taken" // the token hash is unique
-				}
-				errs[i] = s.OTP.Create(ctx, challenge(fmt.Sprint("c", i), hash))
-			}()
-		}
-		wg.Wait()
-		for i, err := range errs {
-			_, gerr := s.OTP.GetByToken(ctx, "p1", fmt.Sprint("hash-", i))
-			switch {
-			case i == 7 && domain.KindOf(err) != domain.KindConflict:
-				t.Errorf("duplicate token hash: %v", err)
-			case i != 7 && (err != nil || gerr != nil):
-				t.Errorf("c%d: create %v, get %v", i, err, gerr)
+		insertConcurrently(t, func(i int, collide bool) error {
+			hash := fmt.Sprint("hash-", i)
+			if collide {
+				hash = "hash-taken" // the token hash is unique
+			}
+			return s.OTP.Create(ctx, challenge(fmt.Sprint("c", i), hash))
+		}, func(i int) error {
+			_, err := s.OTP.GetByToken(ctx, "p1", fmt.Sprint("hash-", i))
+			return err
+		})
+	})
+}
+
+// insertConcurrently inserts 40 rows at once, the 8th colliding with a stored one (collide),
+// and checks that exactly that insert failed, as a conflict, and every other row can be read.
+// Batched inserts must fail a bad row alone, not its neighbours.
+func insertConcurrently(t *testing.T, insert func(i int, collide bool) error, read func(i int) error) {
+	t.Helper()
+	const n, bad = 40, 7
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = insert(i, i == bad)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		switch {
+		case i == bad && domain.KindOf(err) != domain.KindConflict:
+			t.Errorf("insert %d, a duplicate: %v", i, err)
+		case i != bad && err != nil:
+			t.Errorf("insert %d: %v", i, err)
+		case i != bad:
+			if err := read(i); err != nil {
+				t.Errorf("read %d: %v", i, err)
 			}
 		}
-	})
+	}
 }
 
 // GetByTokenWithUser joins the pool's user whose phone or email is the recipient.

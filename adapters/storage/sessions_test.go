@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -198,29 +197,15 @@ func TestRefreshTokenInsertConcurrent(t *testing.T) {
 		if err := s.RefreshTokens.Insert(ctx, newRefreshToken("taken", "p1", "f-taken")); err != nil {
 			t.Fatal(err)
 		}
-		const n = 40
-		errs := make([]error, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				tok := newRefreshToken(fmt.Sprint("r", i), "p1", fmt.Sprint("f", i))
-				if i == 7 {
-					tok.TokenHash = "hash-taken" // the token hash is unique
-				}
-				errs[i] = s.RefreshTokens.Insert(ctx, tok)
-			}()
-		}
-		wg.Wait()
-		for i, err := range errs {
-			_, gerr := s.RefreshTokens.GetByHash(ctx, "p1", fmt.Sprint("hash-r", i))
-			switch {
-			case i == 7 && domain.KindOf(err) != domain.KindConflict:
-				t.Errorf("duplicate token hash: %v", err)
-			case i != 7 && (err != nil || gerr != nil):
-				t.Errorf("r%d: insert %v, get %v", i, err, gerr)
+		insertConcurrently(t, func(i int, collide bool) error {
+			tok := newRefreshToken(fmt.Sprint("r", i), "p1", fmt.Sprint("f", i))
+			if collide {
+				tok.TokenHash = "hash-taken" // the token hash is unique
 			}
-		}
+			return s.RefreshTokens.Insert(ctx, tok)
+		}, func(i int) error {
+			_, err := s.RefreshTokens.GetByHash(ctx, "p1", fmt.Sprint("hash-r", i))
+			return err
+		})
 	})
 }
