@@ -3,8 +3,7 @@ package domain
 import (
 	"net/mail"
 	"strings"
-
-	"golang.org/x/net/idna"
+	"unicode"
 )
 
 // MaxEmailLength is RFC 5321's limit on a forward path.
@@ -26,8 +25,8 @@ func NormalizeEmail(raw string) (string, error) {
 		return "", ErrMalformedEmail
 	}
 	// net/mail takes any UTF-8 after the @; the domain must be a host name a message can be
-	// routed to (letters, digits and hyphens, or an internationalized name).
-	if _, err := idna.Lookup.ToASCII(s[at+1:]); err != nil {
+	// routed to.
+	if !hostName(s[at+1:]) {
 		return "", ErrMalformedEmail
 	}
 	return strings.ToLower(s), nil
@@ -35,3 +34,22 @@ func NormalizeEmail(raw string) (string, error) {
 
 // ErrMalformedEmail is the seed's malformed_email.
 var ErrMalformedEmail = &Error{Kind: KindInvalid, Code: "malformed_email", Description: "The email address is not valid."}
+
+// hostName reports whether s is a host name: dot-separated labels of at most 63 bytes made of
+// letters (any script, for internationalized names), digits, marks and inner hyphens.
+func hostName(s string) bool {
+	if len(s) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(s, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if r != '-' && !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsMark(r) {
+				return false
+			}
+		}
+	}
+	return true
+}
