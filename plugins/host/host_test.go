@@ -656,3 +656,23 @@ func TestOrphanedPluginExits(t *testing.T) {
 		}
 	}
 }
+
+// The host names itself to the plugins it starts, so they can tell when it is gone.
+func TestHostPassesItsPIDToThePlugin(t *testing.T) {
+	f := newFixture(t, Config{}, false, "mocksms")
+	_, pid := f.started(t)
+	environ, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+	if errors.Is(err, os.ErrNotExist) {
+		t.Skip("no /proc to read the plugin's environment from")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := protocol.HostPIDEnv + "=" + strconv.Itoa(os.Getpid())
+	for _, kv := range strings.Split(string(environ), "\x00") {
+		if kv == want {
+			return
+		}
+	}
+	t.Errorf("the plugin's environment lacks %s", want)
+}

@@ -22,3 +22,9 @@ var Handshake = plugin.HandshakeConfig{
 	MagicCookieKey:   "GATEHOUSE_CONNECTOR_PLUGIN",
 	MagicCookieValue: "5f1d6c0b2e8a4c3e9b7a1f2d0c6e8a4b",
 }
+
+// HostPIDEnv names the variable in which the host passes its own process id to the plugins it
+// starts. A plugin that compares its parent with this id knows its host is gone even when the
+// host died before the plugin first looked at its parent, which then already was init or a
+// subreaper.
+const HostPIDEnv = "GATEHOUSE_PLUGIN_HOST_PID"
