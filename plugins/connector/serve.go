@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -93,7 +94,11 @@ func serve(impl Connector, args []string, stdout, stderr io.Writer) int {
 	// go-plugin ignores SIGINT, and SIGTERM is ignored here. So that a plugin is never left
 	// behind a host that died without stopping it, it exits once it is orphaned.
 	signal.Ignore(syscall.SIGTERM)
-	go exitWhenOrphaned(log, os.Getppid(), orphanCheckInterval)
+	host := hostPID(log)
+	if orphaned(log, host) {
+		return 1
+	}
+	go exitWhenOrphaned(log, host, orphanCheckInterval)
 
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: protocol.Handshake,
@@ -129,12 +134,39 @@ func callLogger(base hclog.Logger) grpc.UnaryServerInterceptor {
 // orphanCheckInterval is how often a plugin looks for its host.
 const orphanCheckInterval = time.Second
 
-// exitWhenOrphaned ends the process once its parent, the host, is no longer its parent: the
-// host died without stopping it.
+// hostPID is the process id of the host that started this plugin: the one the host passed in
+// protocol.HostPIDEnv. The parent's id alone is not enough, for a host that died in the
+// plugin's first moments has already left init or a subreaper as the parent, which the plugin
+// would then wait on forever. Without the variable (a plugin run by hand or by another host)
+// the parent is the best guess there is.
+func hostPID(log hclog.Logger) int {
+	v, ok := os.LookupEnv(protocol.HostPIDEnv)
+	if !ok {
+		return os.Getppid()
+	}
+	pid, err := strconv.Atoi(v)
+	if err != nil || pid <= 0 {
+		log.Warn("the host pid is not a process id; watching the parent process instead",
+			"variable", protocol.HostPIDEnv, "value", v)
+		return os.Getppid()
+	}
+	return pid
+}
+
+// orphaned reports whether the host is no longer this process's parent: it died without
+// stopping the plugin.
+func orphaned(log hclog.Logger, host int) bool {
+	if os.Getppid() == host {
+		return false
+	}
+	log.Warn("the host is gone; exiting", "host_pid", host)
+	return true
+}
+
+// exitWhenOrphaned ends the process once it is orphaned.
 func exitWhenOrphaned(log hclog.Logger, host int, every time.Duration) {
 	for range time.Tick(every) {
-		if os.Getppid() != host {
-			log.Warn("the host is gone; exiting", "host_pid", host)
+		if orphaned(log, host) {
 			os.Exit(1)
 		}
 	}

@@ -4,9 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/gatehouse-iam/gatehouse/plugins/internal/protocol"
 )
 
 type describeOnly struct{ info Info }
@@ -87,5 +92,21 @@ func TestDecodeNamesFieldsOfEmbeddedStructs(t *testing.T) {
 		if e == nil || len(e.Fields) != 1 || e.Fields[0].Field != field || strings.Contains(e.Message, "Shared") {
 			t.Errorf("Decode(%s) = %v, want a type error naming %q", cfg, e, field)
 		}
+	}
+}
+
+// The host a plugin watches is the one the host named, else the parent, as for a plugin run by
+// hand; a value that is no process id is not taken for one.
+func TestHostPID(t *testing.T) {
+	log := hclog.NewNullLogger()
+	for value, want := range map[string]int{"4242": 4242, "": os.Getppid(), "x": os.Getppid(), "0": os.Getppid(), "-3": os.Getppid()} {
+		t.Setenv(protocol.HostPIDEnv, value)
+		if got := hostPID(log); got != want {
+			t.Errorf("%s=%q: host %d, want %d", protocol.HostPIDEnv, value, got, want)
+		}
+	}
+	os.Unsetenv(protocol.HostPIDEnv)
+	if got := hostPID(log); got != os.Getppid() {
+		t.Errorf("without %s: host %d, want the parent %d", protocol.HostPIDEnv, got, os.Getppid())
 	}
 }

@@ -634,12 +634,13 @@ func TestStopSignalsLeaveThePluginToTheHost(t *testing.T) {
 	}
 }
 
-// A plugin whose host died without stopping it exits on its own.
+// A plugin whose host died without stopping it exits on its own, even when the host died
+// before the plugin first looked at its parent.
 func TestOrphanedPluginExits(t *testing.T) {
 	bin := testbin.Build(t, "./connectors/mocksms")
-	// The shell stands for a host: it starts the plugin as go-plugin would, stays a moment
-	// (as any host does while the plugin starts), and dies without stopping it.
-	sh := exec.Command("sh", "-c", `"$0" >/dev/null 2>&1 & echo $!; sleep 0.5`, bin)
+	// The shell stands for a host: it starts the plugin as the host does, naming itself as the
+	// host, and dies at once without stopping it, likely before the plugin has read its parent.
+	sh := exec.Command("sh", "-c", protocol.HostPIDEnv+`=$$ "$0" >/dev/null 2>&1 & echo $!`, bin)
 	sh.Env = append(os.Environ(), protocol.Handshake.MagicCookieKey+"="+protocol.Handshake.MagicCookieValue)
 	out, err := sh.Output()
 	if err != nil {
@@ -654,6 +655,36 @@ func TestOrphanedPluginExits(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the orphaned plugin (pid %d) is still running", pid)
 		}
+	}
+}
+
+// A plugin whose named host is not its parent when it starts has lost its host already: it
+// exits before the handshake, without serving.
+func TestPluginWhoseHostIsAlreadyGoneExitsAtOnce(t *testing.T) {
+	bin := testbin.Build(t, "./connectors/mocksms")
+	// The deadline only keeps a plugin that wrongly serves from hanging the test.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin)
+	cmd.Env = []string{
+		protocol.Handshake.MagicCookieKey + "=" + protocol.Handshake.MagicCookieValue,
+		protocol.HostPIDEnv + "=" + strconv.Itoa(os.Getppid()), // alive, but not the plugin's parent
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if ctx.Err() != nil {
+		t.Fatalf("the plugin kept running; stdout %q", out)
+	}
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("exit: %v, want exit code 1; stderr %s", err, stderr.String())
+	}
+	if len(out) != 0 {
+		t.Errorf("the plugin wrote the handshake %q before exiting", out)
+	}
+	if !strings.Contains(stderr.String(), "the host is gone") {
+		t.Errorf("stderr does not say why the plugin exited: %s", stderr.String())
 	}
 }
 
