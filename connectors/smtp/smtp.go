@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	netmail "net/mail"
 	"net/textproto"
 	"strconv"
 	"strings"
@@ -22,6 +21,7 @@ import (
 	gmsmtp "github.com/wneessen/go-mail/smtp"
 
 	"github.com/gatehouse-iam/gatehouse/connectors/internal/clientcache"
+	"github.com/gatehouse-iam/gatehouse/connectors/internal/recipient"
 	"github.com/gatehouse-iam/gatehouse/connectors/internal/redact"
 	"github.com/gatehouse-iam/gatehouse/plugins/connector"
 )
@@ -102,15 +102,14 @@ func (s *SMTP) Send(ctx context.Context, raw connector.Config, msg connector.Mes
 	if err != nil {
 		return connector.Receipt{}, err
 	}
-	to, err := mailAddress(msg.To)
-	if err != nil {
+	if err := recipient.Email(msg.To); err != nil {
 		return connector.Receipt{}, err
 	}
 	content, err := s.templates.render(msg)
 	if err != nil {
 		return connector.Receipt{}, err
 	}
-	m, id, err := buildMessage(cfg, to, content)
+	m, id, err := buildMessage(cfg, msg.To, content)
 	if err != nil {
 		return connector.Receipt{}, err
 	}
@@ -119,7 +118,7 @@ func (s *SMTP) Send(ctx context.Context, raw connector.Config, msg connector.Mes
 		return connector.Receipt{}, err
 	}
 	if err := p.send(ctx, m); err != nil {
-		return connector.Receipt{}, mapError(ctx, err, to)
+		return connector.Receipt{}, mapError(ctx, err, msg.To)
 	}
 	return connector.Receipt{MessageID: id}, nil
 }
@@ -130,14 +129,6 @@ func (s *SMTP) pool(cfg *settings) (*pool, error) {
 		return nil, connector.InvalidConfig(err.Error())
 	}
 	return s.pools.Get(key, func() (*pool, error) { return newPool(cfg) })
-}
-
-func mailAddress(to string) (string, error) {
-	a, err := netmail.ParseAddress(to)
-	if err != nil || a.Name != "" || a.Address != strings.TrimSpace(to) {
-		return "", connector.InvalidRecipient("recipient is not a bare email address")
-	}
-	return a.Address, nil
 }
 
 func buildMessage(cfg *settings, to string, content rendered) (*mail.Msg, string, error) {

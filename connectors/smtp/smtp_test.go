@@ -450,10 +450,12 @@ func TestTemplateProblemsAreInvalidConfig(t *testing.T) {
 	if b.conns.Load() != 0 {
 		t.Fatal("a broken template still connected")
 	}
-	msg := message()
-	msg.To = "Alice <alice@example.com>"
-	if _, err := New().Send(context.Background(), cfg, msg); kindOf(t, err).Kind != connector.KindInvalidRecipient {
-		t.Fatalf("got %v", err)
+	for _, to := range []string{"Alice <alice@example.com>", " alice@example.com"} {
+		msg := message()
+		msg.To = to
+		if _, err := New().Send(context.Background(), cfg, msg); kindOf(t, err).Kind != connector.KindInvalidRecipient {
+			t.Fatalf("%q: got %v", to, err)
+		}
 	}
 }
 

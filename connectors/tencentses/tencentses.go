@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse-iam/gatehouse/connectors/internal/recipient"
 	"github.com/gatehouse-iam/gatehouse/connectors/internal/redact"
 	"github.com/gatehouse-iam/gatehouse/connectors/internal/tencentcloud"
 	"github.com/gatehouse-iam/gatehouse/plugins/connector"
@@ -125,8 +126,7 @@ func (s *SES) Send(ctx context.Context, raw connector.Config, msg connector.Mess
 	if err != nil {
 		return connector.Receipt{}, err
 	}
-	to, err := recipient(msg.To)
-	if err != nil {
+	if err := recipient.Email(msg.To); err != nil {
 		return connector.Receipt{}, err
 	}
 	tpl, err := template(msg)
@@ -139,7 +139,7 @@ func (s *SES) Send(ctx context.Context, raw connector.Config, msg connector.Mess
 	}
 	body := map[string]any{
 		"FromEmailAddress": from,
-		"Destination":      []string{to},
+		"Destination":      []string{msg.To},
 		"Subject":          msg.Template.Subject,
 		"Template":         tpl,
 		// 1 = triggered mail (verification codes, transactional), sent immediately.
@@ -151,21 +151,13 @@ func (s *SES) Send(ctx context.Context, raw connector.Config, msg connector.Mess
 	var out struct {
 		MessageID string `json:"MessageId"`
 	}
-	if err := c.Call(ctx, "SendEmail", body, &out, "mail to "+redact.Email(to)); err != nil {
+	if err := c.Call(ctx, "SendEmail", body, &out, "mail to "+redact.Email(msg.To)); err != nil {
 		return connector.Receipt{}, err
 	}
 	if out.MessageID == "" {
 		return connector.Receipt{}, connector.Unavailable("Tencent Cloud SES returned no MessageId")
 	}
 	return connector.Receipt{MessageID: out.MessageID}, nil
-}
-
-func recipient(to string) (string, error) {
-	a, err := mail.ParseAddress(to)
-	if err != nil || a.Name != "" || a.Address != strings.TrimSpace(to) {
-		return "", connector.InvalidRecipient("recipient is not a bare email address")
-	}
-	return a.Address, nil
 }
 
 // template builds SendEmail's Template: the numeric template id and TemplateData, a JSON

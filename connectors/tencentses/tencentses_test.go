@@ -166,7 +166,7 @@ func TestSendRefusesLocally(t *testing.T) {
 		"no subject":       {noSubject, connector.KindInvalidConfig},
 		"non-numeric id":   {badID, connector.KindInvalidConfig},
 	}
-	for _, to := range []string{"", "not-an-address", "Alice <alice@example.com>", "alice@example.com, bob@example.com"} {
+	for _, to := range []string{"", "not-an-address", "Alice <alice@example.com>", " alice@example.com", "alice@example.com, bob@example.com"} {
 		m := message(connector.UsageLogin, "otp")
 		m.To = to
 		cases["recipient "+to] = struct {

@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"fmt"
 	htmltemplate "html/template"
-	"net/mail"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/gatehouse-iam/gatehouse/connectors/internal/recipient"
 	"github.com/gatehouse-iam/gatehouse/plugins/connector"
 )
 
@@ -216,10 +216,7 @@ func (c *Connector) checkRecipient(to string) error {
 		}
 		return nil
 	}
-	if a, err := mail.ParseAddress(to); err != nil || a.Address != to {
-		return connector.InvalidRecipient("recipient is not a bare email address")
-	}
-	return nil
+	return recipient.Email(to)
 }
 
 func (c *Connector) shouldFail(cfg Config, box *outbox) error {
