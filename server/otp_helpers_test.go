@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -82,11 +83,19 @@ func (e *otpEnv) sendOK(t testing.TB, body map[string]any) string {
 
 // token posts /oauth2/token as the web application (secret in the body, as the seed).
 func (e *otpEnv) token(body map[string]any) *servertest.Response {
+	return e.s.DoWith("POST", "/oauth2/token", "", e.withClient(body))
+}
+
+// sendToken is token for goroutines a test starts (see servertest.Server.Send).
+func (e *otpEnv) sendToken(body map[string]any) (*servertest.Response, error) {
+	return e.s.Send("POST", "/oauth2/token", "", e.withClient(body))
+}
+
+// withClient is body with the web application's credentials.
+func (e *otpEnv) withClient(body map[string]any) map[string]any {
 	b := map[string]any{"client_id": e.Web, "client_secret": e.WebSecret}
-	for k, v := range body {
-		b[k] = v
-	}
-	return e.s.DoWith("POST", "/oauth2/token", "", b)
+	maps.Copy(b, body)
+	return b
 }
 
 // lastCode is the code of the newest outbox message to recipient.

@@ -370,8 +370,13 @@ func TestOTPCodeRace(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				statuses[i] = e.token(map[string]any{"grant_type": grantSMS, "auth_source_id": e.SMS, "phone_number": "13612345678",
-					"otp_token": tok, "otp": code, "auto_signup": true}).Status
+				r, err := e.sendToken(map[string]any{"grant_type": grantSMS, "auth_source_id": e.SMS, "phone_number": "13612345678",
+					"otp_token": tok, "otp": code, "auto_signup": true})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				statuses[i] = r.Status
 			}()
 		}
 		close(start)
@@ -477,8 +482,12 @@ func TestOTPAutoSignupRace(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				r := e.token(map[string]any{"grant_type": grantSMS, "auth_source_id": e.SMS, "phone_number": phone,
+				r, err := e.sendToken(map[string]any{"grant_type": grantSMS, "auth_source_id": e.SMS, "phone_number": phone,
 					"otp_token": a.token, "otp": a.code, "auto_signup": true})
+				if err != nil {
+					t.Error(err)
+					return
+				}
 				statuses[i] = r.Status
 			}()
 		}

@@ -368,8 +368,12 @@ func TestUsersConcurrentCreate(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					r := s.Do(http.MethodPost, users, map[string]any{"user_name": fmt.Sprintf("same%d", round),
+					r, err := s.Send(http.MethodPost, users, "Bearer "+s.Token, map[string]any{"user_name": fmt.Sprintf("same%d", round),
 						"email": fmt.Sprintf("u%d-%d@example.com", round, i), "password": "password-1"})
+					if err != nil {
+						t.Error(err)
+						return
+					}
 					statuses[i] = r.Status
 				}()
 			}

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -193,8 +194,18 @@ func (s *Server) Do(method, path string, body any) *Response {
 // DoWith sends a request with the given Authorization header value ("" for none).
 func (s *Server) DoWith(method, path, authorization string, body any) *Response {
 	s.t.Helper()
+	r, err := s.Send(method, path, authorization, body)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return r
+}
+
+// Send is DoWith for goroutines a test starts: t.Fatal may only be called from the test's own
+// goroutine, so a request that could not be sent or read comes back as an error. The
+// Response's methods still end the test on a mismatch: use its fields in such a goroutine.
+func (s *Server) Send(method, path, authorization string, body any) (*Response, error) {
 	var r io.Reader
-	contentType := "application/json"
 	switch b := body.(type) {
 	case nil:
 	case []byte:
@@ -204,30 +215,31 @@ func (s *Server) DoWith(method, path, authorization string, body any) *Response 
 	default:
 		raw, err := json.Marshal(b)
 		if err != nil {
-			s.t.Fatal(err)
+			return nil, fmt.Errorf("%s %s: body: %w", method, path, err)
 		}
 		r = bytes.NewReader(raw)
 	}
+	// The errors of NewRequest and Do name the method and URL already.
 	req, err := http.NewRequest(method, s.URL+path, r)
 	if err != nil {
-		s.t.Fatal(err)
+		return nil, err
 	}
 	if r != nil {
-		req.Header.Set("Content-Type", contentType)
+		req.Header.Set("Content-Type", "application/json")
 	}
 	if authorization != "" {
 		req.Header.Set("Authorization", authorization)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		s.t.Fatal(err)
+		return nil, err
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
-		s.t.Fatal(err)
+		return nil, fmt.Errorf("%s %s: reading the answer: %w", method, path, err)
 	}
-	return &Response{t: s.t, Status: resp.StatusCode, Header: resp.Header, Body: data}
+	return &Response{t: s.t, Status: resp.StatusCode, Header: resp.Header, Body: data}, nil
 }
 
 // Expect fails the test unless the status is want; it returns the response for chaining.
