@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -64,26 +63,15 @@ func startBench(b *testing.B, dialect string) *benchServer {
 	db := storagetest.New(b, dialect)
 	s := &benchServer{dialect: dialect}
 	db.DB = db.DB.WithQueryHook(&s.queries)
-	ts := httptest.NewUnstartedServer(nil)
-	cfg, _, err := server.LoadConfig("bench", nil, func(string) string { return "" }, io.Discard)
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg.PublicURL, cfg.AdminToken, cfg.DataDir, cfg.PluginDir = "http://"+ts.Listener.Addr().String(), "bench-admin", b.TempDir(), servertest.PluginDir(b)
-	app, err := server.Build(context.Background(), cfg, db, slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		server.Overrides{PasswordHasher: servertest.CheapHasher})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = app.Close() })
-	ts.Config.Handler = app.Engine
-	ts.Start()
-	b.Cleanup(ts.Close)
+	srv := servertest.StartOnWithLogger(b, db, quietLogger)
 	tr := &http.Transport{MaxIdleConns: 128, MaxIdleConnsPerHost: 128, IdleConnTimeout: time.Minute}
 	b.Cleanup(tr.CloseIdleConnections)
-	s.URL, s.App, s.client = ts.URL, app, &http.Client{Transport: tr}
+	s.URL, s.App, s.client = srv.URL, srv.App, &http.Client{Transport: tr}
 	return s
 }
+
+// quietLogger logs warnings only, to nowhere.
+var quietLogger = slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
 // call sends a JSON request and decodes a JSON answer into out (when not nil).
 func (s *benchServer) call(method, path, auth string, body, out any) (int, error) {
@@ -117,7 +105,7 @@ func (s *benchServer) call(method, path, auth string, body, out any) (int, error
 
 func (s *benchServer) admin(b *testing.B, method, path string, body, out any) {
 	b.Helper()
-	if _, err := s.call(method, "/admin/v1"+path, "Bearer bench-admin", body, out); err != nil {
+	if _, err := s.call(method, "/admin/v1"+path, "Bearer "+servertest.AdminToken, body, out); err != nil {
 		b.Fatal(err)
 	}
 }
@@ -343,7 +331,7 @@ func BenchmarkOTPLogin(b *testing.B) {
 	const workers = 16
 	// Sign-in warnings log through the default logger: keep it quiet here.
 	defer slog.SetDefault(slog.Default())
-	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	slog.SetDefault(quietLogger)
 	for _, dialect := range storagetest.Dialects {
 		b.Run(dialect, func(b *testing.B) {
 			s := startBench(b, dialect)

@@ -68,10 +68,20 @@ func StartBeside(tb testing.TB, s *Server, opts ...func(*server.Config, *server.
 	return StartOn(tb, s.DB, append([]func(*server.Config, *server.Overrides){dataDir}, opts...)...)
 }
 
-// StartOn wires a server on db and serves it on a loopback port.
+// StartOn wires a server on db and serves it on a loopback port, logging from debug up to the
+// Server's Logs.
 func StartOn(tb testing.TB, db *storage.DB, opts ...func(*server.Config, *server.Overrides)) *Server {
 	tb.Helper()
 	logs := &LogBuffer{}
+	s := StartOnWithLogger(tb, db, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), opts...)
+	s.Logs = logs
+	return s
+}
+
+// StartOnWithLogger is StartOn logging to logger, for benchmarks, which should not measure a
+// test's log; the Server's Logs are nil.
+func StartOnWithLogger(tb testing.TB, db *storage.DB, logger *slog.Logger, opts ...func(*server.Config, *server.Overrides)) *Server {
+	tb.Helper()
 	ts := httptest.NewUnstartedServer(nil)
 	cfg, _, err := server.LoadConfig("servertest", nil, func(string) string { return "" }, io.Discard)
 	if err != nil {
@@ -88,7 +98,7 @@ func StartOn(tb testing.TB, db *storage.DB, opts ...func(*server.Config, *server
 	if ov.PasswordHasher == nil {
 		ov.PasswordHasher = CheapHasher
 	}
-	app, err := server.Build(context.Background(), cfg, db, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), ov)
+	app, err := server.Build(context.Background(), cfg, db, logger, ov)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -96,7 +106,7 @@ func StartOn(tb testing.TB, db *storage.DB, opts ...func(*server.Config, *server
 	ts.Config.Handler = app.Engine
 	ts.Start()
 	tb.Cleanup(ts.Close)
-	return &Server{t: tb, URL: ts.URL, App: app, DB: db, Token: AdminToken, Logs: logs}
+	return &Server{t: tb, URL: ts.URL, App: app, DB: db, Token: AdminToken}
 }
 
 // Connectors are the connector plugins every test server runs.
