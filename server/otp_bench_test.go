@@ -11,9 +11,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -34,7 +31,6 @@ type benchServer struct {
 	URL     string
 	App     *server.App
 	client  *http.Client
-	dialect string
 	queries queryCounter
 }
 
@@ -47,21 +43,17 @@ func (q *queryCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) conte
 }
 func (q *queryCounter) AfterQuery(context.Context, *bun.QueryEvent) { q.n.Add(1) }
 
-// measureDatabase runs fn and reports the statements it cost per op and, on MySQL, the
-// database server's CPU time per op (when it runs on this machine).
-func (s *benchServer) measureDatabase(b *testing.B, unit string, fn func()) {
-	before, db0 := s.queries.n.Load(), databaseCPU()
+// countQueries runs fn and reports the statements it cost per op.
+func (s *benchServer) countQueries(b *testing.B, unit string, fn func()) {
+	before := s.queries.n.Load()
 	fn()
 	b.ReportMetric(float64(s.queries.n.Load()-before)/float64(b.N), "queries/"+unit)
-	if s.dialect == "mysql" && db0 >= 0 {
-		b.ReportMetric(float64((databaseCPU()-db0).Microseconds())/1000/float64(b.N), "db-cpu-ms/"+unit)
-	}
 }
 
 func startBench(b *testing.B, dialect string) *benchServer {
 	b.Helper()
 	db := storagetest.New(b, dialect)
-	s := &benchServer{dialect: dialect}
+	s := &benchServer{}
 	db.DB = db.DB.WithQueryHook(&s.queries)
 	srv := servertest.StartOnWithLogger(b, db, quietLogger)
 	tr := &http.Transport{MaxIdleConns: 128, MaxIdleConnsPerHost: 128, IdleConnTimeout: time.Minute}
@@ -145,6 +137,12 @@ func newBenchEnv(b *testing.B, s *benchServer, alg string) *benchEnv {
 	e.clientID, e.secret, e.alg = id.Client, id.Secret, alg
 	e.outbox = &outboxReader{path: path, codes: map[string]string{}}
 	return e
+}
+
+// loadSpec is the load generator's job of op for phones (one op each) from workers clients.
+func (e *benchEnv) loadSpec(s *benchServer, op string, workers int, phones []string) loadSpec {
+	return loadSpec{URL: s.URL, Op: op, Workers: workers, ClientID: e.clientID, Secret: e.secret, Source: e.source,
+		Phones: phones, Outbox: e.outbox.path}
 }
 
 // newUsers creates n users (outside any timing) and returns their phone numbers.
@@ -252,81 +250,15 @@ func (e *benchEnv) login(s *benchServer, phone string) error {
 	return err
 }
 
-// databaseCPU is the CPU time used so far by a MariaDB or MySQL server on this machine (the
-// SQLite runs count theirs in the process), or -1 when there is none to see.
-func databaseCPU() time.Duration {
-	dirs, _ := filepath.Glob("/proc/[0-9]*")
-	for _, d := range dirs {
-		comm, err := os.ReadFile(d + "/comm")
-		if err != nil || (string(comm) != "mariadbd\n" && string(comm) != "mysqld\n") {
-			continue
-		}
-		stat, err := os.ReadFile(d + "/stat")
-		if err != nil {
-			return -1
-		}
-		// The fields after the parenthesised command: utime and stime are the 12th and 13th.
-		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-		if len(fields) < 13 {
-			return -1
-		}
-		utime, _ := strconv.ParseInt(fields[11], 10, 64)
-		stime, _ := strconv.ParseInt(fields[12], 10, 64)
-		return time.Duration(utime+stime) * time.Second / 100 // USER_HZ, 100 on Linux
-	}
-	return -1
-}
-
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// runConcurrent runs op b.N times from workers goroutines and reports ops/s (as unit), p50 and
-// p99 latency, and the process CPU time (server, client and test together) per op.
-func runConcurrent(b *testing.B, workers int, unit string, op func(i int) error) {
-	lat := make([]time.Duration, b.N)
-	var next atomic.Int64
-	var failed atomic.Value
-	var wg sync.WaitGroup
-	b.ResetTimer()
-	cpu0, start := cpuTime(), time.Now()
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= b.N || failed.Load() != nil {
-					return
-				}
-				t0 := time.Now()
-				if err := op(i); err != nil {
-					failed.Store(err)
-					return
-				}
-				lat[i] = time.Since(t0)
-			}
-		}()
-	}
-	wg.Wait()
-	elapsed, cpu := time.Since(start), cpuTime()-cpu0
-	b.StopTimer()
-	if err := failed.Load(); err != nil {
-		b.Fatal(err)
-	}
-	slices.Sort(lat)
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), unit+"/s")
-	b.ReportMetric(float64(lat[b.N/2].Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(lat[min(b.N-1, b.N*99/100)].Microseconds())/1000, "p99-ms")
-	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/"+unit[:len(unit)-1])
-}
-
 // BenchmarkOTPLogin: full OTP logins (POST /otp/send, the code read from the mock outbox,
 // POST /oauth2/token) over HTTP at concurrency 16, per dialect and signing algorithm, and
-// /otp/send alone. CPU time is the whole test process's (client included; MySQL's and the
-// plugin process's not).
+// /otp/send alone, from a load generator process (see runLoad).
 func BenchmarkOTPLogin(b *testing.B) {
 	const workers = 16
 	// Sign-in warnings log through the default logger: keep it quiet here.
@@ -348,19 +280,16 @@ func BenchmarkOTPLogin(b *testing.B) {
 				b.Run("alg="+alg+"/c=16", func(b *testing.B) {
 					e := envs[alg]
 					phones := e.newUsers(b, s, b.N)
-					s.measureDatabase(b, "login", func() {
-						runConcurrent(b, workers, "logins", func(i int) error { return e.login(s, phones[i]) })
+					s.countQueries(b, "login", func() {
+						runLoad(b, e.loadSpec(s, loadLogin, workers, phones), "logins/s", "login")
 					})
 				})
 			}
 			b.Run("send-only/c=16", func(b *testing.B) {
 				e := envs["ES256"]
 				phones := e.newUsers(b, s, b.N)
-				s.measureDatabase(b, "send", func() {
-					runConcurrent(b, workers, "sends", func(i int) error {
-						_, err := e.send(s, phones[i])
-						return err
-					})
+				s.countQueries(b, "send", func() {
+					runLoad(b, e.loadSpec(s, loadSend, workers, phones), "sends/s", "send")
 				})
 			})
 		})
