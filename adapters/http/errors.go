@@ -52,11 +52,25 @@ func writeError(c *gin.Context, err error) {
 		c.Header("Retry-After", strconv.Itoa(int((e.RetryAfter+999_999_999)/1_000_000_000)))
 	}
 	if e.Kind == domain.KindUnauthenticated {
-		challenge := `Bearer realm="gatehouse"`
-		if e.Code == "invalid_token" { // RFC 6750 §3: name the error of a refused bearer token
-			challenge += `, error="invalid_token"`
-		}
-		c.Header("WWW-Authenticate", challenge)
+		c.Header("WWW-Authenticate", challengeOf(e.Code))
 	}
 	c.AbortWithStatusJSON(statusOf(e.Kind), errorBody{Error: e.Code, Description: e.Description, Details: e.Details})
+}
+
+// challengeOf is the WWW-Authenticate of a 401 (RFC 9110 §15.5.2: every 401 carries one). The
+// error's code says which authentication failed, so it picks the scheme in this one place:
+// invalid_client is a client's (/otp/send, the token, revocation and introspection endpoints),
+// challenged with Basic, the one scheme those endpoints read for clients — RFC 6749 §5.2 wants
+// the scheme the client used in its Authorization header, and to a client that sent another
+// scheme, none, or body credentials Basic names the one that would work. Any other 401 is a
+// bearer token refused (the admin API, userinfo): RFC 6750.
+func challengeOf(code string) string {
+	if code == "invalid_client" {
+		return `Basic realm="gatehouse"`
+	}
+	challenge := `Bearer realm="gatehouse"`
+	if code == "invalid_token" { // RFC 6750 §3: name the error of a refused bearer token
+		challenge += `, error="invalid_token"`
+	}
+	return challenge
 }

@@ -536,6 +536,64 @@ func TestUserinfo(t *testing.T) {
 	})
 }
 
+// A 401 challenges with the scheme of the authentication that failed: Basic for a client's
+// (RFC 6749 §5.2), however the client sent its credentials, Bearer for a token's (RFC 6750).
+func TestChallenges(t *testing.T) {
+	eachOAuth(t, func(t *testing.T, f *oauthFixture) {
+		const basic, bearer = `Basic realm="gatehouse"`, `Bearer realm="gatehouse", error="invalid_token"`
+		expect := func(name string, status int, h http.Header, raw []byte, code, challenge string) {
+			t.Helper()
+			var e struct{ Error string }
+			_ = json.Unmarshal(raw, &e)
+			if status != http.StatusUnauthorized || e.Error != code || h.Get("WWW-Authenticate") != challenge {
+				t.Errorf("%s: %d %s %q, want 401 %s %q", name, status, e.Error, h.Get("WWW-Authenticate"), code, challenge)
+			}
+		}
+		request := func(path, authorization, contentType, body string) (int, http.Header, []byte) {
+			req, err := http.NewRequest(http.MethodPost, f.s.URL+path, strings.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", contentType)
+			if authorization != "" {
+				req.Header.Set("Authorization", authorization)
+			}
+			return send(t, req)
+		}
+		const form = "application/x-www-form-urlencoded"
+		otp := `{"phone_number":"13612345678","auth_source_id":"x"}`
+		for _, prefix := range []string{"", "/pools/" + f.pool} {
+			for path, params := range map[string]string{"/oauth2/token": "grant_type=refresh_token&refresh_token=x",
+				"/oauth2/revoke": "token=x", "/oauth2/introspect": "token=x"} {
+				path = prefix + path
+				status, h, raw := request(path, servertest.BasicAuth(f.clientID, "wrong"), form, params)
+				expect(path+" wrong Basic secret", status, h, raw, "invalid_client", basic)
+				status, h, raw = request(path, "", form, params+"&client_id="+f.clientID+"&client_secret=wrong")
+				expect(path+" wrong body secret", status, h, raw, "invalid_client", basic)
+				status, h, raw = request(path, "", form, params)
+				expect(path+" no client", status, h, raw, "invalid_client", basic)
+				status, h, raw = request(path, "Bearer x", form, params)
+				expect(path+" Bearer for a client", status, h, raw, "invalid_client", basic)
+			}
+			path := prefix + "/otp/send"
+			status, h, raw := request(path, servertest.BasicAuth(f.clientID, "wrong"), "application/json", otp)
+			expect(path+" wrong Basic secret", status, h, raw, "invalid_client", basic)
+			status, h, raw = request(path, "", "application/json", otp)
+			expect(path+" no client", status, h, raw, "invalid_client", basic)
+
+			path = prefix + "/oauth2/userinfo"
+			status, h, raw = request(path, "", form, "")
+			expect(path+" no token", status, h, raw, "invalid_token", bearer)
+			status, h, raw = request(path, servertest.BasicAuth(f.clientID, f.secret), form, "")
+			expect(path+" Basic for a token", status, h, raw, "invalid_token", bearer)
+		}
+		r := f.s.DoWith(http.MethodGet, "/admin/v1/pools", "Bearer wrong", nil)
+		expect("admin API", r.Status, r.Header, r.Body, "invalid_token", bearer)
+		r = f.s.DoWith(http.MethodGet, "/admin/v1/pools", servertest.BasicAuth(f.clientID, f.secret), nil)
+		expect("admin API with a client's Basic", r.Status, r.Header, r.Body, "invalid_token", bearer)
+	})
+}
+
 // Every OAuth endpoint reads its body the same way: at most 16 KiB, valid form encoding, each
 // parameter once; the token, revocation and introspection endpoints take JSON too.
 func TestOAuthBodies(t *testing.T) {
