@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -32,24 +33,50 @@ func mediaTypeOf(c *gin.Context) string {
 	return mediaType
 }
 
-// decodeOAuthParams decodes an OAuth endpoint's parameters: JSON into dst, like the rest of the
-// API, or form-encoded, as the RFCs say, through fromForm.
-func decodeOAuthParams(mediaType string, body []byte, dst any, fromForm func(url.Values) error) error {
+// readOAuthParams reads the parameters of an OAuth endpoint's body: form-encoded, as the RFCs
+// say, or a JSON object, like the rest of the API. Both come out as the same url.Values, so each
+// endpoint names its parameters once.
+func readOAuthParams(c *gin.Context) (url.Values, error) {
+	body, err := readOAuthBody(c)
+	if err != nil {
+		return nil, err
+	}
+	return decodeOAuthParams(mediaTypeOf(c), body)
+}
+
+func decodeOAuthParams(mediaType string, body []byte) (url.Values, error) {
 	switch mediaType {
 	case "application/json":
-		if err := json.Unmarshal(body, dst); err != nil {
-			return domain.Invalid(domain.CodeInvalidRequest, "The request body is not a valid JSON object of string parameters.")
-		}
-		return nil
+		return parseOAuthJSON(body)
 	case formMediaType:
-		form, err := parseOAuthForm(body)
-		if err != nil {
-			return err
-		}
-		return fromForm(form)
+		return parseOAuthForm(body)
 	default:
-		return domain.Invalid(domain.CodeInvalidRequest, "Content-Type must be application/json or application/x-www-form-urlencoded.")
+		return nil, domain.Invalid(domain.CodeInvalidRequest, "Content-Type must be application/json or application/x-www-form-urlencoded.")
 	}
+}
+
+// parseOAuthJSON decodes a JSON object of parameters. Values are strings, or booleans (the seed
+// sends auto_signup as true or "true") taken as "true" and "false"; null is an absent parameter.
+// Names match exactly, as in a form.
+func parseOAuthJSON(body []byte) (url.Values, error) {
+	invalid := domain.Invalid(domain.CodeInvalidRequest, "The request body is not a valid JSON object of string parameters.")
+	var obj map[string]any
+	if err := json.Unmarshal(body, &obj); err != nil {
+		return nil, invalid
+	}
+	params := url.Values{}
+	for name, v := range obj {
+		switch v := v.(type) {
+		case nil:
+		case string:
+			params.Set(name, v)
+		case bool:
+			params.Set(name, strconv.FormatBool(v))
+		default:
+			return nil, invalid
+		}
+	}
+	return params, nil
 }
 
 // parseOAuthForm decodes a form-encoded body. A repeated parameter is refused (RFC 6749 §3.1):

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -22,33 +21,21 @@ func (a *api) registerOAuthEndpoints(r *gin.Engine) {
 	}
 }
 
-// tokenParams are the parameters of a revocation or introspection request, form-encoded as the
-// RFCs say, or JSON like the rest of the API.
+// tokenParams are the parameters of a revocation or introspection request.
 type tokenParams struct {
-	Token         string `json:"token"`
-	TokenTypeHint string `json:"token_type_hint"`
-	ClientID      string `json:"client_id"`
-	ClientSecret  string `json:"client_secret"`
+	Token, TokenTypeHint, ClientID, ClientSecret string
 }
 
 func parseTokenParams(c *gin.Context) (*tokenParams, error) {
-	body, err := readOAuthBody(c)
+	p, err := readOAuthParams(c)
 	if err != nil {
 		return nil, err
 	}
-	var p tokenParams
-	err = decodeOAuthParams(mediaTypeOf(c), body, &p, func(form url.Values) error {
-		p = tokenParams{Token: form.Get("token"), TokenTypeHint: form.Get("token_type_hint"),
-			ClientID: form.Get("client_id"), ClientSecret: form.Get("client_secret")}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if p.Token == "" {
+	if p.Get("token") == "" {
 		return nil, domain.Invalid(domain.CodeInvalidRequest, "The token parameter is required.")
 	}
-	return &p, nil
+	return &tokenParams{Token: p.Get("token"), TokenTypeHint: p.Get("token_type_hint"),
+		ClientID: p.Get("client_id"), ClientSecret: p.Get("client_secret")}, nil
 }
 
 // authenticatedClient reads the request and authenticates its client as the token endpoint

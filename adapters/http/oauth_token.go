@@ -1,11 +1,9 @@
 package httpapi
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -16,63 +14,29 @@ import (
 // tokenRequest is a token request in either encoding. Unknown parameters are ignored, as
 // RFC 6749 requires of the token endpoint.
 type tokenRequest struct {
-	GrantType    string   `json:"grant_type"`
-	ClientID     string   `json:"client_id"`
-	ClientSecret string   `json:"client_secret"`
-	Scope        string   `json:"scope"`
-	AuthSourceID string   `json:"auth_source_id"`
-	PhoneNumber  string   `json:"phone_number"`
-	Email        string   `json:"email"`
-	OTPToken     string   `json:"otp_token"`
-	OTP          string   `json:"otp"`
-	AutoSignup   flexBool `json:"auto_signup"`
-	RefreshToken string   `json:"refresh_token"`
+	GrantType, ClientID, ClientSecret, Scope, AuthSourceID string
+	PhoneNumber, Email, OTPToken, OTP, RefreshToken        string
+	AutoSignup                                             bool
 }
 
-// flexBool accepts true, "true", false, "false" (the seed passes the string "true").
-type flexBool bool
-
-func (b *flexBool) UnmarshalJSON(data []byte) error {
-	s := strings.Trim(string(data), `"`)
-	if s == "" || s == "null" {
-		*b = false
-		return nil
-	}
-	v, err := strconv.ParseBool(s)
-	if err != nil {
-		return errors.New("must be a boolean")
-	}
-	*b = flexBool(v)
-	return nil
-}
-
-// parseTokenRequest reads a JSON (the seed's form) or application/x-www-form-urlencoded
-// (RFC 6749's) body.
 func parseTokenRequest(c *gin.Context) (*tokenRequest, error) {
-	body, err := readOAuthBody(c)
+	p, err := readOAuthParams(c)
 	if err != nil {
 		return nil, err
 	}
-	return decodeTokenRequest(mediaTypeOf(c), body)
+	return tokenRequestOf(p)
 }
 
-func decodeTokenRequest(mediaType string, body []byte) (*tokenRequest, error) {
-	var req tokenRequest
-	err := decodeOAuthParams(mediaType, body, &req, func(form url.Values) error {
-		req = tokenRequest{GrantType: form.Get("grant_type"), ClientID: form.Get("client_id"), ClientSecret: form.Get("client_secret"),
-			Scope: form.Get("scope"), AuthSourceID: form.Get("auth_source_id"), PhoneNumber: form.Get("phone_number"),
-			Email: form.Get("email"), OTPToken: form.Get("otp_token"), OTP: form.Get("otp"), RefreshToken: form.Get("refresh_token")}
-		if v := form.Get("auto_signup"); v != "" {
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				return domain.Invalid(domain.CodeInvalidRequest, "auto_signup must be true or false.")
-			}
-			req.AutoSignup = flexBool(b)
+// tokenRequestOf takes a token request's parameters; only grant_type is required of every grant.
+func tokenRequestOf(p url.Values) (*tokenRequest, error) {
+	req := tokenRequest{GrantType: p.Get("grant_type"), ClientID: p.Get("client_id"), ClientSecret: p.Get("client_secret"),
+		Scope: p.Get("scope"), AuthSourceID: p.Get("auth_source_id"), PhoneNumber: p.Get("phone_number"),
+		Email: p.Get("email"), OTPToken: p.Get("otp_token"), OTP: p.Get("otp"), RefreshToken: p.Get("refresh_token")}
+	if v := p.Get("auto_signup"); v != "" {
+		var err error
+		if req.AutoSignup, err = strconv.ParseBool(v); err != nil {
+			return nil, domain.Invalid(domain.CodeInvalidRequest, "auto_signup must be true or false.")
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
 	if req.GrantType == "" {
 		return nil, domain.Invalid(domain.CodeInvalidRequest, "The grant_type parameter is required.")
@@ -152,7 +116,7 @@ func (a *api) token(c *gin.Context) {
 		return
 	}
 	resp, err := grant(ctx, app, session.GrantRequest{GrantType: req.GrantType, Scope: req.Scope, AuthSourceID: req.AuthSourceID,
-		PhoneNumber: req.PhoneNumber, Email: req.Email, OTPToken: req.OTPToken, OTP: req.OTP, AutoSignup: bool(req.AutoSignup),
+		PhoneNumber: req.PhoneNumber, Email: req.Email, OTPToken: req.OTPToken, OTP: req.OTP, AutoSignup: req.AutoSignup,
 		RefreshToken: req.RefreshToken, IP: c.ClientIP(), UserAgent: c.Request.UserAgent()})
 	if err != nil {
 		writeError(c, err)

@@ -7,17 +7,31 @@ import (
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 )
 
+// decodeTokenRequest is parseTokenRequest on a body already read.
+func decodeTokenRequest(mediaType string, body []byte) (*tokenRequest, error) {
+	p, err := decodeOAuthParams(mediaType, body)
+	if err != nil {
+		return nil, err
+	}
+	return tokenRequestOf(p)
+}
+
 func TestDecodeTokenRequest(t *testing.T) {
 	json := `{"grant_type":"http://tencentciam.com/oauth2/grant-type/otp/sms","client_id":"c","auth_source_id":"s",
 		"phone_number":"13612345678","otp_token":"t","otp":"123456","auto_signup":"true","unknown":"ignored"}`
 	req, err := decodeTokenRequest("application/json", []byte(json))
-	if err != nil || req.GrantType != "http://tencentciam.com/oauth2/grant-type/otp/sms" || !bool(req.AutoSignup) || req.OTP != "123456" {
+	if err != nil || req.GrantType != "http://tencentciam.com/oauth2/grant-type/otp/sms" || !req.AutoSignup || req.OTP != "123456" {
 		t.Fatalf("json: %+v %v", req, err)
 	}
 	form := "grant_type=refresh_token&refresh_token=r%2Bx&client_id=c&auto_signup=false"
 	req, err = decodeTokenRequest("application/x-www-form-urlencoded", []byte(form))
-	if err != nil || req.RefreshToken != "r+x" || bool(req.AutoSignup) {
+	if err != nil || req.RefreshToken != "r+x" || req.AutoSignup {
 		t.Fatalf("form: %+v %v", req, err)
+	}
+	// JSON takes booleans as their words and null as absent; names match exactly, as in a form.
+	req, err = decodeTokenRequest("application/json", []byte(`{"grant_type":"x","auto_signup":true,"scope":null,"Scope":"y"}`))
+	if err != nil || !req.AutoSignup || req.Scope != "" {
+		t.Fatalf("json values: %+v %v", req, err)
 	}
 	for name, tc := range map[string]struct{ media, body string }{
 		"no grant type":     {"application/json", `{"client_id":"c"}`},
@@ -27,6 +41,8 @@ func TestDecodeTokenRequest(t *testing.T) {
 		"bad form encoding": {"application/x-www-form-urlencoded", "grant_type=%zz"},
 		"text body":         {"text/plain", "grant_type=a"},
 		"number grant type": {"application/json", `{"grant_type":1}`},
+		"object parameter":  {"application/json", `{"grant_type":"x","extra":{"a":"b"}}`},
+		"bad form boolean":  {"application/x-www-form-urlencoded", "grant_type=x&auto_signup=maybe"},
 	} {
 		if _, err := decodeTokenRequest(tc.media, []byte(tc.body)); domain.CodeOf(err) != domain.CodeInvalidRequest {
 			t.Errorf("%s: %v", name, err)
