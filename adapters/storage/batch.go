@@ -14,9 +14,10 @@ const maxWriteBatch = 64
 
 // writeBatcher commits the sign-in path's small writes made outside a transaction together:
 // each costs a statement and a commit whatever its size, so concurrent writes go out as one
-// multi-row statement (write). Should a batch fail, each row is written alone, so a bad row
-// fails its own caller and not its neighbours. A write inside a transaction is a statement of
-// that transaction. Either way the caller returns once its row is committed.
+// multi-row statement (write), itself a statement of the next round on MySQL (see rounds).
+// Should a batch fail, each row is written alone, so a bad row fails its own caller and not its
+// neighbours. A write inside a transaction is a statement of that transaction. Either way the
+// caller returns once its row is committed.
 type writeBatcher[R any] struct {
 	db    *DB
 	write func(ctx context.Context, db bun.IDB, rows []R) error
@@ -50,11 +51,12 @@ func (w *writeBatcher[R]) flush(ctx context.Context, batch []*pendingWrite[R]) e
 	for i, p := range batch {
 		rows[i] = p.row
 	}
-	err := w.write(ctx, w.db.DB, rows)
+	db := w.db.shared(ctx)
+	err := w.write(ctx, db, rows)
 	for _, p := range batch {
 		p.err = err
 		if err != nil && len(batch) > 1 {
-			p.err = w.write(ctx, w.db.DB, []R{p.row})
+			p.err = w.write(ctx, db, []R{p.row})
 		}
 	}
 	return nil

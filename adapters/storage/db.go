@@ -19,9 +19,11 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/feature"
 	"github.com/uptrace/bun/dialect/mysqldialect"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
 	"github.com/uptrace/bun/migrate"
+	"github.com/uptrace/bun/schema"
 	_ "modernc.org/sqlite" // pure-Go SQLite driver "sqlite"
 
 	"github.com/gatehouse-iam/gatehouse/migrations"
@@ -31,6 +33,40 @@ import (
 type DB struct {
 	*bun.DB
 	Dialect string // migrations.MySQL or migrations.SQLite
+
+	// On MySQL, single-statement writes made outside a transaction share rounds (see rounds):
+	// roundsDB runs bun queries through them, on their own connections.
+	rounds   *rounds
+	roundsDB *bun.DB
+}
+
+// Close closes the database's connections.
+func (db *DB) Close() error {
+	if db.rounds != nil {
+		_ = db.roundsDB.Close()
+		_ = db.rounds.conns.Close()
+	}
+	return db.DB.Close()
+}
+
+// shared is where a single-statement write goes: the transaction in ctx if any; otherwise, on
+// MySQL, the next round, shared with concurrent writes; otherwise the database.
+func (db *DB) shared(ctx context.Context) bun.IDB {
+	if tx, ok := ctx.Value(txKey{}).(bun.Tx); ok {
+		return tx
+	}
+	if db.rounds != nil {
+		return db.roundsDB
+	}
+	return db.DB
+}
+
+// RoundStats reports the rounds run so far (zero on SQLite, which has none).
+func (db *DB) RoundStats() RoundStats {
+	if db.rounds == nil {
+		return RoundStats{}
+	}
+	return RoundStats{Rounds: db.rounds.stats.rounds.Load(), Statements: db.rounds.stats.statements.Load()}
 }
 
 // Open connects to databaseURL:
@@ -115,7 +151,35 @@ func OpenMySQL(ctx context.Context, dsn string) (*DB, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("mysql: ping %s: %w", cfg.Addr, err)
 	}
+	multi := cfg.Clone()
+	multi.MultiStatements = true
+	multi.Params["innodb_lock_wait_timeout"] = "1"
+	conns, err := sql.Open("mysql", multi.FormatDSN())
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("mysql: open: %w", err)
+	}
+	// Rounds run one at a time; a spare connection replaces a dropped one at once.
+	conns.SetMaxOpenConns(2)
+	conns.SetMaxIdleConns(2)
+	conns.SetConnMaxLifetime(time.Hour)
+	db.rounds = newRounds(conns, func(ctx context.Context, query string) (sql.Result, error) {
+		return db.DB.ExecContext(ctx, query)
+	})
+	db.roundsDB = bun.NewDB(sql.OpenDB(db.rounds), roundDialect{db.DB.Dialect()})
 	return db, nil
+}
+
+// roundDialect is the database's dialect for the rounds' bun.DB: a round connection runs no
+// queries, so the dialect is not initialised through it (initialising probes the server with a
+// query), and INSERTs read nothing back (MariaDB's INSERT ... RETURNING is a query; the batched
+// inserts use nothing it returns).
+type roundDialect struct{ schema.Dialect }
+
+func (roundDialect) Init(*sql.DB) {}
+
+func (d roundDialect) Features() feature.Feature {
+	return d.Dialect.Features().Remove(feature.InsertReturning)
 }
 
 // isolationVariable is the session variable holding the isolation level: tx_isolation on

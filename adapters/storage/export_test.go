@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"time"
 )
 
@@ -30,3 +31,15 @@ func LeaseCount(r *RateLimiter) int {
 	defer r.mu.Unlock()
 	return len(r.leases)
 }
+
+// SharedExec runs query as a single-statement write made outside a transaction: on MySQL, a
+// statement of the next round.
+func SharedExec(ctx context.Context, db *DB, query string) (sql.Result, error) {
+	return db.shared(ctx).ExecContext(ctx, query)
+}
+
+// RoundsQueued tells how many statements wait for the next round.
+func RoundsQueued(db *DB) int { return db.rounds.batch.Queued() }
+
+// CloseRoundConns closes the connections rounds are sent on.
+func CloseRoundConns(db *DB) { _ = db.rounds.conns.Close() }

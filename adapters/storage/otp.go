@@ -138,7 +138,7 @@ func (s *OTPStore) Fail(ctx context.Context, id string, maxAttempts int, now tim
 }
 
 func (s *OTPStore) Consume(ctx context.Context, id string, maxAttempts int, now time.Time) (bool, error) {
-	res, err := s.db.idb(ctx).NewRaw(`UPDATE otp_challenges SET consumed_at = ?
+	res, err := s.db.shared(ctx).NewRaw(`UPDATE otp_challenges SET consumed_at = ?
 		WHERE id = ? AND consumed_at IS NULL AND burned_at IS NULL AND attempts < ? AND code_expires_at > ?`,
 		now.UTC(), id, maxAttempts, now.UTC()).Exec(ctx)
 	return affected(res, err)
@@ -420,7 +420,7 @@ func (r *RateLimiter) Throttle(ctx context.Context, poolID, key string, t ports.
 	db := r.db.idb(ctx)
 	verdict := int64(throttleAllowed)
 	if r.db.Dialect == "mysql" {
-		res, err := db.ExecContext(ctx, throttleMySQL, args...)
+		res, err := r.db.shared(ctx).ExecContext(ctx, throttleMySQL, args...)
 		if err != nil {
 			return false, 0, mapErr(err, "rate counter")
 		}

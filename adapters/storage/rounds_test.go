@@ -1,0 +1,204 @@
+package storage_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/gatehouse-iam/gatehouse/adapters/storage"
+	"github.com/gatehouse-iam/gatehouse/adapters/storage/storagetest"
+)
+
+// roundProbe is a MySQL database with a scratch table, and a way to make the next statements
+// share one round: hold runs a lone statement that waits on a row lock the test holds, so the
+// statements sent meanwhile queue behind it; release lets it finish and the queue go out as one
+// round.
+type roundProbe struct {
+	t  *testing.T
+	db *storage.DB
+}
+
+func newRoundProbe(t *testing.T) *roundProbe {
+	db := storagetest.NewMySQL(t)
+	ctx := context.Background()
+	for _, q := range []string{
+		"CREATE TABLE round_probe (id INT AUTO_INCREMENT PRIMARY KEY, v INT NOT NULL)",
+		"INSERT INTO round_probe (id, v) VALUES (1, 0), (2, 0), (3, 0)",
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return &roundProbe{t: t, db: db}
+}
+
+// hold starts a lone round statement blocked on row 1 and returns the function that unblocks it
+// and waits for it.
+func (p *roundProbe) hold() (release func()) {
+	ctx := context.Background()
+	tx, err := p.db.BeginTx(ctx, nil)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	p.t.Cleanup(func() { _ = tx.Rollback() }) // should the test stop before releasing it
+	if _, err := tx.ExecContext(ctx, "SELECT v FROM round_probe WHERE id = 1 FOR UPDATE"); err != nil {
+		p.t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := storage.SharedExec(ctx, p.db, "UPDATE round_probe SET v = v + 1 WHERE id = 1")
+		done <- err
+	}()
+	p.await("the lone statement to wait for its lock", func() bool {
+		var n int
+		err := p.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'UPDATE round_probe%'").Scan(&n)
+		return err == nil && n == 1
+	})
+	return func() {
+		if err := tx.Commit(); err != nil {
+			p.t.Fatal(err)
+		}
+		if err := <-done; err != nil {
+			p.t.Fatal(err)
+		}
+	}
+}
+
+func (p *roundProbe) waitQueued(n int) {
+	p.t.Helper()
+	p.await(fmt.Sprintf("%d statements queued for a round", n), func() bool { return storage.RoundsQueued(p.db) == n })
+}
+
+func (p *roundProbe) await(what string, done func() bool) {
+	p.t.Helper()
+	deadline := time.Now().Add(10 * time.Second) // a guard against a hang, not a timing check
+	for !done() {
+		if time.Now().After(deadline) {
+			p.t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+type execResult struct {
+	affected, id int64
+	err          error
+}
+
+// sendTogether sends queries as one round and returns each one's result.
+func (p *roundProbe) sendTogether(queries []string) []execResult {
+	release := p.hold()
+	results := make([]execResult, len(queries))
+	var wg sync.WaitGroup
+	for i, q := range queries {
+		wg.Go(func() {
+			res, err := storage.SharedExec(context.Background(), p.db, q)
+			if err == nil {
+				results[i].affected, _ = res.RowsAffected()
+				results[i].id, _ = res.LastInsertId()
+			}
+			results[i].err = err
+		})
+		p.waitQueued(i + 1) // in order, so the round is deterministic
+	}
+	before := p.db.RoundStats()
+	release()
+	wg.Wait()
+	if got := p.db.RoundStats(); got.Rounds != before.Rounds+1 || got.Statements != before.Statements+int64(len(queries)) {
+		p.t.Fatalf("round stats went from %+v to %+v for one round of %d statements", before, got, len(queries))
+	}
+	return results
+}
+
+func (p *roundProbe) values() map[int]int {
+	rows, err := p.db.QueryContext(context.Background(), "SELECT id, v FROM round_probe")
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[int]int{}
+	for rows.Next() {
+		var id, v int
+		if err := rows.Scan(&id, &v); err != nil {
+			p.t.Fatal(err)
+		}
+		out[id] = v
+	}
+	return out
+}
+
+// Statements sent together share one request and one commit, and each gets its own affected
+// rows and insert id.
+func TestRoundAnswersEachStatement(t *testing.T) {
+	p := newRoundProbe(t)
+	got := p.sendTogether([]string{
+		"INSERT INTO round_probe (v) VALUES (10), (11)",
+		"UPDATE round_probe SET v = 20 WHERE id IN (2, 3)",
+		"UPDATE round_probe SET v = v WHERE id = 0",
+		"UPDATE round_probe SET v = LAST_INSERT_ID(7) WHERE id = 2",
+		"INSERT INTO round_probe (v) VALUES (12)",
+	})
+	want := []execResult{{affected: 2, id: 4}, {affected: 2}, {affected: 0}, {affected: 1, id: 7}, {affected: 1, id: 6}}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("statement %d: got %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	if v := p.values(); fmt.Sprint(v) != fmt.Sprint(map[int]int{1: 1, 2: 7, 3: 20, 4: 10, 5: 11, 6: 12}) {
+		t.Fatalf("table after the round: %v", v)
+	}
+}
+
+// A statement MySQL refuses fails its own caller only: the round is rolled back and the other
+// statements are run alone, each exactly once.
+func TestRoundRefusedStatementFailsAlone(t *testing.T) {
+	p := newRoundProbe(t)
+	got := p.sendTogether([]string{
+		"UPDATE round_probe SET v = v + 1 WHERE id = 2",
+		"INSERT INTO round_probe (id, v) VALUES (3, 99)", // a duplicate key
+		"UPDATE round_probe SET v = v + 1 WHERE id = 3",
+	})
+	var dup *mysql.MySQLError
+	if !errors.As(got[1].err, &dup) || dup.Number != 1062 {
+		t.Fatalf("the duplicate insert answered %v, want MySQL's duplicate key error", got[1].err)
+	}
+	for _, i := range []int{0, 2} {
+		if got[i].err != nil || got[i].affected != 1 {
+			t.Fatalf("statement %d: %+v, want one row changed", i, got[i])
+		}
+	}
+	if v := p.values(); fmt.Sprint(v) != fmt.Sprint(map[int]int{1: 1, 2: 1, 3: 1}) {
+		t.Fatalf("table after the round: %v (each update once, no insert)", v)
+	}
+}
+
+// A round that fails other than by a refused statement (here its connections are gone) has an
+// unknown outcome: every caller gets the error, and nothing is run again.
+func TestRoundFailureIsEveryCallersError(t *testing.T) {
+	p := newRoundProbe(t)
+	release := p.hold()
+	storage.CloseRoundConns(p.db)
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	for i := range errs {
+		wg.Go(func() {
+			_, errs[i] = storage.SharedExec(context.Background(), p.db, "UPDATE round_probe SET v = v + 1 WHERE id = 2")
+		})
+		p.waitQueued(i + 1)
+	}
+	release()
+	wg.Wait()
+	for i, err := range errs {
+		if err == nil {
+			t.Fatalf("statement %d succeeded in a round that could not be sent", i)
+		}
+	}
+	if v := p.values(); v[2] != 0 {
+		t.Fatalf("row 2 is %d after a failed round, want 0", v[2])
+	}
+}
