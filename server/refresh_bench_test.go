@@ -55,7 +55,7 @@ func BenchmarkRefresh(b *testing.B) {
 				}
 			}
 			s.countQueries(b, "refresh", func() {
-				runLoad(b, loadSpec{URL: s.URL, Op: loadRefresh, Workers: concurrency, ClientID: created.ClientID,
+				s.runLoad(b, loadSpec{URL: s.URL, Op: loadRefresh, Workers: concurrency, ClientID: created.ClientID,
 					Secret: created.Secret, Refresh: tokens}, "refresh/s", "refresh")
 			})
 		})

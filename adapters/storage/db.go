@@ -61,6 +61,15 @@ func (db *DB) shared(ctx context.Context) bun.IDB {
 	return db.DB
 }
 
+// AddQueryHook adds a bun query hook to every statement the database runs, those sent in rounds
+// included.
+func (db *DB) AddQueryHook(hook bun.QueryHook) {
+	db.DB.AddQueryHook(hook)
+	if db.roundsDB != nil {
+		db.roundsDB.AddQueryHook(hook)
+	}
+}
+
 // RoundStats reports the rounds run so far (zero on SQLite, which has none).
 func (db *DB) RoundStats() RoundStats {
 	if db.rounds == nil {

@@ -40,6 +40,3 @@ func SharedExec(ctx context.Context, db *DB, query string) (sql.Result, error) {
 
 // RoundsQueued tells how many statements wait for the next round.
 func RoundsQueued(db *DB) int { return db.rounds.batch.Queued() }
-
-// CloseRoundConns closes the connections rounds are sent on.
-func CloseRoundConns(db *DB) { _ = db.rounds.conns.Close() }

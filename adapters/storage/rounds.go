@@ -26,18 +26,20 @@ const maxRound = 64
 //	START TRANSACTION; s1; ...; sn; COMMIT
 //
 // so one round trip and one commit carry them all, and each statement's own affected rows and
-// insert id come back. A lone statement goes out alone, at once. Callers return once their round
-// has committed, so a write is as durable as on its own.
+// insert id come back. A lone statement goes out as it is, at once. Callers return once their
+// round has committed, so a write is as durable as on its own.
 //
 // MySQL stops a multi-statement request at the first statement it refuses. The round is then
 // rolled back and each of its statements is run alone, so a refused statement fails its own
-// caller and not its neighbours. Any other failure (a broken connection, say) leaves the round's
-// outcome unknown and is every caller's error, as it would be for a statement sent alone.
+// caller and not its neighbours. Any other failure (a connection broken after the request was
+// sent) leaves the round's outcome unknown and is every caller's error, as it would be for a
+// statement sent alone.
 //
 // Rounds run one at a time on connections of their own, the only ones with multi-statement
 // requests on; their statements are formatted by bun, values escaped, as every statement is. A
-// round waits at most a second for a row lock, so that a long transaction elsewhere cannot hold
-// up the sign-ins queued behind it: the statement that waited is then run alone.
+// round waits at most a second for a row lock, so that a long transaction elsewhere holds up the
+// sign-ins queued behind it for no longer: the round is then refused, and its statements run
+// alone, concurrently, while the next round goes out.
 type rounds struct {
 	conns *sql.DB // multi-statement connections
 	alone func(ctx context.Context, query string) (sql.Result, error)
@@ -51,11 +53,12 @@ type roundStatement struct {
 	affected int64
 	insertID int64
 	err      error
+	done     chan struct{} // closed once the results are set
 }
 
-// RoundStats counts the multi-statement rounds run so far and the statements they carried. A
-// lone statement, or one run alone after its round failed, goes through the database as any
-// other (and its query hooks).
+// RoundStats counts the requests sent on round connections so far (a lone statement is a round
+// of one) and the statements they carried. A statement run again alone after its round failed
+// goes through the database as any other, and through its query hooks.
 type RoundStats struct{ Rounds, Statements int64 }
 
 func newRounds(conns *sql.DB, alone func(ctx context.Context, query string) (sql.Result, error)) *rounds {
@@ -67,57 +70,72 @@ func newRounds(conns *sql.DB, alone func(ctx context.Context, query string) (sql
 // exec runs one formatted statement in the next round and returns its affected rows and insert
 // id once the round has committed.
 func (r *rounds) exec(ctx context.Context, query string) (affected, insertID int64, err error) {
-	st := &roundStatement{query: query}
+	st := &roundStatement{query: query, done: make(chan struct{})}
 	if err := r.batch.Do(ctx, st); err != nil {
 		return 0, 0, fmt.Errorf("storage: round: %w", err) // ctx ended while queued, or the flush panicked
 	}
+	<-st.done
 	return st.affected, st.insertID, st.err
 }
 
+// flush sends a round: a lone statement as it is, several in one transaction. Statements to be
+// run alone after the round failed are run concurrently and outside the lead, so that the next
+// round need not wait for them.
 func (r *rounds) flush(ctx context.Context, batch []*roundStatement) error {
-	if len(batch) == 1 {
-		r.runAlone(ctx, batch[0])
-		return nil
+	query, first := batch[0].query, 0
+	if len(batch) > 1 {
+		var b strings.Builder
+		b.WriteString("START TRANSACTION")
+		for _, st := range batch {
+			b.WriteString(";\n")
+			b.WriteString(st.query)
+		}
+		b.WriteString(";\nCOMMIT")
+		query, first = b.String(), 1 // the statements' results follow START TRANSACTION's
 	}
 	r.stats.rounds.Add(1)
 	r.stats.statements.Add(int64(len(batch)))
-	var b strings.Builder
-	b.WriteString("START TRANSACTION")
-	for _, st := range batch {
-		b.WriteString(";\n")
-		b.WriteString(st.query)
-	}
-	b.WriteString(";\nCOMMIT")
-	affected, ids, err := r.run(ctx, b.String())
-	if err == nil && len(affected) != len(batch)+2 {
+	affected, ids, err := r.run(ctx, query)
+	if want := len(batch) + 2*first; err == nil && len(affected) != want {
 		err = fmt.Errorf("storage: a round of %d statements answered %d results", len(batch), len(affected))
 	}
 	var refused *mysql.MySQLError
 	switch {
 	case err == nil:
 		for i, st := range batch {
-			st.affected, st.insertID = affected[i+1], ids[i+1] // after START TRANSACTION's
+			st.affected, st.insertID = affected[first+i], ids[first+i]
+			close(st.done)
 		}
-	case errors.As(err, &refused):
+	case errors.As(err, &refused), errors.Is(err, driver.ErrBadConn):
+		// Nothing of the round is applied: MySQL refused a statement and the round was rolled
+		// back, or the driver found the connection dead before sending anything.
 		for _, st := range batch {
-			r.runAlone(ctx, st)
+			go func() {
+				r.runAlone(ctx, st)
+				close(st.done)
+			}()
 		}
 	default:
+		// The round may or may not have committed (the connection broke after sending it):
+		// running its statements again could apply them twice.
 		for _, st := range batch {
 			st.err = fmt.Errorf("storage: round: %w", err)
+			close(st.done)
 		}
 	}
 	return nil
 }
 
-// run sends one multi-statement request and returns every statement's affected rows and insert
-// id. After a refused statement the request's transaction is rolled back.
+// run sends one request on a round connection and returns every statement's affected rows and
+// insert id. After a failed request any transaction it opened is rolled back, or the connection
+// dropped (and the server rolls back with it).
 func (r *rounds) run(ctx context.Context, query string) (affected, ids []int64, err error) {
 	conn, err := r.conns.Conn(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer conn.Close()
+	var failed error
 	err = conn.Raw(func(dc any) error {
 		ex, ok := dc.(driver.ExecerContext)
 		if !ok {
@@ -125,11 +143,11 @@ func (r *rounds) run(ctx context.Context, query string) (affected, ids []int64, 
 		}
 		res, err := ex.ExecContext(ctx, query, nil)
 		if err != nil {
-			if _, rerr := ex.ExecContext(ctx, "ROLLBACK", nil); rerr != nil {
-				// The connection is dropped, and the server rolls back with it.
-				return errors.Join(err, driver.ErrBadConn)
+			failed = err
+			if _, err := ex.ExecContext(ctx, "ROLLBACK", nil); err != nil {
+				return driver.ErrBadConn // drop it
 			}
-			return err
+			return nil
 		}
 		mres, ok := res.(mysql.Result)
 		if !ok {
@@ -138,6 +156,9 @@ func (r *rounds) run(ctx context.Context, query string) (affected, ids []int64, 
 		affected, ids = mres.AllRowsAffected(), mres.AllLastInsertIds()
 		return nil
 	})
+	if failed != nil {
+		return nil, nil, failed
+	}
 	return affected, ids, err
 }
 
@@ -176,6 +197,10 @@ func (c roundConn) ExecContext(ctx context.Context, query string, args []driver.
 		return nil, errRoundUse
 	}
 	affected, id, err := c.r.exec(ctx, query)
+	if errors.Is(err, driver.ErrBadConn) {
+		// database/sql would send the statement again in a new round; the round has answered.
+		return nil, fmt.Errorf("storage: round: %v", err)
+	}
 	if err != nil {
 		return nil, err
 	}

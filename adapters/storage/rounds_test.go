@@ -37,36 +37,45 @@ func newRoundProbe(t *testing.T) *roundProbe {
 	return &roundProbe{t: t, db: db}
 }
 
-// hold starts a lone round statement blocked on row 1 and returns the function that unblocks it
-// and waits for it.
+// hold starts a lone round statement that waits for a named lock the test holds (a named lock,
+// not a row lock: a round waits only a second for a row lock) and returns the function that
+// releases the lock and waits for the statement.
 func (p *roundProbe) hold() (release func()) {
 	ctx := context.Background()
-	tx, err := p.db.BeginTx(ctx, nil)
+	name := fmt.Sprintf("round-hold-%d", time.Now().UnixNano())
+	holder, err := p.db.Conn(ctx)
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	p.t.Cleanup(func() { _ = tx.Rollback() }) // should the test stop before releasing it
-	if _, err := tx.ExecContext(ctx, "SELECT v FROM round_probe WHERE id = 1 FOR UPDATE"); err != nil {
+	p.t.Cleanup(func() { _ = holder.Close() }) // should the test stop before releasing it
+	if _, err := holder.ExecContext(ctx, "DO GET_LOCK(?, 0)", name); err != nil {
 		p.t.Fatal(err)
 	}
 	done := make(chan error, 1)
 	go func() {
-		_, err := storage.SharedExec(ctx, p.db, "UPDATE round_probe SET v = v + 1 WHERE id = 1")
+		_, err := storage.SharedExec(ctx, p.db, "DO GET_LOCK('"+name+"', 30), RELEASE_LOCK('"+name+"')")
 		done <- err
 	}()
-	p.await("the lone statement to wait for its lock", func() bool {
-		var n int
-		err := p.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'UPDATE round_probe%'").Scan(&n)
-		return err == nil && n == 1
-	})
+	p.awaitRunning("GET_LOCK('" + name)
 	return func() {
-		if err := tx.Commit(); err != nil {
+		if _, err := holder.ExecContext(ctx, "DO RELEASE_LOCK(?)", name); err != nil {
 			p.t.Fatal(err)
 		}
 		if err := <-done; err != nil {
 			p.t.Fatal(err)
 		}
 	}
+}
+
+// awaitRunning waits until a statement containing text is running on the server.
+func (p *roundProbe) awaitRunning(text string) {
+	p.t.Helper()
+	p.await("a statement with "+text+" to run", func() bool {
+		var n int
+		err := p.db.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE ? AND INFO NOT LIKE '%PROCESSLIST%'",
+			"%"+text+"%").Scan(&n)
+		return err == nil && n > 0
+	})
 }
 
 func (p *roundProbe) waitQueued(n int) {
@@ -149,7 +158,7 @@ func TestRoundAnswersEachStatement(t *testing.T) {
 			t.Errorf("statement %d: got %+v, want %+v", i, got[i], want[i])
 		}
 	}
-	if v := p.values(); fmt.Sprint(v) != fmt.Sprint(map[int]int{1: 1, 2: 7, 3: 20, 4: 10, 5: 11, 6: 12}) {
+	if v := p.values(); fmt.Sprint(v) != fmt.Sprint(map[int]int{1: 0, 2: 7, 3: 20, 4: 10, 5: 11, 6: 12}) {
 		t.Fatalf("table after the round: %v", v)
 	}
 }
@@ -172,33 +181,79 @@ func TestRoundRefusedStatementFailsAlone(t *testing.T) {
 			t.Fatalf("statement %d: %+v, want one row changed", i, got[i])
 		}
 	}
-	if v := p.values(); fmt.Sprint(v) != fmt.Sprint(map[int]int{1: 1, 2: 1, 3: 1}) {
+	if v := p.values(); fmt.Sprint(v) != fmt.Sprint(map[int]int{1: 0, 2: 1, 3: 1}) {
 		t.Fatalf("table after the round: %v (each update once, no insert)", v)
 	}
 }
 
-// A round that fails other than by a refused statement (here its connections are gone) has an
-// unknown outcome: every caller gets the error, and nothing is run again.
-func TestRoundFailureIsEveryCallersError(t *testing.T) {
+// A round whose connection breaks after it was sent has an unknown outcome: every caller gets
+// the error, and nothing is sent again (which could apply a committed round twice).
+func TestRoundBrokenAfterSendingIsEveryCallersError(t *testing.T) {
 	p := newRoundProbe(t)
 	release := p.hold()
-	storage.CloseRoundConns(p.db)
-	errs := make([]error, 3)
+	errs := make([]error, 2)
 	var wg sync.WaitGroup
-	for i := range errs {
-		wg.Go(func() {
-			_, errs[i] = storage.SharedExec(context.Background(), p.db, "UPDATE round_probe SET v = v + 1 WHERE id = 2")
-		})
+	for i, q := range []string{"UPDATE round_probe SET v = v + 1 WHERE id = 2", "DO SLEEP(30)"} {
+		wg.Go(func() { _, errs[i] = storage.SharedExec(context.Background(), p.db, q) })
 		p.waitQueued(i + 1)
 	}
 	release()
+	p.awaitRunning("SLEEP(30)")
+	var id int64
+	if err := p.db.QueryRowContext(context.Background(),
+		"SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE '%SLEEP(30)%' AND INFO NOT LIKE '%PROCESSLIST%'").Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.db.ExecContext(context.Background(), fmt.Sprintf("KILL CONNECTION %d", id)); err != nil {
+		t.Fatal(err)
+	}
 	wg.Wait()
 	for i, err := range errs {
 		if err == nil {
-			t.Fatalf("statement %d succeeded in a round that could not be sent", i)
+			t.Fatalf("statement %d succeeded in a round whose connection was killed", i)
 		}
 	}
 	if v := p.values(); v[2] != 0 {
-		t.Fatalf("row 2 is %d after a failed round, want 0", v[2])
+		t.Fatalf("row 2 is %d after its round's connection was killed, want 0: the round ran again", v[2])
+	}
+}
+
+// A round that waits for a row lock is refused after a second; its statements then run alone,
+// concurrently and outside the lead, so the next rounds go out while one of them still waits.
+func TestRoundLockWaitDoesNotHoldUpLaterRounds(t *testing.T) {
+	p := newRoundProbe(t)
+	ctx := context.Background()
+	tx, err := p.db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = tx.Rollback() })
+	if _, err := tx.ExecContext(ctx, "SELECT v FROM round_probe WHERE id = 2 FOR UPDATE"); err != nil {
+		t.Fatal(err)
+	}
+	release := p.hold()
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i, q := range []string{"UPDATE round_probe SET v = v + 1 WHERE id = 3", "UPDATE round_probe SET v = v + 1 WHERE id = 2"} {
+		wg.Go(func() { _, errs[i] = storage.SharedExec(ctx, p.db, q) })
+		p.waitQueued(i + 1)
+	}
+	release()
+	// The round is refused after its second; row 3's statement then runs alone and returns, row
+	// 2's waits alone for the transaction. Meanwhile a later statement goes through.
+	if _, err := storage.SharedExec(ctx, p.db, "UPDATE round_probe SET v = v + 1 WHERE id = 1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("statement %d: %v", i, err)
+		}
+	}
+	if v := p.values(); fmt.Sprint(v) != fmt.Sprint(map[int]int{1: 1, 2: 1, 3: 1}) {
+		t.Fatalf("table: %v, want each update once", v)
 	}
 }
