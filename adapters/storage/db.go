@@ -172,11 +172,23 @@ func OpenMySQL(ctx context.Context, dsn string) (*DB, error) {
 	conns.SetMaxOpenConns(2)
 	conns.SetMaxIdleConns(2)
 	conns.SetConnMaxLifetime(time.Hour)
+	if !acceptsMultiStatements(ctx, conns) {
+		// A MySQL-speaking server without multi-statement requests (Vitess, say) would refuse
+		// every round: its writes go out one statement each.
+		_ = conns.Close()
+		return db, nil
+	}
 	db.rounds = newRounds(conns, func(ctx context.Context, query string) (sql.Result, error) {
 		return db.DB.ExecContext(ctx, query)
 	})
 	db.roundsDB = bun.NewDB(sql.OpenDB(db.rounds), roundDialect{db.DB.Dialect()})
 	return db, nil
+}
+
+// acceptsMultiStatements reports whether the server runs a multi-statement request.
+func acceptsMultiStatements(ctx context.Context, conns *sql.DB) bool {
+	_, err := conns.ExecContext(ctx, "DO 1; DO 1")
+	return err == nil
 }
 
 // roundDialect is the database's dialect for the rounds' bun.DB: a round connection runs no

@@ -40,3 +40,6 @@ func SharedExec(ctx context.Context, db *DB, query string) (sql.Result, error) {
 
 // RoundsQueued tells how many statements wait for the next round.
 func RoundsQueued(db *DB) int { return db.rounds.batch.Queued() }
+
+// AcceptsMultiStatements runs the probe that decides whether rounds are used.
+var AcceptsMultiStatements = acceptsMultiStatements

@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
@@ -255,5 +256,35 @@ func TestRoundLockWaitDoesNotHoldUpLaterRounds(t *testing.T) {
 	}
 	if v := p.values(); fmt.Sprint(v) != fmt.Sprint(map[int]int{1: 1, 2: 1, 3: 1}) {
 		t.Fatalf("table: %v, want each update once", v)
+	}
+}
+
+// Rounds are used only where the server runs multi-statement requests: a connection without
+// them (as on a server that has none) fails the probe.
+func TestRoundsNeedMultiStatements(t *testing.T) {
+	cfg, err := mysql.ParseDSN(storagetest.MySQLDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DBName = "" // the probe names no table
+	ctx := context.Background()
+	for _, multi := range []bool{true, false} {
+		cfg.MultiStatements = multi
+		conns, err := sql.Open("mysql", cfg.FormatDSN())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := storage.AcceptsMultiStatements(ctx, conns); got != multi {
+			t.Errorf("probe with multiStatements=%v answered %v", multi, got)
+		}
+		_ = conns.Close()
+	}
+	// This server passes the probe, so its writes go out in rounds.
+	db := storagetest.NewMySQL(t)
+	if _, err := storage.SharedExec(ctx, db, "DO 1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := db.RoundStats(); got != (storage.RoundStats{Rounds: 1, Statements: 1}) {
+		t.Fatalf("round stats after one write: %+v, want one round of one", got)
 	}
 }
