@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse-iam/gatehouse/connectors/internal/recipient"
 	"github.com/gatehouse-iam/gatehouse/connectors/internal/redact"
 	"github.com/gatehouse-iam/gatehouse/connectors/internal/tencentcloud"
 	"github.com/gatehouse-iam/gatehouse/plugins/connector"
@@ -47,7 +48,6 @@ type Config struct {
 
 var (
 	digitsRe = regexp.MustCompile(`^[0-9]+$`)
-	e164Re   = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 	// mainlandRe is an 11-digit Chinese mainland mobile number written without country code.
 	mainlandRe = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
 )
@@ -178,13 +178,13 @@ func (s *SMS) Send(ctx context.Context, raw connector.Config, msg connector.Mess
 // NormalizePhone returns to in E.164. An 11-digit Chinese mainland mobile number written
 // without country code gets +86; anything else that is not E.164 is an invalid recipient.
 func NormalizePhone(to string) (string, error) {
-	switch {
-	case e164Re.MatchString(to):
-		return to, nil
-	case mainlandRe.MatchString(to):
+	if mainlandRe.MatchString(to) {
 		return "+86" + to, nil
 	}
-	return "", connector.InvalidRecipient("phone number is not in E.164 format")
+	if err := recipient.Phone(to); err != nil {
+		return "", err
+	}
+	return to, nil
 }
 
 // templateParams builds TemplateParamSet: Template.Params lists the variable names filling the

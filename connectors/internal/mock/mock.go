@@ -12,7 +12,6 @@ import (
 	htmltemplate "html/template"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"text/template"
@@ -153,8 +152,6 @@ func (c *Connector) Validate(ctx context.Context, raw connector.Config, verify b
 	return nil
 }
 
-var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
-
 // Send implements connector.Connector.
 func (c *Connector) Send(ctx context.Context, raw connector.Config, msg connector.Message) (connector.Receipt, error) {
 	if err := ctx.Err(); err != nil {
@@ -211,10 +208,7 @@ func (c *Connector) Send(ctx context.Context, raw connector.Config, msg connecto
 
 func (c *Connector) checkRecipient(to string) error {
 	if c.channel == connector.SMS {
-		if !e164.MatchString(to) {
-			return connector.InvalidRecipient("recipient is not an E.164 phone number")
-		}
-		return nil
+		return recipient.Phone(to)
 	}
 	return recipient.Email(to)
 }

@@ -1,9 +1,10 @@
-// Package recipient holds the check every email connector makes of the address it is asked
+// Package recipient holds the checks connectors make of the address or number they are asked
 // to send to, so the connectors agree on what they accept.
 package recipient
 
 import (
 	"net/mail"
+	"regexp"
 
 	"github.com/gatehouse-iam/gatehouse/plugins/connector"
 )
@@ -16,6 +17,17 @@ import (
 func Email(to string) error {
 	if a, err := mail.ParseAddress(to); err != nil || a.Address != to {
 		return connector.InvalidRecipient("recipient is not a bare email address")
+	}
+	return nil
+}
+
+var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+
+// Phone checks that to is an E.164 phone number (+, country code, subscriber number: 8 to 15
+// digits in all), the form the server sends numbers in.
+func Phone(to string) error {
+	if !e164.MatchString(to) {
+		return connector.InvalidRecipient("recipient is not an E.164 phone number")
 	}
 	return nil
 }

@@ -31,3 +31,16 @@ func TestEmail(t *testing.T) {
 		}
 	}
 }
+
+func TestPhone(t *testing.T) {
+	for _, to := range []string{"+8613812345678", "+15555550100", "+4930123"} {
+		if err := Phone(to); err != nil {
+			t.Errorf("Phone(%q) = %v, want accepted", to, err)
+		}
+	}
+	for _, to := range []string{"", "13812345678", "+0123456789", "+123456", "+1234567890123456", "+86 138 1234 5678", "+86138123456780\n", "alice@example.com"} {
+		if e := connector.AsError(Phone(to)); e == nil || e.Kind != connector.KindInvalidRecipient {
+			t.Errorf("Phone(%q) = %v, want invalid_recipient", to, e)
+		}
+	}
+}
