@@ -22,6 +22,13 @@ type OTPStore interface {
 	// Consume marks a live challenge used, atomically: of concurrent calls at most one gets
 	// true. Live means not consumed, not burned, below maxAttempts and its code not expired.
 	Consume(ctx context.Context, id string, maxAttempts int, now time.Time) (bool, error)
+	// ConsumeForLogin is Consume that also records the login of the pool's user userID, in the
+	// same commit, when (and only when) it consumed the challenge: the login as
+	// domain.User.RecordLogin describes it, its status following the row's lock and freeze
+	// flags as they are when it is written, so a lock made meanwhile is kept. It runs on every
+	// sign-in, so it is one commit, not two. False when the challenge was not live or the user
+	// is gone.
+	ConsumeForLogin(ctx context.Context, id string, maxAttempts int, poolID, userID string, now time.Time) (bool, error)
 	// Burn makes a challenge unusable (its send failed).
 	Burn(ctx context.Context, id string, now time.Time) error
 }

@@ -2,7 +2,6 @@ package ports
 
 import (
 	"context"
-	"time"
 
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 )
@@ -83,11 +82,6 @@ type UserStore interface {
 	FindRow(ctx context.Context, poolID string, key UserKey, value string) (*domain.User, error)
 	List(ctx context.Context, poolID string, q UserQuery) (domain.List[domain.User], error)
 	Update(ctx context.Context, poolID, id string, fn func(*domain.User) error) (*domain.User, error)
-	// RecordLogin writes a successful login as domain.User.RecordLogin describes it, in one
-	// statement (it runs on every sign-in): the status follows the row's lock and freeze flags
-	// as they are when it is written, so a lock made meanwhile is kept. A missing user is not an
-	// error: the caller has just read it.
-	RecordLogin(ctx context.Context, poolID, id string, at time.Time) error
 	// Delete removes the users with ids; it fails with not found, removing nothing, when any of
 	// them is not in the pool.
 	Delete(ctx context.Context, poolID string, ids []string) error

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
@@ -138,11 +139,65 @@ func (s *OTPStore) Fail(ctx context.Context, id string, maxAttempts int, now tim
 }
 
 func (s *OTPStore) Consume(ctx context.Context, id string, maxAttempts int, now time.Time) (bool, error) {
-	res, err := s.db.shared(ctx).NewRaw(`UPDATE otp_challenges SET consumed_at = ?
-		WHERE id = ? AND consumed_at IS NULL AND burned_at IS NULL AND attempts < ? AND code_expires_at > ?`,
+	res, err := s.db.shared(ctx).NewRaw(`UPDATE otp_challenges AS c SET consumed_at = ? WHERE id = ? AND `+consumeLive,
 		now.UTC(), id, maxAttempts, now.UTC()).Exec(ctx)
 	return affected(res, err)
 }
+
+// consumeLive is the condition a challenge c consumed at now must meet.
+const consumeLive = `c.consumed_at IS NULL AND c.burned_at IS NULL AND c.attempts < ? AND c.code_expires_at > ?`
+
+// recordLogin is the SET list that records a login in a users row (its columns named with
+// prefix, "u." or none) as domain.User.RecordLogin does, and its arguments.
+func recordLogin(prefix string, at time.Time) (string, []any) {
+	set := strings.NewReplacer("$", prefix).Replace(`$already_first_login = TRUE, $error_count = 0, $last_login_at = ?,
+		$updated_at = ?, $status = CASE WHEN $frozen THEN ? WHEN $lock_type <> ? THEN ? ELSE ? END`)
+	return set, []any{at, at, domain.UserFrozen, domain.LockNone, domain.UserLocked, domain.UserEnabled}
+}
+
+// ConsumeForLogin is one multi-table UPDATE on MySQL (one statement, so it shares a round with
+// other sign-ins' writes); SQLite, which updates one table per statement, runs the two in a
+// transaction.
+func (s *OTPStore) ConsumeForLogin(ctx context.Context, id string, maxAttempts int, poolID, userID string, now time.Time) (bool, error) {
+	now = now.UTC()
+	if s.db.Dialect == migrations.MySQL {
+		set, setArgs := recordLogin("u.", now)
+		args := append(append([]any{poolID, userID, now}, setArgs...), id, maxAttempts, now)
+		res, err := s.db.shared(ctx).ExecContext(ctx, `UPDATE otp_challenges AS c JOIN users AS u ON u.pool_id = ? AND u.id = ?
+			SET c.consumed_at = ?, `+set+` WHERE c.id = ? AND `+consumeLive, args...)
+		if err != nil {
+			return false, mapErr(err, "otp challenge")
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return false, domain.Internal("rows affected", err)
+		}
+		return n > 0, nil // the challenge's row changed, and the user's (unless it was unchanged)
+	}
+	won := false
+	err := s.db.Run(ctx, func(ctx context.Context) error {
+		var err error
+		if won, err = s.Consume(ctx, id, maxAttempts, now); err != nil || !won {
+			return err
+		}
+		set, args := recordLogin("", now)
+		res, err := s.db.idb(ctx).ExecContext(ctx, "UPDATE users SET "+set+" WHERE pool_id = ? AND id = ?", append(args, poolID, userID)...)
+		if err != nil {
+			return mapErr(err, "user")
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			won = false
+			return errUserGone // roll the consumption back: the code stays for no one
+		}
+		return nil
+	})
+	if errors.Is(err, errUserGone) {
+		return false, nil
+	}
+	return won, err
+}
+
+var errUserGone = errors.New("storage: the user is gone")
 
 func (s *OTPStore) Burn(ctx context.Context, id string, now time.Time) error {
 	_, err := s.db.idb(ctx).NewRaw("UPDATE otp_challenges SET burned_at = ? WHERE id = ? AND burned_at IS NULL", now.UTC(), id).Exec(ctx)

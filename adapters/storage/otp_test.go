@@ -432,3 +432,146 @@ func TestOTPChallengeWithUser(t *testing.T) {
 		}
 	})
 }
+
+// ConsumeForLogin consumes a live challenge and records the login in one commit: the first
+// login enables a user, a lock or a freeze is kept; a challenge no longer live, or a user gone,
+// records nothing and leaves the challenge as it was.
+func TestOTPConsumeForLogin(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := newStores(t, db, "pa")
+		fresh := newUser("pa", "fresh", "fresh", testTime)
+		fresh.ErrorCount = 2
+		locked := newUser("pa", "locked", "locked", testTime)
+		if err := locked.Lock(testTime); err != nil {
+			t.Fatal(err)
+		}
+		frozen := newUser("pa", "frozen", "frozen", testTime)
+		if err := frozen.Freeze(); err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range []*domain.User{fresh, locked, frozen} {
+			if err := s.Users.Create(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+		}
+		at := testTime.Add(30 * time.Second)
+		for id, want := range map[string]domain.UserStatus{"fresh": domain.UserEnabled, "locked": domain.UserLocked, "frozen": domain.UserFrozen} {
+			if err := s.OTP.Create(ctx, newChallenge("c-"+id, "pa", testTime)); err != nil {
+				t.Fatal(err)
+			}
+			if won, err := s.OTP.ConsumeForLogin(ctx, "c-"+id, domain.OTPMaxAttempts, "pa", id, at); err != nil || !won {
+				t.Fatalf("%s: consume for login = %v, %v", id, won, err)
+			}
+			got, err := s.Users.Get(ctx, "pa", id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status != want || !got.AlreadyFirstLogin || got.ErrorCount != 0 || got.LastLoginAt == nil ||
+				!got.LastLoginAt.Equal(at) || !got.UpdatedAt.Equal(at) {
+				t.Errorf("%s after a login: %+v, want status %s", id, got, want)
+			}
+			// The store agrees with the domain's rule.
+			before := map[string]*domain.User{"fresh": fresh, "locked": locked, "frozen": frozen}[id]
+			before.RecordLogin(at)
+			if before.Status != got.Status {
+				t.Errorf("%s: store says %s, domain.User.RecordLogin says %s", id, got.Status, before.Status)
+			}
+		}
+
+		// Used once: the second time records nothing.
+		later := at.Add(time.Second)
+		if won, err := s.OTP.ConsumeForLogin(ctx, "c-fresh", domain.OTPMaxAttempts, "pa", "fresh", later); err != nil || won {
+			t.Fatalf("second consume for login = %v, %v", won, err)
+		}
+		// Expired, or burned: nothing either.
+		if err := s.OTP.Create(ctx, newChallenge("c-old", "pa", testTime.Add(-time.Hour))); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.OTP.Create(ctx, newChallenge("c-burned", "pa", testTime)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.OTP.Burn(ctx, "c-burned", testTime); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range []string{"c-old", "c-burned"} {
+			if won, err := s.OTP.ConsumeForLogin(ctx, id, domain.OTPMaxAttempts, "pa", "fresh", later); err != nil || won {
+				t.Fatalf("%s: consume for login = %v, %v", id, won, err)
+			}
+		}
+		if got, _ := s.Users.Get(ctx, "pa", "fresh"); got == nil || !got.LastLoginAt.Equal(at) {
+			t.Fatalf("fresh's last login moved on refused consumptions: %+v", got)
+		}
+		// A user of another pool (or gone) records nothing and leaves the code unconsumed.
+		if err := s.OTP.Create(ctx, newChallenge("c-gone", "pa", testTime)); err != nil {
+			t.Fatal(err)
+		}
+		if won, err := s.OTP.ConsumeForLogin(ctx, "c-gone", domain.OTPMaxAttempts, "pa", "nobody", at); err != nil || won {
+			t.Fatalf("unknown user: consume for login = %v, %v", won, err)
+		}
+		if c, err := s.OTP.GetByToken(ctx, "pa", newChallenge("c-gone", "pa", testTime).TokenHash); err != nil || c.ConsumedAt != nil {
+			t.Fatalf("the challenge of an unknown user: %+v %v", c, err)
+		}
+	})
+}
+
+// Concurrent logins: of the requests racing with one code exactly one wins and records its
+// login, and logins with codes of their own each keep their own time.
+func TestOTPConsumeForLoginConcurrent(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := newStores(t, db, "pa")
+		const n = 30
+		for i := range n {
+			id := fmt.Sprint("u", i)
+			if err := s.Users.Create(ctx, newUser("pa", id, fmt.Sprint("user", i), testTime)); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.OTP.Create(ctx, newChallenge("c-"+id, "pa", testTime)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Users.Create(ctx, newUser("pa", "racer", "racer", testTime)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.OTP.Create(ctx, newChallenge("shared", "pa", testTime)); err != nil {
+			t.Fatal(err)
+		}
+		var wins atomic.Int32
+		var wg sync.WaitGroup
+		for i := range n {
+			id := fmt.Sprint("u", i)
+			wg.Go(func() {
+				if won, err := s.OTP.ConsumeForLogin(ctx, "c-"+id, domain.OTPMaxAttempts, "pa", id, testTime.Add(time.Duration(i+1)*time.Second)); err != nil || !won {
+					t.Errorf("%s: %v %v", id, won, err)
+				}
+			})
+			wg.Go(func() {
+				won, err := s.OTP.ConsumeForLogin(ctx, "shared", domain.OTPMaxAttempts, "pa", "racer", testTime.Add(45*time.Second))
+				if err != nil {
+					t.Error(err)
+				}
+				if won {
+					wins.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		if wins.Load() != 1 {
+			t.Fatalf("%d requests won one code", wins.Load())
+		}
+		for i := range n + 1 {
+			id, want := fmt.Sprint("u", i), testTime.Add(time.Duration(i+1)*time.Second)
+			if i == n {
+				id, want = "racer", testTime.Add(45*time.Second)
+			}
+			got, err := s.Users.Get(ctx, "pa", id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.LastLoginAt == nil || !got.LastLoginAt.Equal(want) || got.Status != domain.UserEnabled {
+				t.Errorf("%s: last login %v status %s, want %v enabled", id, got.LastLoginAt, got.Status, want)
+			}
+		}
+	})
+}

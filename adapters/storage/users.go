@@ -82,21 +82,10 @@ func (r *userRow) alone() *domain.User {
 // UserStore implements ports.UserStore. Attribute values are stored as JSON text, one row per
 // (user, attribute); group memberships in user_group_members.
 type UserStore struct {
-	db     *DB
-	logins *writeBatcher[loginRecord]
+	db *DB
 }
 
-func newUserStore(db *DB) *UserStore {
-	s := &UserStore{db: db}
-	s.logins = newWriteBatcher(db, s.recordLogins)
-	return s
-}
-
-// loginRecord is one RecordLogin waiting for its statement.
-type loginRecord struct {
-	poolID, id string
-	at         time.Time
-}
+func newUserStore(db *DB) *UserStore { return &UserStore{db: db} }
 
 var _ ports.UserStore = (*UserStore)(nil)
 
@@ -376,35 +365,6 @@ func (s *UserStore) Update(ctx context.Context, poolID, id string, fn func(*doma
 		return nil, err
 	}
 	return &updated, nil
-}
-
-// RecordLogin runs with the logins recorded concurrently, as one UPDATE.
-func (s *UserStore) RecordLogin(ctx context.Context, poolID, id string, at time.Time) error {
-	return s.logins.Write(ctx, loginRecord{poolID: poolID, id: id, at: at.UTC()})
-}
-
-// recordLogins writes logins in one statement: each user's own time, picked by a CASE on its
-// id (should a user sign in twice in one batch, either time is as good).
-func (s *UserStore) recordLogins(ctx context.Context, db bun.IDB, logins []loginRecord) error {
-	when := make([]string, len(logins))
-	whenArgs := make([]any, 0, 2*len(logins))
-	match := make([]string, len(logins))
-	matchArgs := make([]any, 0, 2*len(logins))
-	for i, l := range logins {
-		when[i] = "WHEN ? THEN ?"
-		whenArgs = append(whenArgs, l.id, l.at)
-		match[i] = "(pool_id = ? AND id = ?)"
-		matchArgs = append(matchArgs, l.poolID, l.id)
-	}
-	at := "CASE id " + strings.Join(when, " ") + " END"
-	_, err := db.NewUpdate().Model((*userRow)(nil)).
-		Set("already_first_login = ?, error_count = 0", true).
-		Set("last_login_at = "+at, whenArgs...).
-		Set("updated_at = "+at, whenArgs...).
-		Set("status = CASE WHEN frozen THEN ? WHEN lock_type <> ? THEN ? ELSE ? END",
-			domain.UserFrozen, domain.LockNone, domain.UserLocked, domain.UserEnabled).
-		Where(strings.Join(match, " OR "), matchArgs...).Exec(ctx)
-	return mapErr(err, "user")
 }
 
 // rewriteValues deletes the values that were removed or changed and inserts the changed ones.

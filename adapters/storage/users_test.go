@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -272,52 +271,6 @@ func TestUserReadCarriesValuesAndGroups(t *testing.T) {
 	})
 }
 
-// RecordLogin enables a user at its first login and keeps a lock or a freeze as it is.
-func TestUserRecordLogin(t *testing.T) {
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
-		ctx := context.Background()
-		s := newStores(t, db, "pa")
-		fresh := newUser("pa", "fresh", "fresh", testTime)
-		fresh.ErrorCount = 2
-		locked := newUser("pa", "locked", "locked", testTime)
-		if err := locked.Lock(testTime); err != nil {
-			t.Fatal(err)
-		}
-		frozen := newUser("pa", "frozen", "frozen", testTime)
-		if err := frozen.Freeze(); err != nil {
-			t.Fatal(err)
-		}
-		for _, u := range []*domain.User{fresh, locked, frozen} {
-			if err := s.Users.Create(ctx, u); err != nil {
-				t.Fatal(err)
-			}
-		}
-		at := testTime.Add(time.Hour)
-		for id, want := range map[string]domain.UserStatus{"fresh": domain.UserEnabled, "locked": domain.UserLocked, "frozen": domain.UserFrozen} {
-			if err := s.Users.RecordLogin(ctx, "pa", id, at); err != nil {
-				t.Fatal(err)
-			}
-			got, err := s.Users.Get(ctx, "pa", id)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.Status != want || !got.AlreadyFirstLogin || got.ErrorCount != 0 || got.LastLoginAt == nil ||
-				!got.LastLoginAt.Equal(at) || !got.UpdatedAt.Equal(at) {
-				t.Errorf("%s after a login: %+v, want status %s", id, got, want)
-			}
-			// The store agrees with the domain's rule.
-			before := map[string]*domain.User{"fresh": fresh, "locked": locked, "frozen": frozen}[id]
-			before.RecordLogin(at)
-			if before.Status != got.Status {
-				t.Errorf("%s: store says %s, domain.User.RecordLogin says %s", id, got.Status, before.Status)
-			}
-		}
-		if err := s.Users.RecordLogin(ctx, "pb", "fresh", at); err != nil {
-			t.Errorf("another pool's id: %v", err)
-		}
-	})
-}
-
 // FindRow reads the users row alone, by any key, within the pool.
 func TestUserFindRow(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
@@ -344,41 +297,6 @@ func TestUserFindRow(t *testing.T) {
 		}
 		if _, err := s.Users.FindRow(ctx, "pa", ports.ByPhone, ""); domain.KindOf(err) != domain.KindNotFound {
 			t.Errorf("empty value: %v", err)
-		}
-	})
-}
-
-// Concurrent logins share statements, and each user keeps its own login time.
-func TestUserRecordLoginConcurrent(t *testing.T) {
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
-		ctx := context.Background()
-		s := newStores(t, db, "pa")
-		const n = 40
-		for i := range n {
-			if err := s.Users.Create(ctx, newUser("pa", fmt.Sprint("u", i), fmt.Sprint("user", i), testTime)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if err := s.Users.RecordLogin(ctx, "pa", fmt.Sprint("u", i), testTime.Add(time.Duration(i+1)*time.Minute)); err != nil {
-					t.Error(err)
-				}
-			}()
-		}
-		wg.Wait()
-		for i := range n {
-			got, err := s.Users.Get(ctx, "pa", fmt.Sprint("u", i))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if want := testTime.Add(time.Duration(i+1) * time.Minute); got.LastLoginAt == nil || !got.LastLoginAt.Equal(want) ||
-				got.Status != domain.UserEnabled || !got.UpdatedAt.Equal(want) {
-				t.Errorf("u%d: last login %v status %s, want %v enabled", i, got.LastLoginAt, got.Status, want)
-			}
 		}
 	})
 }

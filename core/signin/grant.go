@@ -145,8 +145,8 @@ type signedIn struct {
 // recorded (the first one enables it); on auto sign-up a new user is created. The consumption
 // is the login's commit point: of concurrent requests with one code only one gets past it, and
 // a refusal before it (unknown or abnormal user) leaves the code usable. For an existing user
-// the consumption and the login record are single statements, not one transaction: the
-// record only notes the time, and a failure between the two costs the user a new code.
+// the consumption and the login record are one commit (ConsumeForLogin), since every sign-in
+// waits for it.
 //
 // known is the recipient's users row read with the challenge (nil when there was none).
 func (s *Service) loginUser(ctx context.Context, app *domain.Application, known *domain.User, channel, recipient string,
@@ -191,10 +191,11 @@ func (s *Service) loginUser(ctx context.Context, app *domain.Application, known 
 	if !user.MaySignIn() {
 		return &signedIn{user: user}, errAbnormalUser()
 	}
-	if err := consume(ctx); err != nil {
-		return &signedIn{user: user}, err
+	won, err := s.OTP.ConsumeForLogin(ctx, challengeID, domain.OTPMaxAttempts, app.PoolID, user.ID, now)
+	if err == nil && !won {
+		err = errUnknownToken() // another request used it first (or the user is gone)
 	}
-	if err := s.Users.RecordLogin(ctx, app.PoolID, user.ID, now); err != nil {
+	if err != nil {
 		return &signedIn{user: user}, err
 	}
 	user.RecordLogin(now)

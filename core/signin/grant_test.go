@@ -21,7 +21,6 @@ type raceUsers struct {
 	ports.UserStore
 	existing *domain.User
 	findErr  error
-	recorded []string
 }
 
 func (u *raceUsers) Create(context.Context, *domain.User) error {
@@ -36,18 +35,18 @@ func (u *raceUsers) FindRow(context.Context, string, ports.UserKey, string) (*do
 	return &c, nil
 }
 
-func (u *raceUsers) RecordLogin(_ context.Context, _, id string, _ time.Time) error {
-	u.recorded = append(u.recorded, id)
-	return nil
-}
-
+// consumeOnce consumes every challenge, recording the logins it is asked to.
 type consumeOnce struct {
 	ports.OTPStore
-	consumed int
+	recorded []string
 }
 
 func (o *consumeOnce) Consume(context.Context, string, int, time.Time) (bool, error) {
-	o.consumed++
+	return true, nil
+}
+
+func (o *consumeOnce) ConsumeForLogin(_ context.Context, _ string, _ int, _, userID string, _ time.Time) (bool, error) {
+	o.recorded = append(o.recorded, userID)
 	return true, nil
 }
 
@@ -64,8 +63,8 @@ func TestAutoSignupLosingTheInsertLogsTheWinnerIn(t *testing.T) {
 	if err != nil || in == nil || in.user.ID != "u1" || in.created {
 		t.Fatalf("signed in %+v, %v; want u1 logged in, not created", in, err)
 	}
-	if len(users.recorded) != 1 || users.recorded[0] != "u1" {
-		t.Errorf("login recorded for %v", users.recorded)
+	if len(otp.recorded) != 1 || otp.recorded[0] != "u1" {
+		t.Errorf("login recorded for %v", otp.recorded)
 	}
 
 	// The winner's user cannot be read back: an error, not a crash.
@@ -87,7 +86,9 @@ func (o *loginOTP) GetByTokenWithUser(context.Context, string, string, ports.Use
 	return &c, &u, nil
 }
 
-func (o *loginOTP) Consume(context.Context, string, int, time.Time) (bool, error) { return true, nil }
+func (o *loginOTP) ConsumeForLogin(context.Context, string, int, string, string, time.Time) (bool, error) {
+	return true, nil
+}
 
 type brokenSigner struct{ ports.TokenSigner }
 
