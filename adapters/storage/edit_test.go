@@ -23,12 +23,13 @@ func TestUpdateKeepsIdentityAndCreationTime(t *testing.T) {
 			t.Fatal(err)
 		}
 		later := testTime.Add(time.Hour)
-		check := func(what string, err error, got, want [5]any) {
+		// got is read only once err is known to be nil: the row is nil otherwise.
+		check := func(what string, err error, got func() [5]any, want [5]any) {
 			t.Helper()
 			if err != nil {
 				t.Fatalf("%s: %v", what, err)
 			}
-			if got != want {
+			if got := got(); got != want {
 				t.Errorf("%s after an edit that scribbled its identity: %v, want %v", what, got, want)
 			}
 		}
@@ -40,7 +41,7 @@ func TestUpdateKeepsIdentityAndCreationTime(t *testing.T) {
 		if err == nil {
 			p, err = s.Pools.Get(ctx, "p1")
 		}
-		check("pool", err, [5]any{p.ID, p.CreatedAt, p.Name, p.UpdatedAt}, [5]any{"p1", testTime, "Edited", later})
+		check("pool", err, func() [5]any { return [5]any{p.ID, p.CreatedAt, p.Name, p.UpdatedAt} }, [5]any{"p1", testTime, "Edited", later})
 
 		a, err := s.Applications.Update(ctx, "p1", "a1", func(a *domain.Application) error {
 			a.ID, a.PoolID, a.ClientID, a.CreatedAt, a.Name = "ax", "p2", "client-x", later, "Edited"
@@ -49,7 +50,7 @@ func TestUpdateKeepsIdentityAndCreationTime(t *testing.T) {
 		if err == nil {
 			a, err = s.Applications.Get(ctx, "p1", "a1")
 		}
-		check("application", err, [5]any{a.ID, a.PoolID, a.ClientID, a.CreatedAt, a.Name},
+		check("application", err, func() [5]any { return [5]any{a.ID, a.PoolID, a.ClientID, a.CreatedAt, a.Name} },
 			[5]any{"a1", "p1", "client-1", testTime, "Edited"})
 
 		src, err := s.AuthSources.Update(ctx, "p1", "s1", func(a *domain.AuthSource) error {
@@ -59,7 +60,7 @@ func TestUpdateKeepsIdentityAndCreationTime(t *testing.T) {
 		if err == nil {
 			src, err = s.AuthSources.Get(ctx, "p1", "s1")
 		}
-		check("auth source", err, [5]any{src.ID, src.PoolID, src.CreatedAt, src.Name, src.Type},
+		check("auth source", err, func() [5]any { return [5]any{src.ID, src.PoolID, src.CreatedAt, src.Name, src.Type} },
 			[5]any{"s1", "p1", testTime, "Edited", domain.SourceSMSOTP})
 
 		c, err := s.Connectors.Update(ctx, "p1", "c1", func(c *domain.Connector) error {
@@ -69,7 +70,7 @@ func TestUpdateKeepsIdentityAndCreationTime(t *testing.T) {
 		if err == nil {
 			c, err = s.Connectors.Get(ctx, "p1", "c1")
 		}
-		check("connector", err, [5]any{c.ID, c.PoolID, c.Type + "/" + c.Channel, c.CreatedAt, c.Name},
+		check("connector", err, func() [5]any { return [5]any{c.ID, c.PoolID, c.Type + "/" + c.Channel, c.CreatedAt, c.Name} },
 			[5]any{"c1", "p1", "mocksms/sms", testTime, "Edited"})
 
 		at, err := s.Attributes.Update(ctx, "p1", "nickname", func(a *domain.Attribute) error {
@@ -79,7 +80,7 @@ func TestUpdateKeepsIdentityAndCreationTime(t *testing.T) {
 		if err == nil {
 			at, err = s.Attributes.Get(ctx, "p1", "alias")
 		}
-		check("attribute", err, [5]any{at.ID, at.PoolID, at.Source, at.CreatedAt, at.Name},
+		check("attribute", err, func() [5]any { return [5]any{at.ID, at.PoolID, at.Source, at.CreatedAt, at.Name} },
 			[5]any{"at1", "p1", domain.AttributeCustom, testTime, "alias"})
 
 		if err := s.Groups.Create(ctx, newGroup("g1", "p1", "Staff", testTime)); err != nil {
@@ -92,7 +93,7 @@ func TestUpdateKeepsIdentityAndCreationTime(t *testing.T) {
 		if err == nil {
 			g, err = s.Groups.Get(ctx, "p1", "g1")
 		}
-		check("group", err, [5]any{g.ID, g.PoolID, g.CreatedAt, g.Name, g.MemberCount},
+		check("group", err, func() [5]any { return [5]any{g.ID, g.PoolID, g.CreatedAt, g.Name, g.MemberCount} },
 			[5]any{"g1", "p1", testTime, "Edited", 0})
 
 		if err := s.Users.Create(ctx, newUser("p1", "u1", "ally", testTime)); err != nil {
@@ -105,7 +106,7 @@ func TestUpdateKeepsIdentityAndCreationTime(t *testing.T) {
 		if err == nil {
 			u, err = s.Users.Get(ctx, "p1", "u1")
 		}
-		check("user", err, [5]any{u.ID, u.PoolID, u.Source, u.CreatedAt, u.UserName},
+		check("user", err, func() [5]any { return [5]any{u.ID, u.PoolID, u.Source, u.CreatedAt, u.UserName} },
 			[5]any{"u1", "p1", domain.SourceAdmin, testTime, "edited"})
 	})
 }
