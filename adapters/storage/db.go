@@ -49,12 +49,18 @@ func (db *DB) Close() error {
 	return db.DB.Close()
 }
 
-// shared is where a single-statement write goes: the transaction in ctx if any; otherwise, on
-// MySQL, the next round, shared with concurrent writes; otherwise the database.
+// shared is where a single-statement write goes: the transaction in ctx if any, otherwise
+// autocommit.
 func (db *DB) shared(ctx context.Context) bun.IDB {
-	if tx, ok := ctx.Value(txKey{}).(bun.Tx); ok {
-		return tx
+	if inTx(ctx) {
+		return db.idb(ctx)
 	}
+	return db.autocommit()
+}
+
+// autocommit is where a single-statement write outside any transaction goes: on MySQL the next
+// round, shared with concurrent writes; otherwise the database.
+func (db *DB) autocommit() bun.IDB {
 	if db.rounds != nil {
 		return db.roundsDB
 	}
@@ -172,10 +178,14 @@ func OpenMySQL(ctx context.Context, dsn string) (*DB, error) {
 	conns.SetMaxOpenConns(2)
 	conns.SetMaxIdleConns(2)
 	conns.SetConnMaxLifetime(time.Hour)
-	if !acceptsMultiStatements(ctx, conns) {
+	if multi, err := acceptsMultiStatements(ctx, conns); err != nil || !multi {
 		// A MySQL-speaking server without multi-statement requests (Vitess, say) would refuse
 		// every round: its writes go out one statement each.
 		_ = conns.Close()
+		if err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("mysql: probe %s: %w", cfg.Addr, err)
+		}
 		return db, nil
 	}
 	db.rounds = newRounds(conns, func(ctx context.Context, query string) (sql.Result, error) {
@@ -185,10 +195,15 @@ func OpenMySQL(ctx context.Context, dsn string) (*DB, error) {
 	return db, nil
 }
 
-// acceptsMultiStatements reports whether the server runs a multi-statement request.
-func acceptsMultiStatements(ctx context.Context, conns *sql.DB) bool {
+// acceptsMultiStatements reports whether the server runs a multi-statement request: false when
+// it refuses one, an error when it could not be asked.
+func acceptsMultiStatements(ctx context.Context, conns *sql.DB) (bool, error) {
 	_, err := conns.ExecContext(ctx, "DO 1; DO 1")
-	return err == nil
+	var refused *mysql.MySQLError
+	if errors.As(err, &refused) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // roundDialect is the database's dialect for the rounds' bun.DB: a round connection runs no

@@ -147,12 +147,20 @@ func (s *OTPStore) Consume(ctx context.Context, id string, maxAttempts int, now 
 // consumeLive is the condition a challenge c consumed at now must meet.
 const consumeLive = `c.consumed_at IS NULL AND c.burned_at IS NULL AND c.attempts < ? AND c.code_expires_at > ?`
 
-// recordLogin is the SET list that records a login in a users row (its columns named with
-// prefix, "u." or none) as domain.User.RecordLogin does, and its arguments.
-func recordLogin(prefix string, at time.Time) (string, []any) {
-	set := strings.NewReplacer("$", prefix).Replace(`$already_first_login = TRUE, $error_count = 0, $last_login_at = ?,
+// The SET lists that record a login in a users row as domain.User.RecordLogin does (with the
+// arguments of recordLoginArgs), the row named u or not named.
+var (
+	recordLoginSet       = loginSet("")
+	recordLoginJoinedSet = loginSet("u.")
+)
+
+func loginSet(prefix string) string {
+	return strings.NewReplacer("$", prefix).Replace(`$already_first_login = TRUE, $error_count = 0, $last_login_at = ?,
 		$updated_at = ?, $status = CASE WHEN $frozen THEN ? WHEN $lock_type <> ? THEN ? ELSE ? END`)
-	return set, []any{at, at, domain.UserFrozen, domain.LockNone, domain.UserLocked, domain.UserEnabled}
+}
+
+func recordLoginArgs(at time.Time) []any {
+	return []any{at, at, domain.UserFrozen, domain.LockNone, domain.UserLocked, domain.UserEnabled}
 }
 
 // ConsumeForLogin is one multi-table UPDATE on MySQL (one statement, so it shares a round with
@@ -161,18 +169,10 @@ func recordLogin(prefix string, at time.Time) (string, []any) {
 func (s *OTPStore) ConsumeForLogin(ctx context.Context, id string, maxAttempts int, poolID, userID string, now time.Time) (bool, error) {
 	now = now.UTC()
 	if s.db.Dialect == migrations.MySQL {
-		set, setArgs := recordLogin("u.", now)
-		args := append(append([]any{poolID, userID, now}, setArgs...), id, maxAttempts, now)
-		res, err := s.db.shared(ctx).ExecContext(ctx, `UPDATE otp_challenges AS c JOIN users AS u ON u.pool_id = ? AND u.id = ?
-			SET c.consumed_at = ?, `+set+` WHERE c.id = ? AND `+consumeLive, args...)
-		if err != nil {
-			return false, mapErr(err, "otp challenge")
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return false, domain.Internal("rows affected", err)
-		}
-		return n > 0, nil // the challenge's row changed, and the user's (unless it was unchanged)
+		args := append(append([]any{poolID, userID, now}, recordLoginArgs(now)...), id, maxAttempts, now)
+		// Rows affected: the challenge's, and the user's unless it was already as set.
+		return affected(s.db.shared(ctx).ExecContext(ctx, `UPDATE otp_challenges AS c JOIN users AS u ON u.pool_id = ? AND u.id = ?
+			SET c.consumed_at = ?, `+recordLoginJoinedSet+` WHERE c.id = ? AND `+consumeLive, args...))
 	}
 	won := false
 	err := s.db.Run(ctx, func(ctx context.Context) error {
@@ -180,16 +180,12 @@ func (s *OTPStore) ConsumeForLogin(ctx context.Context, id string, maxAttempts i
 		if won, err = s.Consume(ctx, id, maxAttempts, now); err != nil || !won {
 			return err
 		}
-		set, args := recordLogin("", now)
-		res, err := s.db.idb(ctx).ExecContext(ctx, "UPDATE users SET "+set+" WHERE pool_id = ? AND id = ?", append(args, poolID, userID)...)
-		if err != nil {
-			return mapErr(err, "user")
+		recorded, err := affected(s.db.idb(ctx).ExecContext(ctx, "UPDATE users SET "+recordLoginSet+" WHERE pool_id = ? AND id = ?",
+			append(recordLoginArgs(now), poolID, userID)...))
+		if err == nil && !recorded {
+			won, err = false, errUserGone // rolls the consumption back
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			won = false
-			return errUserGone // roll the consumption back: the code stays for no one
-		}
-		return nil
+		return err
 	})
 	if errors.Is(err, errUserGone) {
 		return false, nil
@@ -204,6 +200,7 @@ func (s *OTPStore) Burn(ctx context.Context, id string, now time.Time) error {
 	return mapErr(err, "otp challenge")
 }
 
+// affected reports whether a statement changed any row.
 func affected(res sql.Result, err error) (bool, error) {
 	if err != nil {
 		return false, mapErr(err, "otp challenge")
@@ -212,7 +209,7 @@ func affected(res sql.Result, err error) (bool, error) {
 	if err != nil {
 		return false, domain.Internal("rows affected", err)
 	}
-	return n == 1, nil
+	return n > 0, nil
 }
 
 type otpSettingsRow struct {
@@ -343,7 +340,7 @@ func (r *RateLimiter) Hit(ctx context.Context, poolID, key string, window time.D
 		}
 		// A lease is its own statement, outside the caller's transaction: a rollback there
 		// must not return to the database events this instance goes on handing out.
-		ok, err := r.count(context.WithoutCancel(ctx), r.db.DB, poolID, key, start, end, limit, size, now)
+		ok, err := r.count(context.WithoutCancel(ctx), r.db.autocommit(), poolID, key, start, end, limit, size, now)
 		if err != nil {
 			return false, 0, err
 		}
@@ -353,7 +350,7 @@ func (r *RateLimiter) Hit(ctx context.Context, poolID, key string, window time.D
 		}
 		// Less than a lease is left: the rest goes one event at a time.
 	}
-	ok, err := r.count(ctx, r.db.idb(ctx), poolID, key, start, end, limit, 1, now)
+	ok, err := r.count(ctx, r.db.shared(ctx), poolID, key, start, end, limit, 1, now)
 	if err != nil || !ok {
 		return false, retry, err
 	}

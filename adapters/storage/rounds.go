@@ -49,6 +49,7 @@ type rounds struct {
 }
 
 type roundStatement struct {
+	ctx      context.Context // the caller's, for running the statement alone
 	query    string
 	affected int64
 	insertID int64
@@ -70,7 +71,7 @@ func newRounds(conns *sql.DB, alone func(ctx context.Context, query string) (sql
 // exec runs one formatted statement in the next round and returns its affected rows and insert
 // id once the round has committed.
 func (r *rounds) exec(ctx context.Context, query string) (affected, insertID int64, err error) {
-	st := &roundStatement{query: query, done: make(chan struct{})}
+	st := &roundStatement{ctx: ctx, query: query, done: make(chan struct{})}
 	if err := r.batch.Do(ctx, st); err != nil {
 		return 0, 0, fmt.Errorf("storage: round: %w", err) // ctx ended while queued, or the flush panicked
 	}
@@ -106,12 +107,16 @@ func (r *rounds) flush(ctx context.Context, batch []*roundStatement) error {
 			st.affected, st.insertID = affected[first+i], ids[first+i]
 			close(st.done)
 		}
+	case len(batch) == 1 && errors.As(err, &refused) && !retryable(err):
+		// A lone statement refused for itself, not for a lock: alone again it fails the same way.
+		batch[0].err = err
+		close(batch[0].done)
 	case errors.As(err, &refused), errors.Is(err, driver.ErrBadConn):
 		// Nothing of the round is applied: MySQL refused a statement and the round was rolled
 		// back, or the driver found the connection dead before sending anything.
 		for _, st := range batch {
 			go func() {
-				r.runAlone(ctx, st)
+				r.runAlone(st)
 				close(st.done)
 			}()
 		}
@@ -162,8 +167,9 @@ func (r *rounds) run(ctx context.Context, query string) (affected, ids []int64, 
 	return affected, ids, err
 }
 
-func (r *rounds) runAlone(ctx context.Context, st *roundStatement) {
-	res, err := r.alone(ctx, st.query)
+// runAlone runs st on its own, with its caller's context.
+func (r *rounds) runAlone(st *roundStatement) {
+	res, err := r.alone(st.ctx, st.query)
 	if err == nil {
 		st.affected, err = res.RowsAffected()
 	}

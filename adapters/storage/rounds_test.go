@@ -274,10 +274,20 @@ func TestRoundsNeedMultiStatements(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := storage.AcceptsMultiStatements(ctx, conns); got != multi {
-			t.Errorf("probe with multiStatements=%v answered %v", multi, got)
+		if got, err := storage.AcceptsMultiStatements(ctx, conns); err != nil || got != multi {
+			t.Errorf("probe with multiStatements=%v answered %v, %v", multi, got, err)
 		}
 		_ = conns.Close()
+	}
+	// A server that cannot be asked is an error, not a server without multi-statement requests.
+	cfg.Addr = "127.0.0.1:1"
+	conns, err := sql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conns.Close()
+	if _, err := storage.AcceptsMultiStatements(ctx, conns); err == nil {
+		t.Error("the probe of an unreachable server answered without error")
 	}
 	// This server passes the probe, so its writes go out in rounds.
 	db := storagetest.NewMySQL(t)
