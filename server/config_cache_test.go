@@ -91,9 +91,8 @@ func TestAdminReadsAreFreshAcrossInstances(t *testing.T) {
 			base := "/admin/v1/pools/" + e.Pool
 			e.sendOK(t, map[string]any{"phone_number": "13612345001", "auth_source_id": e.SMS}) // warms a's sign-in cache too
 
-			// b caches the rows, a changes them.
-			b.Do("GET", base+"/applications/"+e.WebID, nil).Expect(200)
-			b.Do("GET", base+"/otp-settings", nil).Expect(200)
+			// A sign-in through b caches the rows there (admin reads keep nothing), a changes them.
+			b.DoWith("POST", "/otp/send", e.webAuth(), map[string]any{"phone_number": "13612345002", "auth_source_id": e.SMS}).Expect(200)
 			a.Do("PATCH", base+"/applications/"+e.WebID, map[string]any{"name": "Renamed"}).Expect(200)
 			a.Do("PUT", base+"/otp-settings", map[string]any{"recipient_cooldown_seconds": 60, "recipient_hourly_limit": 5,
 				"recipient_daily_limit": 10, "ip_limit": 7, "ip_window_seconds": 300, "pool_daily_limit": 10000}).Expect(200)
