@@ -143,9 +143,9 @@ func measureServer() serverLoad {
 	return load
 }
 
-// runLoadGenerator is the load generator process's whole work: it reads its job, runs it, and
-// writes its loadResult to stdout.
-func runLoadGenerator(specPath string) {
+// runLoadGenerator is the load generator process's whole work: it reads its job, runs it,
+// writes its loadResult to stdout and reports whether the job succeeded.
+func runLoadGenerator(specPath string) bool {
 	res := loadResult{}
 	spec, err := readLoadSpec(specPath)
 	if err == nil {
@@ -155,6 +155,7 @@ func runLoadGenerator(specPath string) {
 		res.Err = err.Error()
 	}
 	_ = json.NewEncoder(os.Stdout).Encode(res)
+	return res.Err == ""
 }
 
 func readLoadSpec(path string) (*loadSpec, error) {

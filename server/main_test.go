@@ -11,7 +11,9 @@ import (
 // generator (see runLoad), the binary runs that instead.
 func TestMain(m *testing.M) {
 	if spec := os.Getenv(loadSpecEnv); spec != "" {
-		runLoadGenerator(spec)
+		if !runLoadGenerator(spec) {
+			os.Exit(1)
+		}
 		os.Exit(0)
 	}
 	code := m.Run()

@@ -144,11 +144,7 @@ func bearerToken(c *gin.Context) (string, error) {
 		tok = strings.TrimSpace(value)
 	}
 	if c.Request.Method == http.MethodPost && mediaTypeOf(c) == formMediaType {
-		body, err := readOAuthBody(c)
-		if err != nil {
-			return "", err
-		}
-		form, err := parseOAuthForm(body)
+		form, err := readOAuthParams(c)
 		if err != nil {
 			return "", err
 		}

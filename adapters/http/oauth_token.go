@@ -12,7 +12,8 @@ import (
 )
 
 // tokenRequest is a token request in either encoding. Unknown parameters are ignored, as
-// RFC 6749 requires of the token endpoint.
+// RFC 6749 requires of the token endpoint, when they are strings or booleans: a JSON body's
+// other values are refused whatever their names (see readOAuthParams).
 type tokenRequest struct {
 	GrantType, ClientID, ClientSecret, Scope, AuthSourceID string
 	PhoneNumber, Email, OTPToken, OTP, RefreshToken        string

@@ -436,23 +436,23 @@ func (s *Signer) Verify(ctx context.Context, poolID, token string) (map[string]a
 	if kid == "" {
 		return nil, errInvalidToken
 	}
-	// lookup also reports whether the pool has no keys: load never caches such a pool, so that
-	// answer comes straight from the store and looking again would only repeat the query.
-	lookup := func(force bool) (key publicKey, ok, empty bool, err error) {
+	lookup := func(force bool) (publicKey, bool, error) {
 		pk, err := s.load(ctx, poolID, "", force)
-		if domain.KindOf(err) == domain.KindNotFound {
-			return publicKey{}, false, true, nil
-		}
 		if err != nil {
-			return publicKey{}, false, false, err
+			return publicKey{}, false, err
 		}
-		key, ok = pk.pubs[kid]
-		return key, ok, false, nil
+		key, ok := pk.pubs[kid]
+		return key, ok, nil
 	}
-	key, ok, empty, err := lookup(false)
-	if err == nil && !ok && !empty {
+	key, ok, err := lookup(false)
+	if err == nil && !ok {
 		// Maybe another instance rotated since we loaded: look again, at most every reloadFloor.
-		key, ok, _, err = lookup(true)
+		// (A pool without keys is not found, straight from the store: looking again would only
+		// repeat the query.)
+		key, ok, err = lookup(true)
+	}
+	if domain.KindOf(err) == domain.KindNotFound {
+		return nil, errInvalidToken
 	}
 	if err != nil {
 		return nil, err
