@@ -31,15 +31,15 @@ run: build
 	GATEHOUSE_PLUGIN_DIR=$(PLUGINS) ./$(BIN)/gatehouse serve
 
 # Fuzz targets run a few seconds each on top of their seed corpus, every time. Their budgets are
-# counts of inputs, not durations: Go 1.26's fuzzer can fail a run whose -fuzztime duration ends
-# while a worker is busy ("context deadline exceeded", golang/go#75804, fixed in Go 1.27).
+# counts of inputs, not durations: Go 1.26's fuzz coordinator can race its own -fuzztime deadline
+# and fail the run ("context deadline exceeded", golang/go#75804, fixed in Go 1.27).
 FUZZ_TARGETS := ./core/domain:FuzzNormalizePhone:150000x ./adapters/http:FuzzDecodeTokenRequest:10000x
 
 test:
 	$(GO) test -race -timeout 20m ./...
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; rest=$${t#*:}; fn=$${rest%%:*}; budget=$${rest#*:}; \
-		echo "fuzz $$fn ($$budget inputs)"; \
+		echo "fuzz $$fn ($$budget)"; \
 		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $$budget $$pkg || exit 1; \
 	done
 
