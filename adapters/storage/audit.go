@@ -92,7 +92,7 @@ var _ ports.AuditLog = (*AuditLog)(nil)
 
 func newAuditLog(db *DB) *AuditLog {
 	s := &AuditLog{db: db}
-	s.writes = newWriteBatcher(db, s.insert)
+	s.writes = newWriteBatcher(db, insertRows[*auditRow]("pool")) // the only foreign key is the pool's
 	return s
 }
 
@@ -120,12 +120,7 @@ func (s *AuditLog) RecordBatch(ctx context.Context, events []domain.AuditEvent) 
 		}
 		rows[i] = r
 	}
-	return s.insert(ctx, s.db.idb(ctx), rows)
-}
-
-func (s *AuditLog) insert(ctx context.Context, db bun.IDB, rows []*auditRow) error {
-	_, err := db.NewInsert().Model(&rows).Exec(ctx)
-	return mapErr(err, "pool") // the only foreign key is the pool's
+	return s.writes.write(ctx, s.db.idb(ctx), rows)
 }
 
 // List answers one page newest first plus a count bounded by q.MaxCount (skipped when the page

@@ -35,6 +35,14 @@ func newWriteBatcher[R any](db *DB, write func(ctx context.Context, db bun.IDB, 
 	return w
 }
 
+// insertRows writes rows with one multi-row INSERT, its errors naming what.
+func insertRows[R any](what string) func(ctx context.Context, db bun.IDB, rows []R) error {
+	return func(ctx context.Context, db bun.IDB, rows []R) error {
+		_, err := db.NewInsert().Model(&rows).Exec(ctx)
+		return mapErr(err, what)
+	}
+}
+
 func (w *writeBatcher[R]) Write(ctx context.Context, row R) error {
 	if inTx(ctx) {
 		return w.write(ctx, w.db.idb(ctx), []R{row})

@@ -45,7 +45,7 @@ type OTPStore struct {
 
 func newOTPStore(db *DB) *OTPStore {
 	s := &OTPStore{db: db}
-	s.inserts = newWriteBatcher(db, s.insert)
+	s.inserts = newWriteBatcher(db, insertRows[*otpChallengeRow]("otp challenge"))
 	return s
 }
 
@@ -70,11 +70,6 @@ func (s *OTPStore) Create(ctx context.Context, c *domain.OTPChallenge) error {
 }
 
 // insert writes challenges in one statement (batched by Create).
-func (s *OTPStore) insert(ctx context.Context, db bun.IDB, rows []*otpChallengeRow) error {
-	_, err := db.NewInsert().Model(&rows).Exec(ctx)
-	return mapErr(err, "otp challenge")
-}
-
 func (s *OTPStore) GetByToken(ctx context.Context, poolID, tokenHash string) (*domain.OTPChallenge, error) {
 	var r otpChallengeRow
 	if err := s.db.idb(ctx).NewSelect().Model(&r).Where("token_hash = ? AND pool_id = ?", tokenHash, poolID).Scan(ctx); err != nil {

@@ -38,7 +38,7 @@ type RefreshTokenStore struct {
 
 func newRefreshTokenStore(db *DB) *RefreshTokenStore {
 	s := &RefreshTokenStore{db: db}
-	s.inserts = newWriteBatcher(db, s.insert)
+	s.inserts = newWriteBatcher(db, insertRows[*refreshTokenRow]("refresh token"))
 	return s
 }
 
@@ -67,16 +67,11 @@ func (s *RefreshTokenStore) InsertMany(ctx context.Context, ts []*domain.Refresh
 	for i, t := range ts {
 		rows[i] = refreshTokenToRow(t)
 	}
-	if err := s.insert(ctx, s.db.idb(ctx), rows); err != nil {
+	if err := s.inserts.write(ctx, s.db.idb(ctx), rows); err != nil {
 		return err
 	}
 	s.maybeSweep(ctx, ts[0].CreatedAt)
 	return nil
-}
-
-func (s *RefreshTokenStore) insert(ctx context.Context, db bun.IDB, rows []*refreshTokenRow) error {
-	_, err := db.NewInsert().Model(&rows).Exec(ctx)
-	return mapErr(err, "refresh token")
 }
 
 // maybeSweep deletes expired tokens about once in sweepOdds inserts.
