@@ -19,10 +19,7 @@ import (
 // eachAt is servertest.Each with the server's clock fixed at now.
 func eachAt(t *testing.T, now time.Time, fn func(t *testing.T, s *servertest.Server)) {
 	for _, d := range storagetest.Dialects {
-		t.Run(d, func(t *testing.T) {
-			clock := servertest.NewClock(now)
-			fn(t, servertest.Start(t, d, func(_ *server.Config, ov *server.Overrides) { ov.Clock = clock }))
-		})
+		t.Run(d, func(t *testing.T) { fn(t, servertest.Start(t, d, servertest.WithClock(servertest.NewClock(now)))) })
 	}
 }
 

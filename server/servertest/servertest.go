@@ -47,10 +47,10 @@ type Server struct {
 }
 
 // Each runs fn against a fresh server on every dialect.
-func Each(t *testing.T, fn func(t *testing.T, s *Server)) {
+func Each(t *testing.T, fn func(t *testing.T, s *Server), opts ...func(*server.Config, *server.Overrides)) {
 	t.Helper()
 	for _, d := range storagetest.Dialects {
-		t.Run(d, func(t *testing.T) { fn(t, Start(t, d)) })
+		t.Run(d, func(t *testing.T) { fn(t, Start(t, d, opts...)) })
 	}
 }
 
@@ -344,4 +344,9 @@ func (c *Clock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.now =
 // WithClock makes the server tell time by c.
 func WithClock(c *Clock) func(*server.Config, *server.Overrides) {
 	return func(_ *server.Config, ov *server.Overrides) { ov.Clock = c }
+}
+
+// WithCacheTTL sets how long an instance caches the configuration sign-ins read.
+func WithCacheTTL(d time.Duration) func(*server.Config, *server.Overrides) {
+	return func(c *server.Config, _ *server.Overrides) { c.CacheTTL = d }
 }
