@@ -20,6 +20,7 @@ type refWorld struct {
 	svc   *attribute.Service
 	attrs *attrs
 	apps  *fake.Apps
+	pools *fake.Pools
 	log   *fake.AuditLog
 	start time.Time
 }
@@ -29,8 +30,8 @@ func newRefWorld(t *testing.T, apps ...domain.Application) *refWorld {
 	start := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	clock := fake.Clock{T: start.Add(time.Hour)}
 	w := &refWorld{attrs: &attrs{m: map[string]domain.Attribute{}}, apps: &fake.Apps{}, log: &fake.AuditLog{}, start: start}
-	pools := &fake.Pools{IDs: []string{"p1", "p2"}}
-	w.svc = &attribute.Service{Pools: pools, Attributes: w.attrs, Apps: w.apps, Locker: pools, Tx: fake.Tx{}, Clock: clock,
+	w.pools = &fake.Pools{IDs: []string{"p1", "p2"}}
+	w.svc = &attribute.Service{Pools: w.pools, Attributes: w.attrs, Apps: w.apps, Locker: w.pools, Tx: fake.Tx{}, Clock: clock,
 		IDs: &fake.IDs{}, Audit: audit.Recorder{Log: w.log, Clock: clock, IDs: &fake.IDs{}}}
 	for _, a := range []domain.Attribute{
 		{ID: "a-level", PoolID: "p1", Name: "level", Label: "Level", Source: domain.AttributeCustom, Type: domain.FieldString,
@@ -262,5 +263,47 @@ func TestDeleteRefusedWhileApplicationsNameTheAttribute(t *testing.T) {
 	}
 	if _, ok := w.attrs.m["tier"]; ok {
 		t.Fatal("attribute not deleted")
+	}
+}
+
+// appStartsNaming makes the next pool lock stand for an application update that commits while
+// the caller waits for the lock: application id of p1 starts naming the attribute as a claim.
+func (w *refWorld) appStartsNaming(t *testing.T, id, attr string) {
+	t.Helper()
+	w.pools.OnLock = func(string) {
+		w.pools.OnLock = nil
+		a := app(id, "p1", "Late", []string{attr}, nil)
+		a.ClientID = "client-" + id
+		if err := w.apps.Create(context.Background(), &a); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// Delete checks the references only once it holds the pool lock, so an application that
+// starts naming the attribute meanwhile is seen.
+func TestDeleteSeesAnApplicationThatStartsNamingTheAttribute(t *testing.T) {
+	w := newRefWorld(t)
+	w.appStartsNaming(t, "late", "tier")
+	e := wantConflict(t, w.svc.Delete(context.Background(), "p1", "tier"), attribute.CodeReferenced)
+	if got := fieldsOf(e); !slices.Equal(got, []string{"applications[late]"}) {
+		t.Errorf("details %v", e.Details)
+	}
+	if _, ok := w.attrs.m["tier"]; !ok {
+		t.Fatal("the attribute was deleted")
+	}
+}
+
+// A rename reads the references only once it holds the pool lock, so an application that
+// starts naming the attribute meanwhile is carried along too.
+func TestRenameCarriesAnApplicationThatStartsNamingTheAttribute(t *testing.T) {
+	w := newRefWorld(t)
+	w.appStartsNaming(t, "late", "level")
+	newName := "rank"
+	if _, err := w.svc.Update(context.Background(), attribute.UpdateRequest{PoolID: "p1", Name: "level", NewName: &newName}); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.app(t, "p1", "late"); !slices.Equal(got.Claims, []string{"rank"}) {
+		t.Fatalf("claims %v, want [rank]", got.Claims)
 	}
 }
