@@ -158,14 +158,22 @@ func newService() (*connector.Service, *fakeSender, *memConnectors) {
 var loginTemplate = []domain.MessageTemplate{{Usage: "login", ID: "T-LOGIN", Params: []string{"code", "ttl_minutes"}},
 	{Usage: "generic", ID: "T-GENERIC", Params: []string{"code"}}}
 
-func TestCreateSealsSecretsAndKeepsThemOnEdit(t *testing.T) {
-	ctx := context.Background()
+// newServiceWithConnector is newService with an SMS connector of pool p1 created: its name given
+// padded (" SMS "), the config {"outbox":"/tmp/x","api_key":"right"} and loginTemplate.
+func newServiceWithConnector(t *testing.T) (*connector.Service, *fakeSender, *memConnectors, *domain.Connector) {
+	t.Helper()
 	s, sender, store := newService()
-	c, err := s.Create(ctx, connector.CreateRequest{PoolID: "p1", Type: "fakesms", Name: " SMS ",
+	c, err := s.Create(context.Background(), connector.CreateRequest{PoolID: "p1", Type: "fakesms", Name: " SMS ",
 		Config: json.RawMessage(`{"outbox":"/tmp/x","api_key":"right"}`), Templates: loginTemplate})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s, sender, store, c
+}
+
+func TestCreateSealsSecretsAndKeepsThemOnEdit(t *testing.T) {
+	ctx := context.Background()
+	s, sender, store, c := newServiceWithConnector(t)
 	stored := store.byID[c.ID]
 	if _, ok := stored.Config["api_key"]; ok || bytes.Contains(stored.SealedSecrets, []byte("right")) {
 		t.Fatalf("secret stored in clear: %+v", stored)
@@ -234,11 +242,7 @@ func TestBadInputStoresNothing(t *testing.T) {
 
 func TestTestRefusesMalformedRecipientsAndOtherPools(t *testing.T) {
 	ctx := context.Background()
-	s, sender, _ := newService()
-	c, err := s.Create(ctx, connector.CreateRequest{PoolID: "p1", Type: "fakesms", Name: "a", Config: json.RawMessage(`{"outbox":"x"}`), Templates: loginTemplate})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, sender, _, c := newServiceWithConnector(t)
 	if _, err := s.Test(ctx, connector.TestRequest{PoolID: "p1", ID: c.ID, To: "1361234567x"}); !errors.Is(err, domain.ErrMalformedPhone) {
 		t.Fatalf("malformed phone: %v", err)
 	}
@@ -280,13 +284,9 @@ func (s *settingsStore) Put(_ context.Context, m *domain.MessageSettings) error 
 // the settings took the connector must see them and refuse.
 func TestDeleteChecksTheSettingsUnderThePoolLock(t *testing.T) {
 	ctx := context.Background()
-	s, _, store := newService()
+	s, _, store, c := newServiceWithConnector(t)
 	settings := &settingsStore{}
 	s.Messages.Settings = settings
-	c, err := s.Create(ctx, connector.CreateRequest{PoolID: "p1", Type: "fakesms", Name: "SMS", Config: json.RawMessage(`{"outbox":"x"}`)})
-	if err != nil {
-		t.Fatal(err)
-	}
 	s.Locker.(*fake.Pools).OnLock = func(string) { settings.m.SMSConnectorID = c.ID } // the settings change commits
 	if err := s.Delete(ctx, "p1", c.ID); domain.CodeOf(err) != "connector_in_use" {
 		t.Fatalf("delete of the connector the settings just took: %v", err)
@@ -300,12 +300,7 @@ func TestDeleteChecksTheSettingsUnderThePoolLock(t *testing.T) {
 // database's write lock, while it waits.
 func TestUpdateValidatesOutsideTheTransaction(t *testing.T) {
 	ctx := context.Background()
-	s, sender, store := newService()
-	c, err := s.Create(ctx, connector.CreateRequest{PoolID: "p1", Type: "fakesms", Name: "SMS",
-		Config: json.RawMessage(`{"outbox":"/tmp/x","api_key":"right"}`)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, sender, store, c := newServiceWithConnector(t)
 	sender.validated = nil
 	if _, err := s.Update(ctx, connector.UpdateRequest{PoolID: "p1", ID: c.ID, Config: json.RawMessage(`{"outbox":"/tmp/y"}`)}); err != nil {
 		t.Fatal(err)
@@ -326,12 +321,7 @@ func TestUpdateValidatesOutsideTheTransaction(t *testing.T) {
 // it: the edit is validated again with the secret it will actually store.
 func TestUpdateRevalidatesWhenTheSecretsChangeMeanwhile(t *testing.T) {
 	ctx := context.Background()
-	s, sender, store := newService()
-	c, err := s.Create(ctx, connector.CreateRequest{PoolID: "p1", Type: "fakesms", Name: "SMS",
-		Config: json.RawMessage(`{"outbox":"/tmp/x","api_key":"right"}`)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, sender, store, c := newServiceWithConnector(t)
 	setKey := func(key string) {
 		stored := store.byID[c.ID]
 		if err := messaging.SealSecrets(xorCipher{}, &stored, map[string]any{"api_key": key}); err != nil {
