@@ -50,11 +50,11 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.Connec
 		}
 	}
 	for attempt := 1; ; attempt++ {
-		validated, err := s.check(ctx, req, cfg)
+		valid, err := s.check(ctx, req, cfg)
 		if err != nil {
 			return nil, err
 		}
-		updated, err := s.write(ctx, req, name, cfg, validated)
+		updated, err := s.write(ctx, req, name, cfg, valid)
 		if !errors.Is(err, errConfigChanged) {
 			return updated, err
 		}
@@ -65,48 +65,54 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.Connec
 	}
 }
 
+// checked is what check found: the instance's type, which cannot change, and the configuration
+// validated (nil when the edit keeps the stored one).
+type checked struct {
+	typ    domain.ConnectorType
+	config []byte
+}
+
 // check validates the edit against the stored instance, outside any transaction: the templates
-// against its type, and the configuration the edit gives it through the plugin. It returns that
-// configuration, or nil when the edit keeps the stored one.
-func (s *Service) check(ctx context.Context, req UpdateRequest, cfg map[string]any) ([]byte, error) {
+// against its type, and the configuration the edit gives it through the plugin.
+func (s *Service) check(ctx context.Context, req UpdateRequest, cfg map[string]any) (checked, error) {
 	if cfg == nil && req.Templates == nil {
-		return nil, nil
+		return checked{}, nil
 	}
 	c, err := s.Connectors.Get(ctx, req.PoolID, req.ID)
 	if err != nil {
-		return nil, err
+		return checked{}, err
 	}
 	t, err := s.typeOf(ctx, c.Type, "type")
 	if err != nil {
-		return nil, err
+		return checked{}, err
 	}
 	if req.Templates != nil {
 		if err := domain.ValidateTemplates(t, *req.Templates); err != nil {
-			return nil, err
+			return checked{}, err
 		}
 	}
 	if cfg == nil {
-		return nil, nil
+		return checked{typ: t}, nil
 	}
 	full, _, _, err := s.configOf(c, t, cfg)
 	if err != nil {
-		return nil, err
+		return checked{}, err
 	}
 	if err := s.Sender.Validate(ctx, t.Name, full, false); err != nil {
-		return nil, err
+		return checked{}, err
 	}
-	return full, nil
+	return checked{typ: t, config: full}, nil
 }
 
 // write stores the checked edit in one transaction.
-func (s *Service) write(ctx context.Context, req UpdateRequest, name string, cfg map[string]any, validated []byte) (*domain.Connector, error) {
+func (s *Service) write(ctx context.Context, req UpdateRequest, name string, cfg map[string]any, valid checked) (*domain.Connector, error) {
 	var updated *domain.Connector
 	err := s.Tx.Run(ctx, func(ctx context.Context) error {
 		var before *auditView
 		var err error
 		updated, err = s.Connectors.Update(ctx, req.PoolID, req.ID, func(c *domain.Connector) error {
 			before = s.viewOf(ctx, c)
-			return s.apply(ctx, c, req, name, cfg, validated)
+			return s.apply(c, req, name, cfg, valid)
 		})
 		if err != nil {
 			return err
@@ -122,7 +128,7 @@ func (s *Service) write(ctx context.Context, req UpdateRequest, name string, cfg
 // apply writes the checked changes of req onto the stored instance c. The templates were
 // checked against c's type, which cannot change; the configuration must come out as the one
 // validated, else errConfigChanged.
-func (s *Service) apply(ctx context.Context, c *domain.Connector, req UpdateRequest, name string, cfg map[string]any, validated []byte) error {
+func (s *Service) apply(c *domain.Connector, req UpdateRequest, name string, cfg map[string]any, valid checked) error {
 	if req.Name != nil {
 		c.Name = name
 	}
@@ -133,15 +139,11 @@ func (s *Service) apply(ctx context.Context, c *domain.Connector, req UpdateRequ
 	if cfg == nil {
 		return nil
 	}
-	t, err := s.typeOf(ctx, c.Type, "type")
+	full, public, secrets, err := s.configOf(c, valid.typ, cfg)
 	if err != nil {
 		return err
 	}
-	full, public, secrets, err := s.configOf(c, t, cfg)
-	if err != nil {
-		return err
-	}
-	if !bytes.Equal(full, validated) {
+	if !bytes.Equal(full, valid.config) {
 		return errConfigChanged
 	}
 	c.Config = public
