@@ -151,13 +151,6 @@ type signedIn struct {
 // known is the recipient's users row read with the challenge (nil when there was none).
 func (s *Service) loginUser(ctx context.Context, app *domain.Application, known *domain.User, channel, recipient string,
 	autoSignup bool, challengeID string, now time.Time) (*signedIn, error) {
-	consume := func(ctx context.Context) error {
-		won, err := s.OTP.Consume(ctx, challengeID, domain.OTPMaxAttempts, now)
-		if err == nil && !won {
-			err = errUnknownToken() // another request used it first
-		}
-		return err
-	}
 	user := known
 	if user == nil {
 		if !autoSignup || !app.Process.Registration.Enabled {
@@ -165,7 +158,11 @@ func (s *Service) loginUser(ctx context.Context, app *domain.Application, known 
 		}
 		var in *signedIn
 		err := s.Tx.Run(ctx, func(ctx context.Context) error {
-			if err := consume(ctx); err != nil {
+			won, err := s.OTP.Consume(ctx, challengeID, domain.OTPMaxAttempts, now)
+			if err == nil && !won {
+				err = errUnknownToken() // another request used it first
+			}
+			if err != nil {
 				return err
 			}
 			u, err := s.autoSignup(ctx, app, channel, recipient, now)
