@@ -634,28 +634,68 @@ func TestStopSignalsLeaveThePluginToTheHost(t *testing.T) {
 	}
 }
 
-// A plugin whose host died without stopping it exits on its own, even when the host died
-// before the plugin first looked at its parent.
+// A plugin whose host dies while it serves, without stopping it, exits on its own: the watch
+// it keeps after start-up notices, not only the check before the handshake.
 func TestOrphanedPluginExits(t *testing.T) {
 	bin := testbin.Build(t, "./connectors/mocksms")
 	// The shell stands for a host: it starts the plugin as the host does, naming itself as the
-	// host, and dies at once without stopping it, likely before the plugin has read its parent.
-	sh := exec.Command("sh", "-c", protocol.HostPIDEnv+`=$$ "$0" >/dev/null 2>&1 & echo $!`, bin)
+	// host, prints the plugin's pid and lives until its stdin closes. The plugin shares its
+	// stdout, where go-plugin's handshake line shows that the plugin passed its start-up check.
+	sh := exec.Command("sh", "-c", protocol.HostPIDEnv+`=$$ "$0" 2>/dev/null & echo $!; read _ || true`, bin)
 	sh.Env = append(os.Environ(), protocol.Handshake.MagicCookieKey+"="+protocol.Handshake.MagicCookieValue)
-	out, err := sh.Output()
+	stdin, err := sh.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(out)))
+	stdout, err := sh.StdoutPipe()
 	if err != nil {
-		t.Fatalf("plugin pid %q: %v", out, err)
+		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
-	for deadline := time.Now().Add(10 * time.Second); alive(pid); time.Sleep(50 * time.Millisecond) {
+	if err := sh.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sh.Process.Kill(); _ = sh.Wait() })
+	// The pid and the handshake come in either order: the plugin may write before the shell.
+	pid, handshake := 0, ""
+	lines := bufio.NewScanner(stdout)
+	for (pid == 0 || handshake == "") && lines.Scan() {
+		if n, err := strconv.Atoi(lines.Text()); err == nil {
+			pid = n
+			t.Cleanup(func() { _ = syscall.Kill(n, syscall.SIGKILL) })
+		} else {
+			handshake = lines.Text()
+		}
+	}
+	if pid == 0 || !strings.Contains(handshake, "|") {
+		t.Fatalf("pid %d, handshake %q (%v): the plugin did not start serving", pid, handshake, lines.Err())
+	}
+	if err := stdin.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := sh.Wait(); err != nil {
+		t.Fatalf("the host shell: %v", err)
+	}
+	// The deadline only keeps a plugin that never exits from hanging the test.
+	for deadline := time.Now().Add(10 * time.Second); running(pid); time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the orphaned plugin (pid %d) is still running", pid)
 		}
 	}
+}
+
+// running reports whether process pid exists and has not exited. An orphan that exited stays a
+// zombie until its new parent reaps it, which a container's init may never do.
+func running(pid int) bool {
+	if !alive(pid) {
+		return false
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return !errors.Is(err, os.ErrNotExist)
+	}
+	// The state follows the command name, which is in parentheses and may hold any byte.
+	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	return len(fields) == 0 || fields[0] != "Z"
 }
 
 // A plugin whose named host is not its parent when it starts has lost its host already: it
