@@ -65,17 +65,20 @@ func TestDecodeNamesFields(t *testing.T) {
 }
 
 // An embedded struct's fields sit in the enclosing JSON object, so the error names them as the
-// JSON does, without the embedded struct's Go name.
+// JSON does, without the embedded struct's Go name. An embedded non-struct is a field of its
+// own and keeps its name.
 func TestDecodeNamesFieldsOfEmbeddedStructs(t *testing.T) {
 	type Shared struct {
 		Timeout int `json:"timeout_ms"`
 	}
+	type Level int
 	type Inner struct {
 		Shared
 		N int `json:"n"`
 	}
 	type conf struct {
 		Shared
+		Level
 		Name  string  `json:"name"`
 		Inner *Inner  `json:"inner"`
 		List  []Inner `json:"list"`
@@ -86,6 +89,7 @@ func TestDecodeNamesFieldsOfEmbeddedStructs(t *testing.T) {
 		`{"inner":{"timeout_ms":"x"}}`:         "inner.timeout_ms",
 		`{"inner":{"n":"x"}}`:                  "inner.n",
 		`{"list":[{"n":1},{"timeout_ms":""}]}`: "list.timeout_ms",
+		`{"Level":"x"}`:                        "Level",
 	} {
 		var c conf
 		e := AsError(Config(cfg).Decode(&c))

@@ -120,7 +120,13 @@ func jsonPath(t reflect.Type, path string) string {
 			for i := range t.NumField() {
 				f := t.Field(i)
 				tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-				if f.Anonymous && tag == "" && f.Name == name {
+				// Only an embedded struct is flattened; an embedded field of another type (say
+				// an int type) is a field of its own, named like any other.
+				ft := f.Type
+				if ft.Kind() == reflect.Pointer {
+					ft = ft.Elem()
+				}
+				if f.Anonymous && tag == "" && f.Name == name && ft.Kind() == reflect.Struct {
 					next, embedded = f.Type, true
 					break
 				}
