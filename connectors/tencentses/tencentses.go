@@ -72,9 +72,6 @@ func decode(raw connector.Config) (Config, string, error) {
 	return c, from, nil
 }
 
-// endpoint is the host the client for c calls: the configured endpoint or the region's.
-func (c Config) endpoint() string { return api.Endpoint(c.Settings) }
-
 // SES is the Tencent Cloud SES connector.
 type SES struct {
 	clients *tencentcloud.Clients

@@ -335,7 +335,7 @@ func TestRegionSelectsEndpoint(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := cfg.endpoint(); got != want {
+		if got := api.Endpoint(cfg.Settings); got != want {
 			t.Errorf("%s: endpoint %q, want %q", region, got, want)
 		}
 	}
