@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"os/exec"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -164,14 +162,10 @@ func (e *entry) backoff(n int) time.Duration {
 
 // launch starts the plugin process. go-plugin checks the pinned checksum before exec.
 func (e *entry) launch() (*instance, error) {
-	cmd := exec.Command(e.path)
-	// The plugin gets none of the host's environment (SkipHostEnv), only the host's pid, so it
-	// can tell when its host is gone.
-	cmd.Env = []string{protocol.HostPIDEnv + "=" + strconv.Itoa(os.Getpid())}
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  protocol.Handshake,
 		Plugins:          protocol.PluginSet(nil, nil),
-		Cmd:              cmd,
+		Cmd:              protocol.Command(e.path),
 		SecureConfig:     &plugin.SecureConfig{Checksum: e.sum, Hash: sha256.New()},
 		AutoMTLS:         true,
 		SkipHostEnv:      true,

@@ -120,7 +120,7 @@ func RunBinary(t testing.TB, path string, opts Options) {
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  protocol.Handshake,
 		Plugins:          protocol.PluginSet(nil, nil),
-		Cmd:              exec.Command(path),
+		Cmd:              protocol.Command(path),
 		AutoMTLS:         true,
 		SkipHostEnv:      true,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},

@@ -193,3 +193,12 @@ func TestRecoverUnary(t *testing.T) {
 		t.Fatalf("interceptor = %v, %v", resp, err)
 	}
 }
+
+// A plugin started by Command (the host's and the connectortest kit's way) is told who
+// started it, and given nothing else of the starter's environment.
+func TestCommandNamesTheStarter(t *testing.T) {
+	env := Command("connector").Env
+	if want := HostPIDEnv + "=" + strconv.Itoa(os.Getpid()); len(env) != 1 || env[0] != want {
+		t.Errorf("env = %q, want just %s", env, want)
+	}
+}

@@ -5,7 +5,13 @@
 // SDK's plain Go types and the generated messages, so neither side ever sees protobuf types.
 package protocol
 
-import plugin "github.com/hashicorp/go-plugin"
+import (
+	"os"
+	"os/exec"
+	"strconv"
+
+	plugin "github.com/hashicorp/go-plugin"
+)
 
 // ProtocolVersion is the version written in connector.proto ("protocol version N"); it is the
 // handshake's ProtocolVersion, so a host and a plugin built against different versions refuse
@@ -28,3 +34,13 @@ var Handshake = plugin.HandshakeConfig{
 // host died before the plugin first looked at its parent, which then already was init or a
 // subreaper.
 const HostPIDEnv = "GATEHOUSE_PLUGIN_HOST_PID"
+
+// Command starts the plugin binary at path the way the host does: with none of the starter's
+// environment (the go-plugin client is to set SkipHostEnv) but HostPIDEnv naming the starter,
+// so the plugin can tell when the starter is gone. The host and the connectortest kit both use
+// it, so the kit checks plugins on the path the host takes.
+func Command(path string) *exec.Cmd {
+	cmd := exec.Command(path)
+	cmd.Env = []string{HostPIDEnv + "=" + strconv.Itoa(os.Getpid())}
+	return cmd
+}
