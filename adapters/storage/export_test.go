@@ -43,3 +43,10 @@ func RoundsQueued(db *DB) int { return db.rounds.batch.Queued() }
 
 // AcceptsMultiStatements runs the probe that decides whether rounds are used.
 var AcceptsMultiStatements = acceptsMultiStatements
+
+// SetRoundTimeout replaces the bound of a round's request until the test ends.
+func SetRoundTimeout(t interface{ Cleanup(func()) }, d time.Duration) {
+	old := roundTimeout
+	roundTimeout = d
+	t.Cleanup(func() { roundTimeout = old })
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 
@@ -16,6 +17,13 @@ import (
 
 // maxRound bounds the statements of one round.
 const maxRound = 64
+
+// roundTimeout bounds a round's request. A healthy round takes a commit's time, or a second
+// more when it meets a row lock; the bound is for a server that stops answering (a network
+// partition, say), which would otherwise hold the lead, and every sign-in's writes behind it,
+// until TCP keep-alives gave up minutes later. A round cut off by it is every caller's error,
+// as after any failure once the request was sent.
+var roundTimeout = 10 * time.Second
 
 // rounds sends the single-statement writes made outside a transaction to MySQL together: the
 // sign-in path's limit checks, code consumptions and batched inserts. Alone, each would cost a
@@ -96,6 +104,8 @@ func (r *rounds) flush(ctx context.Context, batch []*roundStatement) error {
 	}
 	r.stats.rounds.Add(1)
 	r.stats.statements.Add(int64(len(batch)))
+	ctx, cancel := context.WithTimeout(ctx, roundTimeout)
+	defer cancel()
 	affected, ids, err := r.run(ctx, query)
 	if want := len(batch) + 2*first; err == nil && len(affected) != want {
 		err = fmt.Errorf("storage: a round of %d statements answered %d results", len(batch), len(affected))

@@ -219,6 +219,42 @@ func TestRoundBrokenAfterSendingIsEveryCallersError(t *testing.T) {
 	}
 }
 
+// A round whose server stops answering is cut off at its bound: every caller gets an error
+// instead of waiting, and the next round goes out on a fresh connection.
+func TestRoundUnansweredIsCutOff(t *testing.T) {
+	p := newRoundProbe(t)
+	storage.SetRoundTimeout(t, 300*time.Millisecond)
+	release := p.hold()
+	errs := make(chan error, 2)
+	for i, q := range []string{"UPDATE round_probe SET v = v + 1 WHERE id = 2", "DO SLEEP(60)"} {
+		go func() {
+			_, err := storage.SharedExec(context.Background(), p.db, q)
+			errs <- err
+		}()
+		p.waitQueued(i + 1)
+	}
+	release()
+	for range 2 {
+		select {
+		case err := <-errs:
+			if err == nil {
+				t.Fatal("a statement of a round cut off by its bound succeeded")
+			}
+		case <-time.After(30 * time.Second): // a guard against a hang, far below the SLEEP
+			t.Fatal("a round that got no answer held its callers")
+		}
+	}
+	// The server may still run the sleep of the abandoned connection: end it.
+	var sleeper int64
+	if err := p.db.QueryRowContext(context.Background(),
+		"SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE '%SLEEP(60)%' AND INFO NOT LIKE '%PROCESSLIST%'").Scan(&sleeper); err == nil {
+		_, _ = p.db.ExecContext(context.Background(), fmt.Sprintf("KILL CONNECTION %d", sleeper))
+	}
+	if _, err := storage.SharedExec(context.Background(), p.db, "UPDATE round_probe SET v = v + 1 WHERE id = 1"); err != nil {
+		t.Fatalf("a round after one was cut off: %v", err)
+	}
+}
+
 // A round that waits for a row lock is refused after a second; its statements then run alone,
 // concurrently and outside the lead, so the next rounds go out while one of them still waits.
 func TestRoundLockWaitDoesNotHoldUpLaterRounds(t *testing.T) {
