@@ -6,7 +6,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -55,25 +54,26 @@ func decodeOAuthParams(mediaType string, body []byte) (url.Values, error) {
 	}
 }
 
-// parseOAuthJSON decodes a JSON object of parameters. Values are strings, or booleans (the seed
-// sends auto_signup as true or "true") taken as "true" and "false"; null is an absent parameter.
-// Names match exactly, as in a form.
+// parseOAuthJSON decodes a JSON object of parameters. Strings are taken as they are, booleans
+// (the seed sends auto_signup as true or "true") and numbers as their JSON text; null is an
+// absent parameter, and so is an object or an array, which no OAuth parameter is: unrecognised
+// parameters are ignored (RFC 6749 §3.1), and a required one given that way is missing. Names
+// match exactly, as in a form.
 func parseOAuthJSON(body []byte) (url.Values, error) {
-	invalid := domain.Invalid(domain.CodeInvalidRequest, "The request body is not a valid JSON object of string parameters.")
-	var obj map[string]any
-	if err := json.Unmarshal(body, &obj); err != nil {
-		return nil, invalid
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
+		return nil, domain.Invalid(domain.CodeInvalidRequest, "The request body is not a valid JSON object.")
 	}
 	params := url.Values{}
-	for name, v := range obj {
-		switch v := v.(type) {
-		case nil:
-		case string:
+	for name, raw := range obj {
+		switch raw[0] {
+		case 'n', '{', '[':
+		case '"':
+			var v string
+			_ = json.Unmarshal(raw, &v) // valid: the object decoded
 			params.Set(name, v)
-		case bool:
-			params.Set(name, strconv.FormatBool(v))
-		default:
-			return nil, invalid
+		default: // true, false or a number
+			params.Set(name, string(raw))
 		}
 	}
 	return params, nil

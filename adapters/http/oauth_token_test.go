@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/gatehouse-iam/gatehouse/core/domain"
@@ -33,6 +34,16 @@ func TestDecodeTokenRequest(t *testing.T) {
 	if err != nil || !req.AutoSignup || req.Scope != "" {
 		t.Fatalf("json values: %+v %v", req, err)
 	}
+	// Numbers are their JSON text; objects and arrays are no parameter's values and are ignored,
+	// as an unrecognised parameter is, so a required one given that way is missing.
+	req, err = decodeTokenRequest("application/json", []byte(`{"grant_type":"x","otp":123456,"phone_number":13612345678,"extra":{"a":[1]},"more":[true]}`))
+	if err != nil || req.OTP != "123456" || req.PhoneNumber != "13612345678" {
+		t.Fatalf("json numbers and unknown structures: %+v %v", req, err)
+	}
+	if _, err := decodeTokenRequest("application/json", []byte(`{"grant_type":{"a":"b"}}`)); domain.CodeOf(err) != domain.CodeInvalidRequest ||
+		!strings.Contains(err.Error(), "grant_type") {
+		t.Fatalf("a grant type given as an object: %v, want invalid_request naming grant_type", err)
+	}
 	for name, tc := range map[string]struct{ media, body string }{
 		"no grant type":     {"application/json", `{"client_id":"c"}`},
 		"json array":        {"application/json", `[1]`},
@@ -40,8 +51,8 @@ func TestDecodeTokenRequest(t *testing.T) {
 		"repeated param":    {"application/x-www-form-urlencoded", "grant_type=a&grant_type=b"},
 		"bad form encoding": {"application/x-www-form-urlencoded", "grant_type=%zz"},
 		"text body":         {"text/plain", "grant_type=a"},
-		"number grant type": {"application/json", `{"grant_type":1}`},
-		"object parameter":  {"application/json", `{"grant_type":"x","extra":{"a":"b"}}`},
+		"json null":         {"application/json", `null`},
+		"trailing data":     {"application/json", `{"grant_type":"x"} {}`},
 		"bad form boolean":  {"application/x-www-form-urlencoded", "grant_type=x&auto_signup=maybe"},
 	} {
 		if _, err := decodeTokenRequest(tc.media, []byte(tc.body)); domain.CodeOf(err) != domain.CodeInvalidRequest {
