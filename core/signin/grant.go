@@ -3,7 +3,6 @@ package signin
 import (
 	"context"
 	"crypto/hmac"
-	"log/slog"
 	"time"
 
 	"github.com/gatehouse-iam/gatehouse/core/authsource"
@@ -31,14 +30,7 @@ func (s *Service) OTPLogin(ctx context.Context, channel string, app *domain.Appl
 		ev.UserID = user.ID
 	}
 	if err != nil {
-		ev.Result = domain.AuditFailure
-		ev.Details += " error=" + domain.CodeOf(err)
-		if e, ok := domain.AsError(err); ok && e.Kind != domain.KindInternal {
-			ev.Details += " (" + e.Description + ")"
-		}
-		if aerr := s.audit(context.WithoutCancel(ctx), ev); aerr != nil {
-			slog.WarnContext(ctx, "audit of a failed otp login failed", "error", aerr)
-		}
+		s.auditFailure(ctx, ev, err)
 		return nil, err
 	}
 	return resp, nil

@@ -44,11 +44,7 @@ func (s *Service) Send(ctx context.Context, req SendRequest) (*SendResponse, err
 		AuthSourceID: req.AuthSourceID, IP: req.IP, UserAgent: req.UserAgent, Details: "usage=" + req.Usage}
 	resp, err := s.send(ctx, req, &ev)
 	if err != nil {
-		ev.Result = domain.AuditFailure
-		ev.Details += " error=" + domain.CodeOf(err)
-		if aerr := s.audit(context.WithoutCancel(ctx), ev); aerr != nil {
-			slog.WarnContext(ctx, "audit of a refused otp send failed", "error", aerr)
-		}
+		s.auditFailure(ctx, ev, err)
 	}
 	return resp, err
 }

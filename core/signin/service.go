@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"log/slog"
 	"sync/atomic"
 	"time"
 
@@ -141,4 +142,18 @@ func channelOf(t domain.AuthSourceType) string {
 // caller's error path only when the event itself succeeded.
 func (s *Service) audit(ctx context.Context, e domain.AuditEvent) error {
 	return s.Audit.Record(ctx, e)
+}
+
+// auditFailure records e as failed with err: its code, and its description unless it is an
+// internal error's. It is recorded even when the client has hung up, and a failure to record it
+// is logged rather than returned, since err is the answer either way.
+func (s *Service) auditFailure(ctx context.Context, e domain.AuditEvent, err error) {
+	e.Result = domain.AuditFailure
+	e.Details += " error=" + domain.CodeOf(err)
+	if de, ok := domain.AsError(err); ok && de.Kind != domain.KindInternal {
+		e.Details += " (" + de.Description + ")"
+	}
+	if aerr := s.audit(context.WithoutCancel(ctx), e); aerr != nil {
+		slog.WarnContext(ctx, "audit of a failed sign-in step failed", "type", e.Type, "error", aerr)
+	}
 }
