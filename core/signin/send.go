@@ -125,10 +125,14 @@ func (s *Service) send(ctx context.Context, req SendRequest, ev *domain.AuditEve
 	// No transaction: each counter is one atomic statement (most come from this instance's
 	// leases and cost none), and an attempt refused, or lost to a failed insert, still counts,
 	// as it should against someone probing the limits.
-	if refused != nil {
-		return nil, firstErr(s.checkLimits(ctx, settings, channel, recipient, req.IP, now), refused)
+	outcome := s.checkLimits(ctx, settings, channel, recipient, req.IP, now)
+	if outcome == nil {
+		outcome = refused
 	}
-	if err := s.limitAndStore(ctx, settings, c, req.IP, now); err != nil {
+	if outcome != nil {
+		return nil, outcome
+	}
+	if err := s.OTP.Create(ctx, c); err != nil {
 		return nil, err
 	}
 	resp := &SendResponse{OTPToken: token, ExpiresAt: c.TokenExpiresAt}
@@ -240,17 +244,6 @@ func (s *Service) sourceFor(ctx context.Context, app *domain.Application, usage,
 		return check(src, err)
 	}
 	return nil, nil
-}
-
-// limitAndStore checks the limits for c's recipient and stores c at the same time, so that on
-// MySQL the limits' upsert and the challenge's insert share a round: one commit for the two,
-// and one wait less for the client. A send the limits refuse leaves its challenge stored but
-// unusable, since its otp_token is never handed out, until challenges are swept.
-func (s *Service) limitAndStore(ctx context.Context, set *domain.OTPSettings, c *domain.OTPChallenge, ip string, now time.Time) error {
-	stored := make(chan error, 1)
-	go func() { stored <- s.OTP.Create(ctx, c) }()
-	limited := s.checkLimits(ctx, set, c.Channel, c.Recipient, ip, now)
-	return firstErr(limited, <-stored)
 }
 
 // checkLimits applies the pool's send limits in order: the recipient's cooldown, hourly and

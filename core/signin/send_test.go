@@ -2,7 +2,6 @@ package signin
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -48,65 +47,6 @@ func TestSendAuditsEveryRefusal(t *testing.T) {
 		if e.Type != domain.AuditSendOTP || e.Result != domain.AuditFailure || e.IP != "192.0.2.1" ||
 			!strings.Contains(e.Details, "error="+tc.code) {
 			t.Errorf("event of a send refused with %s: %+v", tc.code, e)
-		}
-	}
-}
-
-// meetingLimits is a rate limiter whose Throttle answers allow only once the challenge's insert
-// has begun, or refuses after waiting for it a while.
-type meetingLimits struct {
-	ports.RateLimiter
-	created chan struct{}
-	allow   bool
-}
-
-func (l *meetingLimits) Throttle(ctx context.Context, _, _ string, _ ports.Throttle, _ time.Time) (bool, time.Duration, error) {
-	select {
-	case <-l.created:
-		return l.allow, time.Minute, nil
-	case <-time.After(10 * time.Second):
-		return false, 0, errors.New("the challenge was not being stored while the limits were checked")
-	}
-}
-
-func (l *meetingLimits) Hit(context.Context, string, string, time.Duration, int, time.Time) (bool, time.Duration, error) {
-	return true, 0, nil
-}
-
-type signalingOTP struct {
-	ports.OTPStore
-	created chan struct{}
-}
-
-func (o signalingOTP) Create(context.Context, *domain.OTPChallenge) error {
-	close(o.created)
-	return nil
-}
-
-type noUsers struct{ ports.UserStore }
-
-func (noUsers) FindRow(context.Context, string, ports.UserKey, string) (*domain.User, error) {
-	return nil, domain.NotFound("user")
-}
-
-// TestSendStoresWhileLimiting: the challenge is stored while the limits are checked, not after
-// them, so that both writes can share a commit; a send the limits refuse still answers 429 and
-// hands out no otp_token.
-func TestSendStoresWhileLimiting(t *testing.T) {
-	for _, allow := range []bool{true, false} {
-		created := make(chan struct{})
-		s := &Service{Settings: blockingSettings{}, Clock: fake.Clock{T: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)},
-			Audit: audit.Recorder{Log: &fake.AuditLog{}, Clock: fake.Clock{}, IDs: &fake.IDs{}}, IDs: &fake.IDs{},
-			Users: noUsers{}, OTP: signalingOTP{created: created}, Limits: &meetingLimits{created: created, allow: allow},
-			CodeKey: []byte("k")}
-		// A password reset to an unknown recipient: stored and limited as any, sent to no one.
-		resp, err := s.Send(context.Background(), SendRequest{App: &domain.Application{ID: "a", PoolID: "p"},
-			Usage: domain.UsageResetPassword, PhoneNumber: "13612345678", IP: "192.0.2.1"})
-		switch {
-		case allow && (err != nil || resp.OTPToken == ""):
-			t.Fatalf("allowed send: %+v, %v", resp, err)
-		case !allow && (domain.CodeOf(err) != "sms_rate_limit_exceeded" || resp != nil):
-			t.Fatalf("refused send: %+v, %v; want sms_rate_limit_exceeded and no otp_token", resp, err)
 		}
 	}
 }
