@@ -69,7 +69,6 @@ func (s *OTPStore) Create(ctx context.Context, c *domain.OTPChallenge) error {
 	return nil
 }
 
-// insert writes challenges in one statement (batched by Create).
 func (s *OTPStore) GetByToken(ctx context.Context, poolID, tokenHash string) (*domain.OTPChallenge, error) {
 	var r otpChallengeRow
 	if err := s.db.idb(ctx).NewSelect().Model(&r).Where("token_hash = ? AND pool_id = ?", tokenHash, poolID).Scan(ctx); err != nil {
@@ -320,9 +319,7 @@ const (
 )
 
 func (r *RateLimiter) Hit(ctx context.Context, poolID, key string, window time.Duration, limit int, now time.Time) (bool, time.Duration, error) {
-	w := max(window.Milliseconds(), 1) // the counters count milliseconds
-	start := now.UnixMilli() / w * w
-	end := start + w
+	start, end := windowAt(now.UnixMilli(), window)
 	retry := time.Duration(end-now.UnixMilli()) * time.Millisecond
 	if limit <= 0 {
 		return false, retry, nil
@@ -346,6 +343,7 @@ func (r *RateLimiter) Hit(ctx context.Context, poolID, key string, window time.D
 		// Less than a lease is left: the rest goes one event at a time.
 	}
 	ok, err := r.count(ctx, r.db.shared(ctx), poolID, key, start, end, limit, 1, now)
+	r.maybeSweep(ctx, r.db.idb(ctx), now)
 	if err != nil || !ok {
 		return false, retry, err
 	}
@@ -366,8 +364,15 @@ func (r *RateLimiter) count(ctx context.Context, db bun.IDB, poolID, key string,
 	if err != nil {
 		return false, domain.Internal("rows affected", err)
 	}
-	r.maybeSweep(ctx, db, now)
 	return affected > 0, nil
+}
+
+// windowAt is the fixed window of length d (aligned to the Unix epoch) that holds nowMS, in
+// milliseconds, the counters' unit; a length under a millisecond counts as one.
+func windowAt(nowMS int64, d time.Duration) (start, end int64) {
+	length := max(d.Milliseconds(), 1)
+	start = nowMS / length * length
+	return start, start + length
 }
 
 // fromLease takes one event from this instance's lease on the window, if it has one left.
@@ -454,9 +459,7 @@ func (r *RateLimiter) Throttle(ctx context.Context, poolID, key string, t ports.
 	nowMS := now.UnixMilli()
 	var starts, ends [2]int64
 	for i, w := range t.Windows {
-		length := max(w.Length.Milliseconds(), 1)
-		starts[i] = nowMS / length * length
-		ends[i] = starts[i] + length
+		starts[i], ends[i] = windowAt(nowMS, w.Length)
 		if w.Limit <= 0 {
 			return false, time.Duration(ends[i]-nowMS) * time.Millisecond, nil
 		}
