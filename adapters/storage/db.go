@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -186,6 +187,7 @@ func OpenMySQL(ctx context.Context, dsn string) (*DB, error) {
 			_ = db.Close()
 			return nil, fmt.Errorf("mysql: probe %s: %w", cfg.Addr, err)
 		}
+		slog.Info("the database runs no multi-statement requests: writes go out one statement each, without rounds", "addr", cfg.Addr)
 		return db, nil
 	}
 	db.rounds = newRounds(conns, func(ctx context.Context, query string) (sql.Result, error) {
@@ -196,15 +198,22 @@ func OpenMySQL(ctx context.Context, dsn string) (*DB, error) {
 }
 
 // acceptsMultiStatements reports whether the server runs a multi-statement request: false when
-// it refuses one, an error when it could not be asked.
+// it refuses one, an error when it could not be asked (unreachable, or refusing the connection
+// itself: a passing "too many connections" must not turn rounds off for the process's life).
 func acceptsMultiStatements(ctx context.Context, conns *sql.DB) (bool, error) {
 	_, err := conns.ExecContext(ctx, "DO 1; DO 1")
 	var refused *mysql.MySQLError
-	if errors.As(err, &refused) {
+	if errors.As(err, &refused) && !connectionRefusals[refused.Number] {
 		return false, nil
 	}
 	return err == nil, err
 }
+
+// connectionRefusals are the MySQL errors that refuse a connection rather than a statement:
+// too many connections (1040, 1203, 1226), access denied (1044, 1045, 1698), an unknown
+// database (1049) and a blocked or unknown host (1129, 1130).
+var connectionRefusals = map[uint16]bool{1040: true, 1044: true, 1045: true, 1049: true, 1129: true, 1130: true,
+	1203: true, 1226: true, 1698: true}
 
 // roundDialect is the database's dialect for the rounds' bun.DB: a round connection runs no
 // queries, so the dialect is not initialised through it (initialising probes the server with a

@@ -325,6 +325,20 @@ func TestRoundsNeedMultiStatements(t *testing.T) {
 	if _, err := storage.AcceptsMultiStatements(ctx, conns); err == nil {
 		t.Error("the probe of an unreachable server answered without error")
 	}
+	// Nor is a server that refuses the connection itself (here: access denied).
+	denied, err := mysql.ParseDSN(storagetest.MySQLDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	denied.DBName, denied.User, denied.Passwd = "", "gatehouse_no_such_user", "x"
+	refusing, err := sql.Open("mysql", denied.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer refusing.Close()
+	if _, err := storage.AcceptsMultiStatements(ctx, refusing); err == nil {
+		t.Error("the probe of a server refusing the connection answered without error")
+	}
 	// This server passes the probe, so its writes go out in rounds.
 	db := storagetest.NewMySQL(t)
 	if _, err := storage.SharedExec(ctx, db, "DO 1"); err != nil {
