@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"sync"
 
 	"github.com/uptrace/bun"
 
@@ -59,13 +60,20 @@ func (w *writeBatcher[R]) flush(ctx context.Context, batch []*pendingWrite[R]) e
 	for i, p := range batch {
 		rows[i] = p.row
 	}
-	db := w.db.shared(ctx)
+	db := w.db.autocommit() // a flush is never in a transaction: Write handles those itself
 	err := w.write(ctx, db, rows)
-	for _, p := range batch {
-		p.err = err
-		if err != nil && len(batch) > 1 {
-			p.err = w.write(ctx, db, []R{p.row})
+	if err == nil || len(batch) == 1 {
+		for _, p := range batch {
+			p.err = err
 		}
+		return nil
 	}
+	// Each row alone, concurrently: on MySQL they then share a round (whose refused statement
+	// is run alone again by the round), rather than holding the lead for a round each.
+	var wg sync.WaitGroup
+	for _, p := range batch {
+		wg.Go(func() { p.err = w.write(ctx, db, []R{p.row}) })
+	}
+	wg.Wait()
 	return nil
 }
