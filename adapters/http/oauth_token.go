@@ -11,9 +11,8 @@ import (
 	"github.com/gatehouse-iam/gatehouse/core/session"
 )
 
-// tokenRequest is a token request in either encoding. Unknown parameters are ignored, as
-// RFC 6749 requires of the token endpoint, when they are strings or booleans: a JSON body's
-// other values are refused whatever their names (see readOAuthParams).
+// tokenRequest is a token request in either encoding, its parameters read by readOAuthParams.
+// Unknown parameters are ignored, as RFC 6749 requires of the token endpoint.
 type tokenRequest struct {
 	GrantType, ClientID, ClientSecret, Scope, AuthSourceID string
 	PhoneNumber, Email, OTPToken, OTP, RefreshToken        string
