@@ -21,7 +21,8 @@ func (blockingSettings) Get(_ context.Context, poolID string) (*domain.OTPSettin
 }
 
 // TestSendAuditsEveryRefusal: a send refused for its input or the pool's policy is audited as
-// a failed SEND_OTP naming the refusal, like one refused by the limits.
+// a failed SEND_OTP naming the refusal, like one refused by the limits, even when the client
+// has hung up.
 func TestSendAuditsEveryRefusal(t *testing.T) {
 	log := &fake.AuditLog{}
 	s := &Service{Settings: blockingSettings{}, Clock: fake.Clock{T: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)},
@@ -37,7 +38,10 @@ func TestSendAuditsEveryRefusal(t *testing.T) {
 	} {
 		tc.req.App, tc.req.IP = app, "192.0.2.1"
 		before := len(log.Events)
-		if _, err := s.Send(context.Background(), tc.req); domain.CodeOf(err) != tc.code {
+		// The client has hung up: the refusal is recorded all the same.
+		hungUp, cancel := context.WithCancel(context.Background())
+		cancel()
+		if _, err := s.Send(hungUp, tc.req); domain.CodeOf(err) != tc.code {
 			t.Fatalf("send %+v: %v, want %s", tc.req, err, tc.code)
 		}
 		if len(log.Events) != before+1 {

@@ -308,8 +308,9 @@ func (s *Sources) Delete(_ context.Context, poolID, id string) error {
 	return nil
 }
 
-// AuditLog is a ports.AuditLog that keeps events in memory; with Fail set every Record fails
-// with it (to prove a failed audit write fails the change).
+// AuditLog is a ports.AuditLog that keeps events in memory. Like a database driver it fails a
+// Record whose ctx has ended; with Fail set every Record fails with it (to prove a failed audit
+// write fails the change).
 type AuditLog struct {
 	mu     sync.Mutex
 	Events []domain.AuditEvent
@@ -318,7 +319,10 @@ type AuditLog struct {
 
 var _ ports.AuditLog = (*AuditLog)(nil)
 
-func (l *AuditLog) Record(_ context.Context, e *domain.AuditEvent) error {
+func (l *AuditLog) Record(ctx context.Context, e *domain.AuditEvent) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.Fail != nil {
