@@ -88,7 +88,8 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 	if err != nil {
 		return nil, err
 	}
-	plugins, err := host.New(ctx, host.Config{PluginDir: cfg.PluginDir, CallTimeout: cfg.PluginCallTimeout, Logger: logger})
+	plugins, err := host.New(ctx, host.Config{PluginDir: cfg.PluginDir, CallTimeout: cfg.PluginCallTimeout,
+		MaxProcs: cfg.PluginMaxProcs, Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("connector plugins: %w", err)
 	}

@@ -32,6 +32,7 @@ type Config struct {
 	SecretKey         string
 	PluginDir         string
 	PluginCallTimeout time.Duration
+	PluginMaxProcs    int
 	// DefaultConnectors are the platform's connectors per channel for pools without their own.
 	DefaultSMS, DefaultEmail PlatformConnectorConfig
 	FreeSMSQuota             int
@@ -100,6 +101,8 @@ var options = []option{
 		func(c *Config, v string) error { c.PluginDir = v; return nil }},
 	{"plugin-call-timeout", "GATEHOUSE_PLUGIN_CALL_TIMEOUT", "10s", "deadline of every call to a connector plugin",
 		func(c *Config, v string) (err error) { c.PluginCallTimeout, err = time.ParseDuration(v); return err }},
+	{"plugin-max-procs", "GATEHOUSE_PLUGIN_MAX_PROCS", "1", "GOMAXPROCS of every connector plugin process; 0 leaves Go's default (one thread per core)",
+		func(c *Config, v string) (err error) { c.PluginMaxProcs, err = parseCount(v); return err }},
 	{"default-sms-connector", "GATEHOUSE_DEFAULT_SMS_CONNECTOR", "mocksms", "connector type carrying SMS of pools without their own",
 		func(c *Config, v string) error { c.DefaultSMS.Type = v; return nil }},
 	{"default-sms-config", "GATEHOUSE_DEFAULT_SMS_CONFIG", "", `its JSON config (default {"outbox": "<data-dir>/outbox-sms.jsonl"})`,

@@ -47,6 +47,10 @@ type Config struct {
 	// right after a relaunch: the first relaunch is immediate, then BackoffMin doubling up to
 	// BackoffMax. Defaults 250ms and 30s.
 	BackoffMin, BackoffMax time.Duration
+	// MaxProcs, when positive, is the GOMAXPROCS every plugin process runs with. A connector
+	// mostly waits on its provider, and each of its Go threads woken for a call takes a core
+	// from the server; zero leaves Go's default, a thread per core.
+	MaxProcs int
 	// Logger receives the host's and the plugins' logs. Default slog.Default().
 	Logger *slog.Logger
 }

@@ -258,6 +258,31 @@ func TestErrorMapping(t *testing.T) {
 	}
 }
 
+// A plugin process runs Go code on as many threads as Config.MaxProcs says, and on Go's
+// default when it says nothing.
+func TestPluginMaxProcs(t *testing.T) {
+	for _, tc := range []struct {
+		maxProcs int
+		want     string // the GOMAXPROCS entry of the plugin's environment
+	}{{1, "GOMAXPROCS=1"}, {0, ""}} {
+		f := newFixture(t, Config{MaxProcs: tc.maxProcs}, false, "mocksms")
+		_, pid := f.started(t)
+		environ, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+		if err != nil {
+			t.Skipf("no /proc here: %v", err)
+		}
+		got := ""
+		for _, kv := range strings.Split(string(environ), "\x00") {
+			if strings.HasPrefix(kv, "GOMAXPROCS=") {
+				got = kv
+			}
+		}
+		if got != tc.want {
+			t.Errorf("MaxProcs %d: the plugin's environment has %q, want %q", tc.maxProcs, got, tc.want)
+		}
+	}
+}
+
 func TestCrashDuringSendRelaunches(t *testing.T) {
 	f := newFixture(t, Config{CallTimeout: 5 * time.Second}, false, "mocksms")
 	ctx := context.Background()

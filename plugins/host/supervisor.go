@@ -165,7 +165,7 @@ func (e *entry) launch() (*instance, error) {
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  protocol.Handshake,
 		Plugins:          protocol.PluginSet(nil, nil),
-		Cmd:              protocol.Command(e.path),
+		Cmd:              protocol.Command(e.path, e.host.cfg.MaxProcs),
 		SecureConfig:     &plugin.SecureConfig{Checksum: e.sum, Hash: sha256.New()},
 		AutoMTLS:         true,
 		SkipHostEnv:      true,

@@ -7,6 +7,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -195,10 +196,14 @@ func TestRecoverUnary(t *testing.T) {
 }
 
 // A plugin started by Command (the host's and the connectortest kit's way) is told who
-// started it, and given nothing else of the starter's environment.
-func TestCommandNamesTheStarter(t *testing.T) {
-	env := Command("connector").Env
-	if want := HostPIDEnv + "=" + strconv.Itoa(os.Getpid()); len(env) != 1 || env[0] != want {
-		t.Errorf("env = %q, want just %s", env, want)
+// started it and, when asked for, how many threads to run Go code on; it is given nothing else
+// of the starter's environment.
+func TestCommandEnvironment(t *testing.T) {
+	starter := HostPIDEnv + "=" + strconv.Itoa(os.Getpid())
+	if env := Command("connector", 0).Env; !slices.Equal(env, []string{starter}) {
+		t.Errorf("env = %q, want just %s", env, starter)
+	}
+	if env := Command("connector", 3).Env; !slices.Equal(env, []string{starter, "GOMAXPROCS=3"}) {
+		t.Errorf("env = %q, want %s and GOMAXPROCS=3", env, starter)
 	}
 }

@@ -37,10 +37,14 @@ const HostPIDEnv = "GATEHOUSE_PLUGIN_HOST_PID"
 
 // Command starts the plugin binary at path the way the host does: with none of the starter's
 // environment (the go-plugin client is to set SkipHostEnv) but HostPIDEnv naming the starter,
-// so the plugin can tell when the starter is gone. The host and the connectortest kit both use
-// it, so the kit checks plugins on the path the host takes.
-func Command(path string) *exec.Cmd {
+// so the plugin can tell when the starter is gone, and GOMAXPROCS when maxProcs is positive.
+// The host and the connectortest kit both use it, so the kit checks plugins on the path the
+// host takes.
+func Command(path string, maxProcs int) *exec.Cmd {
 	cmd := exec.Command(path)
 	cmd.Env = []string{HostPIDEnv + "=" + strconv.Itoa(os.Getpid())}
+	if maxProcs > 0 {
+		cmd.Env = append(cmd.Env, "GOMAXPROCS="+strconv.Itoa(maxProcs))
+	}
 	return cmd
 }
