@@ -85,31 +85,6 @@ func (s *Service) send(ctx context.Context, req SendRequest, ev *domain.AuditEve
 			domain.FieldError{Field: "email", Reason: "its domain is not accepted"})
 	}
 	now := s.Clock.Now()
-	user, err := s.Users.FindRow(ctx, app.PoolID, userKey(channel), recipient) // whether it is known, its name
-	known := err == nil
-	if err != nil && domain.KindOf(err) != domain.KindNotFound {
-		return nil, err
-	}
-	if known {
-		ev.UserID = user.ID
-	}
-	pretend := false
-	var refused error
-	switch usage {
-	case domain.UsageSignup, domain.UsageUpdateUserinfo:
-		if known && channel == domain.ChannelEmail {
-			refused = domain.Invalid("email_is_used", "The email address is used by another user.",
-				domain.FieldError{Field: "email", Reason: "is already used"})
-		} else if known {
-			refused = domain.Invalid("phone_number_is_used", "The phone number is used by another user.",
-				domain.FieldError{Field: "phone_number", Reason: "is already used"})
-		}
-	case domain.UsageLogin:
-		pretend = !known && !app.Process.Registration.Enabled
-	case domain.UsageResetPassword:
-		pretend = !known
-	}
-
 	code, err := newCode(codeLen)
 	if err != nil {
 		return nil, err
@@ -122,57 +97,106 @@ func (s *Service) send(ctx context.Context, req SendRequest, ev *domain.AuditEve
 		Channel: channel, Recipient: recipient, Usage: usage, TokenHash: tokenHash,
 		CodeExpiresAt: now.Add(time.Duration(ttl) * time.Second), TokenExpiresAt: now.Add(domain.OTPTokenTTL), CreatedAt: now}
 	c.CodeHMAC = s.codeMAC(c, code)
-	// No transaction: each counter is one atomic statement (most come from this instance's
-	// leases and cost none), and an attempt refused, or lost to a failed insert, still counts,
-	// as it should against someone probing the limits.
-	outcome := s.checkLimits(ctx, settings, channel, recipient, req.IP, now)
-	if outcome == nil {
-		outcome = refused
+
+	// Whether the recipient is known does not change what the attempt counts against the
+	// limits, so the lookup and the limits run together. No transaction: each counter is one
+	// atomic statement (most come from this instance's leases and cost none), and an attempt
+	// refused, or lost to a failed insert, still counts, as it should against someone probing
+	// the limits.
+	var user *domain.User
+	var lookupErr, limited error
+	together(func() { limited = s.checkLimits(ctx, settings, channel, recipient, req.IP, now) },
+		func() { user, lookupErr = s.Users.FindRow(ctx, app.PoolID, userKey(channel), recipient) })
+	known := lookupErr == nil
+	if lookupErr != nil && domain.KindOf(lookupErr) != domain.KindNotFound {
+		return nil, lookupErr
 	}
-	if outcome != nil {
-		return nil, outcome
+	if known {
+		ev.UserID = user.ID
 	}
-	if err := s.OTP.Create(ctx, c); err != nil {
-		return nil, err
+	if limited != nil {
+		return nil, limited
 	}
-	resp := &SendResponse{OTPToken: token, ExpiresAt: c.TokenExpiresAt}
-	if pretend {
-		ev.Result, ev.Details = domain.AuditSuccess, ev.Details+" recipient=unknown sent=no"
-		if err := s.audit(ctx, *ev); err != nil {
-			return nil, err
+	pretend := false
+	switch usage {
+	case domain.UsageSignup, domain.UsageUpdateUserinfo:
+		if known && channel == domain.ChannelEmail {
+			return nil, domain.Invalid("email_is_used", "The email address is used by another user.",
+				domain.FieldError{Field: "email", Reason: "is already used"})
+		} else if known {
+			return nil, domain.Invalid("phone_number_is_used", "The phone number is used by another user.",
+				domain.FieldError{Field: "phone_number", Reason: "is already used"})
 		}
-		s.pretendSend(ctx)
-		return resp, nil
+	case domain.UsageLogin:
+		pretend = !known && !app.Process.Registration.Enabled
+	case domain.UsageResetPassword:
+		pretend = !known
 	}
 
-	vars := map[string]string{"code": code, "otp": code, "mailverifycode": code, "ttl_seconds": strconv.Itoa(ttl),
-		"time": strconv.Itoa(ttl), "ttl_minutes": strconv.Itoa((ttl + 59) / 60), "app_name": app.Name}
-	if known {
-		vars["name"], vars["username"] = user.UserName, user.UserName
+	// The challenge is stored while the code goes out (or, for a recipient who gets nothing,
+	// while a send's time passes), each taking a round trip of its own; the client learns the
+	// otp_token only once both are done.
+	var stored, sent error
+	send := func() {
+		if pretend {
+			s.pretendSend(ctx)
+			return
+		}
+		vars := map[string]string{"code": code, "otp": code, "mailverifycode": code, "ttl_seconds": strconv.Itoa(ttl),
+			"time": strconv.Itoa(ttl), "ttl_minutes": strconv.Itoa((ttl + 59) / 60), "app_name": app.Name}
+		if known {
+			vars["name"], vars["username"] = user.UserName, user.UserName
+		}
+		start := time.Now()
+		_, sent = s.Messages.Send(ctx, messaging.Message{PoolID: app.PoolID, Channel: channel, Usage: usage, To: recipient,
+			Locale: req.Locale, Variables: vars})
+		if sent == nil {
+			s.recordSendLatency(time.Since(start))
+		}
 	}
-	start := time.Now()
-	_, err = s.Messages.Send(ctx, messaging.Message{PoolID: app.PoolID, Channel: channel, Usage: usage, To: recipient,
-		Locale: req.Locale, Variables: vars})
-	if err != nil {
+	together(send, func() { stored = s.OTP.Create(ctx, c) })
+	if stored != nil {
+		return nil, stored // a code that went out is useless without its challenge
+	}
+	if sent != nil {
 		// The code never reached anyone: make its token unusable.
 		if berr := s.OTP.Burn(context.WithoutCancel(ctx), c.ID, now); berr != nil {
 			slog.WarnContext(ctx, "burning an unsent otp challenge failed", "error", berr)
 		}
-		switch reason := domain.CodeOf(err); {
+		switch reason := domain.CodeOf(sent); {
 		case reason == domain.CodeInsufficientSMSQuota || reason == domain.CodeInsufficientEmailQuota:
-		case domain.KindOf(err) == domain.KindInternal:
+		case domain.KindOf(sent) == domain.KindInternal:
 		default:
-			slog.WarnContext(ctx, "otp send failed", "pool_id", app.PoolID, "channel", channel, "error", err)
-			err = errSendFailed(err)
+			slog.WarnContext(ctx, "otp send failed", "pool_id", app.PoolID, "channel", channel, "error", sent)
+			sent = errSendFailed(sent)
 		}
-		return nil, err
+		return nil, sent
 	}
-	s.recordSendLatency(time.Since(start))
 	ev.Result = domain.AuditSuccess
+	if pretend {
+		ev.Details += " recipient=unknown sent=no"
+	}
 	if err := s.audit(ctx, *ev); err != nil {
 		return nil, err
 	}
-	return resp, nil
+	return &SendResponse{OTPToken: token, ExpiresAt: c.TokenExpiresAt}, nil
+}
+
+// together runs main in this goroutine and side in another, and returns once both have
+// finished. A panic in side is raised again here, where the request's recovery sees it.
+func together(main, side func()) {
+	var panicked any
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() { panicked = recover() }()
+		side()
+	}()
+	main()
+	<-done
+	if panicked != nil {
+		panic(panicked)
+	}
 }
 
 // recipientOf takes exactly one of phone and email and normalises it.

@@ -54,3 +54,30 @@ func TestSendAuditsEveryRefusal(t *testing.T) {
 		}
 	}
 }
+
+// together runs both functions at once and returns after both; a panic on the side reaches the
+// caller.
+func TestTogether(t *testing.T) {
+	mainStarted, sideStarted := make(chan struct{}), make(chan struct{})
+	var mainDone, sideDone bool
+	together(func() {
+		close(mainStarted)
+		<-sideStarted // each waits for the other to have begun: sequential runs would deadlock
+		mainDone = true
+	}, func() {
+		close(sideStarted)
+		<-mainStarted
+		sideDone = true
+	})
+	if !mainDone || !sideDone {
+		t.Fatalf("returned with main done %v, side done %v", mainDone, sideDone)
+	}
+
+	defer func() {
+		if r := recover(); r != "side failed" {
+			t.Fatalf("recovered %v, want the side's panic", r)
+		}
+	}()
+	together(func() {}, func() { panic("side failed") })
+	t.Fatal("a panic on the side did not reach the caller")
+}
