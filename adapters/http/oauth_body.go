@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"mime"
@@ -58,25 +59,51 @@ func decodeOAuthParams(mediaType string, body []byte) (url.Values, error) {
 // (the seed sends auto_signup as true or "true") and numbers as their JSON text; null is an
 // absent parameter, and so is an object or an array, which no OAuth parameter is: unrecognised
 // parameters are ignored (RFC 6749 §3.1), and a required one given that way is missing. Names
-// match exactly, as in a form.
+// match exactly, as in a form, and a repeated name is refused as a repeated form parameter is
+// (a plain decode into a map would keep the last value without a word).
 func parseOAuthJSON(body []byte) (url.Values, error) {
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
-		return nil, domain.Invalid(domain.CodeInvalidRequest, "The request body is not a valid JSON object.")
+	notObject := domain.Invalid(domain.CodeInvalidRequest, "The request body is not a valid JSON object.")
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, notObject
 	}
 	params := url.Values{}
-	for name, raw := range obj {
+	seen, repeated := map[string]bool{}, "" // the first name given twice
+	for dec.More() {
+		tok, err := dec.Token()
+		name, isName := tok.(string)
+		var raw json.RawMessage
+		if err != nil || !isName || dec.Decode(&raw) != nil {
+			return nil, notObject
+		}
+		if seen[name] && repeated == "" {
+			repeated = name
+		}
+		seen[name] = true
 		switch raw[0] {
 		case 'n', '{', '[':
 		case '"':
 			var v string
-			_ = json.Unmarshal(raw, &v) // valid: the object decoded
+			_ = json.Unmarshal(raw, &v) // valid: the decoder read it
 			params.Set(name, v)
 		default: // true, false or a number
 			params.Set(name, string(raw))
 		}
 	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
+		return nil, notObject
+	}
+	if _, err := dec.Token(); err != io.EOF { // nothing may follow the object
+		return nil, notObject
+	}
+	if repeated != "" {
+		return nil, repeatedParam(repeated)
+	}
 	return params, nil
+}
+
+func repeatedParam(name string) error {
+	return domain.Invalid(domain.CodeInvalidRequest, "The parameter "+name+" is repeated.")
 }
 
 // parseOAuthForm decodes a form-encoded body. A repeated parameter is refused (RFC 6749 §3.1):
@@ -88,7 +115,7 @@ func parseOAuthForm(body []byte) (url.Values, error) {
 	}
 	for name, values := range form {
 		if len(values) > 1 {
-			return nil, domain.Invalid(domain.CodeInvalidRequest, "The parameter "+name+" is repeated.")
+			return nil, repeatedParam(name)
 		}
 	}
 	return form, nil

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -53,6 +54,11 @@ func TestDecodeTokenRequest(t *testing.T) {
 		"text body":         {"text/plain", "grant_type=a"},
 		"json null":         {"application/json", `null`},
 		"trailing data":     {"application/json", `{"grant_type":"x"} {}`},
+		"trailing garbage":  {"application/json", `{"grant_type":"x"}]`},
+		"repeated json key": {"application/json", `{"grant_type":"x","otp":"1","otp":"2"}`},
+		"repeated as null":  {"application/json", `{"grant_type":"x","otp":null,"otp":"2"}`},
+		"unclosed object":   {"application/json", `{"grant_type":"x"`},
+		"key without value": {"application/json", `{"grant_type":"x","otp"}`},
 		"bad form boolean":  {"application/x-www-form-urlencoded", "grant_type=x&auto_signup=maybe"},
 	} {
 		if _, err := decodeTokenRequest(tc.media, []byte(tc.body)); domain.CodeOf(err) != domain.CodeInvalidRequest {
@@ -94,7 +100,18 @@ func FuzzDecodeTokenRequest(f *testing.F) {
 	f.Add("application/json", `{"grant_type":"x","auto_signup":true}`)
 	f.Add("application/x-www-form-urlencoded", "grant_type=client_credentials&scope=a+b")
 	f.Add("application/x-www-form-urlencoded", "%")
+	f.Add("application/json", `{"grant_type":"x","otp":1,"otp":2}`)
 	f.Fuzz(func(t *testing.T, media, body string) {
+		if media == "application/json" {
+			// The parameter reader walks the JSON itself: it must accept exactly the objects the
+			// standard decoder accepts, bar those naming a parameter twice.
+			_, perr := parseOAuthJSON([]byte(body))
+			var obj map[string]json.RawMessage
+			valid := json.Unmarshal([]byte(body), &obj) == nil && obj != nil
+			if repeated := perr != nil && strings.Contains(perr.Error(), "is repeated"); valid != (perr == nil || repeated) {
+				t.Fatalf("body %q: parameter reader says %v, standard decoder valid=%v", body, perr, valid)
+			}
+		}
 		req, err := decodeTokenRequest(media, []byte(body))
 		if err != nil {
 			if domain.CodeOf(err) != domain.CodeInvalidRequest {
