@@ -263,6 +263,32 @@ func TestOTPFailingConnector(t *testing.T) {
 	})
 }
 
+// A code that went out while its challenge could not be stored is answered as the internal
+// error it is, and the failed send's audit event says the code was sent.
+func TestOTPSendUnstoredChallenge(t *testing.T) {
+	servertest.Each(t, func(t *testing.T, s *servertest.Server) {
+		e := newOTPEnv(t, s, "ES256", true)
+		outbox := filepath.Join(t.TempDir(), "sms.jsonl")
+		var c connectorJSON
+		s.Do("POST", "/admin/v1/pools/"+e.Pool+"/connectors", smsConnectorBody(outbox)).Expect(201).Decode(&c)
+		s.Do("PUT", "/admin/v1/pools/"+e.Pool+"/message-settings", map[string]any{"sms_connector_id": c.ID}).Expect(200)
+		ctx := context.Background()
+		if _, err := s.DB.ExecContext(ctx, "ALTER TABLE otp_challenges RENAME TO otp_challenges_away"); err != nil {
+			t.Fatal(err)
+		}
+		e.send(map[string]any{"phone_number": "13612345678", "auth_source_id": e.SMS}).ExpectError(500, "internal_error")
+		if n := outboxCount(t, outbox); n != 1 {
+			t.Fatalf("%d messages sent, want the one whose challenge was lost", n)
+		}
+		if l := listAudit(t, s, e.Pool, "type=SEND_OTP&result=failure"); l.Total != 1 || !strings.Contains(l.Items[0].Details, "sent=yes") {
+			t.Fatalf("audit %+v", l)
+		}
+		if _, err := s.DB.ExecContext(ctx, "ALTER TABLE otp_challenges_away RENAME TO otp_challenges"); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
 // Send limits: the cooldown, the hourly cap, the IP window, blocked domains, used recipients on
 // sign-up; refusals are 429 with Retry-After and audited.
 func TestOTPSendLimits(t *testing.T) {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -101,8 +103,8 @@ func (s *Service) send(ctx context.Context, req SendRequest, ev *domain.AuditEve
 	// Whether the recipient is known does not change what the attempt counts against the
 	// limits, so the lookup and the limits run together. No transaction: each counter is one
 	// atomic statement (most come from this instance's leases and cost none), and an attempt
-	// refused, or lost to a failed insert, still counts, as it should against someone probing
-	// the limits.
+	// refused, or lost to a failed lookup or insert, still counts, as it should against someone
+	// probing the limits.
 	var user *domain.User
 	var lookupErr, limited error
 	together(func() { limited = s.checkLimits(ctx, settings, channel, recipient, req.IP, now) },
@@ -156,7 +158,14 @@ func (s *Service) send(ctx context.Context, req SendRequest, ev *domain.AuditEve
 	}
 	together(send, func() { stored = s.OTP.Create(ctx, c) })
 	if stored != nil {
-		return nil, stored // a code that went out is useless without its challenge
+		// Whatever the send did, its code is useless without the challenge.
+		if sent == nil && !pretend {
+			ev.Details += " sent=yes"
+			slog.WarnContext(ctx, "an otp code went out but its challenge was not stored", "pool_id", app.PoolID, "error", stored)
+		} else if sent != nil {
+			slog.WarnContext(ctx, "otp send failed while its challenge was not stored", "pool_id", app.PoolID, "error", sent)
+		}
+		return nil, stored
 	}
 	if sent != nil {
 		// The code never reached anyone: make its token unusable.
@@ -183,20 +192,33 @@ func (s *Service) send(ctx context.Context, req SendRequest, ev *domain.AuditEve
 }
 
 // together runs main in this goroutine and side in another, and returns once both have
-// finished. A panic in side is raised again here, where the request's recovery sees it.
+// finished, also when main panics. A panic in side is raised again here, with side's stack, so
+// that the request's recovery reports it as it would have unconcurrently.
 func together(main, side func()) {
-	var panicked any
+	var (
+		returned bool // side returned normally
+		failure  any  // what side panicked with, and where
+	)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		defer func() { panicked = recover() }()
+		defer func() {
+			if r := recover(); r != nil {
+				failure = fmt.Sprintf("%v\n\n%s", r, debug.Stack())
+			} else if !returned {
+				failure = "together: side exited its goroutine without returning" // runtime.Goexit
+			}
+		}()
 		side()
+		returned = true
+	}()
+	defer func() {
+		<-done
+		if failure != nil {
+			panic(failure)
+		}
 	}()
 	main()
-	<-done
-	if panicked != nil {
-		panic(panicked)
-	}
 }
 
 // recipientOf takes exactly one of phone and email and normalises it.

@@ -2,6 +2,7 @@ package signin
 
 import (
 	"context"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -55,29 +56,48 @@ func TestSendAuditsEveryRefusal(t *testing.T) {
 	}
 }
 
-// together runs both functions at once and returns after both; a panic on the side reaches the
-// caller.
+// together runs both functions at once and returns after both, also when main panics; a panic
+// on the side, or a side that exits its goroutine, reaches the caller.
 func TestTogether(t *testing.T) {
 	mainStarted, sideStarted := make(chan struct{}), make(chan struct{})
 	var mainDone, sideDone bool
-	together(func() {
-		close(mainStarted)
-		<-sideStarted // each waits for the other to have begun: sequential runs would deadlock
-		mainDone = true
-	}, func() {
-		close(sideStarted)
-		<-mainStarted
-		sideDone = true
-	})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		together(func() {
+			close(mainStarted)
+			<-sideStarted // each waits for the other to have begun: run in turn, they would hang
+			mainDone = true
+		}, func() {
+			close(sideStarted)
+			<-mainStarted
+			sideDone = true
+		})
+	}()
+	select {
+	case <-finished:
+	case <-time.After(10 * time.Second):
+		t.Fatal("together ran main and side one after the other")
+	}
 	if !mainDone || !sideDone {
 		t.Fatalf("returned with main done %v, side done %v", mainDone, sideDone)
 	}
 
-	defer func() {
-		if r := recover(); r != "side failed" {
-			t.Fatalf("recovered %v, want the side's panic", r)
-		}
-	}()
-	together(func() {}, func() { panic("side failed") })
-	t.Fatal("a panic on the side did not reach the caller")
+	panicOf := func(main, side func()) (r any) {
+		defer func() { r = recover() }()
+		together(main, side)
+		return nil
+	}
+	if r, _ := panicOf(func() {}, func() { panic("side failed") }).(string); !strings.HasPrefix(r, "side failed\n") ||
+		!strings.Contains(r, "TestTogether") {
+		t.Errorf("side's panic reached the caller as %q, want its value and its stack", r)
+	}
+	if r, _ := panicOf(func() {}, runtime.Goexit).(string); !strings.Contains(r, "without returning") {
+		t.Errorf("a side that exited its goroutine: recovered %q", r)
+	}
+	sideFinished := false
+	release := make(chan struct{})
+	if r := panicOf(func() { close(release); panic("main failed") }, func() { <-release; time.Sleep(10 * time.Millisecond); sideFinished = true }); r != "main failed" || !sideFinished {
+		t.Errorf("main's panic: recovered %v, side finished %v; want main's panic after side finished", r, sideFinished)
+	}
 }
