@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gatehouse-iam/gatehouse/plugins/host"
 )
 
 // Config is the server's configuration. Every field has a flag and a GATEHOUSE_* variable;
@@ -101,7 +103,7 @@ var options = []option{
 		func(c *Config, v string) error { c.PluginDir = v; return nil }},
 	{"plugin-call-timeout", "GATEHOUSE_PLUGIN_CALL_TIMEOUT", "10s", "deadline of every call to a connector plugin",
 		func(c *Config, v string) (err error) { c.PluginCallTimeout, err = time.ParseDuration(v); return err }},
-	{"plugin-max-procs", "GATEHOUSE_PLUGIN_MAX_PROCS", "1", "GOMAXPROCS of every connector plugin process; 0 leaves Go's default (one thread per core)",
+	{"plugin-max-procs", "GATEHOUSE_PLUGIN_MAX_PROCS", strconv.Itoa(host.DefaultMaxProcs), "GOMAXPROCS of every connector plugin process (threads running its Go code at once); 0 leaves Go's default, the number of CPUs",
 		func(c *Config, v string) (err error) { c.PluginMaxProcs, err = parseCount(v); return err }},
 	{"default-sms-connector", "GATEHOUSE_DEFAULT_SMS_CONNECTOR", "mocksms", "connector type carrying SMS of pools without their own",
 		func(c *Config, v string) error { c.DefaultSMS.Type = v; return nil }},

@@ -87,7 +87,7 @@ func (s *benchServer) runLoad(b *testing.B, spec loadSpec, rate, unit string) {
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
 	// One thread runs the generator's Go code: its requests mostly wait on the server, and
 	// every further thread woken for an answer takes the cores the server is measured on (the
-	// login benchmark ran about 8 % slower with Go's default, a thread per core).
+	// login benchmark ran about 8 % slower with Go's default, one per CPU).
 	cmd.Env = append(os.Environ(), loadSpecEnv+"="+path, "GOMAXPROCS=1")
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut

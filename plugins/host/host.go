@@ -30,6 +30,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 	"github.com/gatehouse-iam/gatehouse/plugins/connector"
+	"github.com/gatehouse-iam/gatehouse/plugins/internal/protocol"
 	"github.com/gatehouse-iam/gatehouse/ports"
 )
 
@@ -47,13 +48,18 @@ type Config struct {
 	// right after a relaunch: the first relaunch is immediate, then BackoffMin doubling up to
 	// BackoffMax. Defaults 250ms and 30s.
 	BackoffMin, BackoffMax time.Duration
-	// MaxProcs, when positive, is the GOMAXPROCS every plugin process runs with. A connector
-	// mostly waits on its provider, and each of its Go threads woken for a call takes a core
-	// from the server; zero leaves Go's default, a thread per core.
+	// MaxProcs, when positive, is the GOMAXPROCS every plugin process runs with (how many
+	// threads run its Go code at once; see DefaultMaxProcs). Zero leaves Go's default, the
+	// number of CPUs.
 	MaxProcs int
 	// Logger receives the host's and the plugins' logs. Default slog.Default().
 	Logger *slog.Logger
 }
+
+// DefaultMaxProcs is the MaxProcs the server configures unless told otherwise: a connector
+// mostly waits on its provider, and every further thread woken for a call takes a core from
+// the server.
+const DefaultMaxProcs = protocol.DefaultMaxProcs
 
 // DefaultPluginDir is where binaries are looked for when Config.PluginDir is empty.
 const DefaultPluginDir = "bin/plugins"

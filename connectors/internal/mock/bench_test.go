@@ -53,7 +53,7 @@ func pluginSend(b *testing.B, outbox string) sendFunc {
 	if err := os.Symlink(testbin.Build(b, "./connectors/mocksms"), filepath.Join(dir, "mocksms")); err != nil {
 		b.Fatal(err)
 	}
-	h, err := host.New(context.Background(), host.Config{PluginDir: dir, MaxProcs: 1 /* the server's default */, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	h, err := host.New(context.Background(), host.Config{PluginDir: dir, MaxProcs: host.DefaultMaxProcs, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		b.Fatal(err)
 	}

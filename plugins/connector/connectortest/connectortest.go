@@ -120,7 +120,7 @@ func RunBinary(t testing.TB, path string, opts Options) {
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  protocol.Handshake,
 		Plugins:          protocol.PluginSet(nil, nil),
-		Cmd:              protocol.Command(path, 1), // as the server starts plugins by default
+		Cmd:              protocol.Command(path, protocol.DefaultMaxProcs),
 		AutoMTLS:         true,
 		SkipHostEnv:      true,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},

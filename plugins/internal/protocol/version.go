@@ -35,6 +35,10 @@ var Handshake = plugin.HandshakeConfig{
 // subreaper.
 const HostPIDEnv = "GATEHOUSE_PLUGIN_HOST_PID"
 
+// DefaultMaxProcs is the GOMAXPROCS the server starts its plugins with unless configured
+// otherwise (host.DefaultMaxProcs), and the connectortest kit always.
+const DefaultMaxProcs = 1
+
 // Command starts the plugin binary at path the way the host does: with none of the starter's
 // environment (the go-plugin client is to set SkipHostEnv) but HostPIDEnv naming the starter,
 // so the plugin can tell when the starter is gone, and GOMAXPROCS when maxProcs is positive.
