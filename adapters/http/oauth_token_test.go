@@ -102,14 +102,34 @@ func FuzzDecodeTokenRequest(f *testing.F) {
 	f.Add("application/x-www-form-urlencoded", "%")
 	f.Add("application/json", `{"grant_type":"x","otp":1,"otp":2}`)
 	f.Fuzz(func(t *testing.T, media, body string) {
-		if media == "application/json" {
+		if media == "application/json" && len(body) <= maxTokenBody { // the endpoints read no more
 			// The parameter reader walks the JSON itself: it must accept exactly the objects the
-			// standard decoder accepts, bar those naming a parameter twice.
-			_, perr := parseOAuthJSON([]byte(body))
+			// standard decoder accepts, bar those naming a parameter twice, and read the same
+			// values from them.
+			params, perr := parseOAuthJSON([]byte(body))
 			var obj map[string]json.RawMessage
 			valid := json.Unmarshal([]byte(body), &obj) == nil && obj != nil
 			if repeated := perr != nil && strings.Contains(perr.Error(), "is repeated"); valid != (perr == nil || repeated) {
 				t.Fatalf("body %q: parameter reader says %v, standard decoder valid=%v", body, perr, valid)
+			}
+			if perr == nil {
+				for name, raw := range obj {
+					var want string
+					switch raw[0] {
+					case 'n', '{', '[':
+						if params.Has(name) {
+							t.Fatalf("body %q: %s read as %q, want absent", body, name, params.Get(name))
+						}
+						continue
+					case '"':
+						_ = json.Unmarshal(raw, &want)
+					default:
+						want = string(raw)
+					}
+					if got := params.Get(name); got != want || len(params[name]) != 1 {
+						t.Fatalf("body %q: %s read as %q, want %q", body, name, params[name], want)
+					}
+				}
 			}
 		}
 		req, err := decodeTokenRequest(media, []byte(body))
