@@ -429,26 +429,3 @@ func TestVerifyForAPoolWithoutKeysAsksTheStoreOnce(t *testing.T) {
 		}
 	})
 }
-
-// BenchmarkSign: one token of an access token's size, per algorithm, with the key cached (the
-// hot path of every grant).
-func BenchmarkSign(b *testing.B) {
-	f := setup(b, storagetest.NewSQLite(b), "p1")
-	ctx := context.Background()
-	claims := map[string]any{"iss": "http://localhost:8080/pools/p1", "sub": "01a2073a-9ae2-7090-814d-a8037c785e5c",
-		"aud": "client-id", "azp": "client-id", "exp": 1795417670, "iat": 1795417610, "nbf": 1795417610,
-		"jti": "01a2073a-9ae2-7090-814d-a8037c785e5d", "scope": "openid", "amr": []string{"otp"}, "auth_time": 1795417610}
-	for _, alg := range domain.SigningAlgs {
-		b.Run(alg, func(b *testing.B) {
-			if _, err := f.signer.Sign(ctx, "p1", alg, claims); err != nil { // creates and caches the key
-				b.Fatal(err)
-			}
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := f.signer.Sign(ctx, "p1", alg, claims); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
-}
