@@ -315,29 +315,22 @@ func TestRoundsNeedMultiStatements(t *testing.T) {
 		}
 		_ = conns.Close()
 	}
-	// A server that cannot be asked is an error, not a server without multi-statement requests.
-	cfg.Addr = "127.0.0.1:1"
-	conns, err := sql.Open("mysql", cfg.FormatDSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conns.Close()
-	if _, err := storage.AcceptsMultiStatements(ctx, conns); err == nil {
-		t.Error("the probe of an unreachable server answered without error")
-	}
-	// Nor is a server that refuses the connection itself (here: access denied).
-	denied, err := mysql.ParseDSN(storagetest.MySQLDSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	denied.DBName, denied.User, denied.Passwd = "", "gatehouse_no_such_user", "x"
-	refusing, err := sql.Open("mysql", denied.FormatDSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer refusing.Close()
-	if _, err := storage.AcceptsMultiStatements(ctx, refusing); err == nil {
-		t.Error("the probe of a server refusing the connection answered without error")
+	// A server that cannot be asked is an error, not a server without multi-statement requests:
+	// one that does not answer, and one that refuses the connection itself.
+	for name, unaskable := range map[string]func(c *mysql.Config){
+		"unreachable":   func(c *mysql.Config) { c.Addr = "127.0.0.1:1" },
+		"access denied": func(c *mysql.Config) { c.User, c.Passwd = "gatehouse_no_such_user", "x" },
+	} {
+		c := cfg.Clone()
+		unaskable(c)
+		conns, err := sql.Open("mysql", c.FormatDSN())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := storage.AcceptsMultiStatements(ctx, conns); err == nil {
+			t.Errorf("%s: the probe answered without error", name)
+		}
+		_ = conns.Close()
 	}
 	// This server passes the probe, so its writes go out in rounds.
 	db := storagetest.NewMySQL(t)
