@@ -150,11 +150,7 @@ func (s *Service) loginUser(ctx context.Context, app *domain.Application, known 
 		}
 		var in *signedIn
 		err := s.Tx.Run(ctx, func(ctx context.Context) error {
-			won, err := s.OTP.Consume(ctx, challengeID, domain.OTPMaxAttempts, now)
-			if err == nil && !won {
-				err = errUnknownToken() // another request used it first
-			}
-			if err != nil {
+			if err := consumed(s.OTP.Consume(ctx, challengeID, domain.OTPMaxAttempts, now)); err != nil {
 				return err
 			}
 			u, err := s.autoSignup(ctx, app, channel, recipient, now)
@@ -180,16 +176,21 @@ func (s *Service) loginUser(ctx context.Context, app *domain.Application, known 
 	if !user.MaySignIn() {
 		return &signedIn{user: user}, errAbnormalUser()
 	}
-	won, err := s.OTP.ConsumeForLogin(ctx, challengeID, domain.OTPMaxAttempts, app.PoolID, user.ID, now)
-	if err == nil && !won {
-		err = errUnknownToken() // another request used it first (or the user is gone)
-	}
-	if err != nil {
+	if err := consumed(s.OTP.ConsumeForLogin(ctx, challengeID, domain.OTPMaxAttempts, app.PoolID, user.ID, now)); err != nil {
 		return &signedIn{user: user}, err
 	}
 	user.RecordLogin(now)
 	user.UpdatedAt = now
 	return &signedIn{user: user}, nil
+}
+
+// consumed is the grant's answer to a consumption: a challenge not consumed was used first by
+// another request (or, at a login, its user is gone a moment ago).
+func consumed(won bool, err error) error {
+	if err == nil && !won {
+		return errUnknownToken()
+	}
+	return err
 }
 
 func (s *Service) autoSignup(ctx context.Context, app *domain.Application, channel, recipient string, now time.Time) (*domain.User, error) {
