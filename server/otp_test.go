@@ -379,6 +379,17 @@ func TestOTPUnknownRecipientLooksKnown(t *testing.T) {
 		}
 		// It counted: the cooldown refuses the next one.
 		e.send(map[string]any{"phone_number": "13612349999", "auth_source_id": e.SMS}).ExpectError(429, "sms_rate_limit_exceeded")
+		// Only the audit log tells them apart.
+		sends := listAudit(t, s, e.Pool, "type=SEND_OTP&result=success")
+		pretended := 0
+		for _, ev := range sends.Items {
+			if strings.Contains(ev.Details, "recipient=unknown sent=no") {
+				pretended++
+			}
+		}
+		if sends.Total != 3 || pretended != 2 {
+			t.Fatalf("%d successful sends audited, %d of them pretended; want 3 and 2: %+v", sends.Total, pretended, sends.Items)
+		}
 	})
 }
 

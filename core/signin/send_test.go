@@ -101,3 +101,26 @@ func TestTogether(t *testing.T) {
 		t.Errorf("main's panic: recovered %v, side finished %v; want main's panic after side finished", r, sideFinished)
 	}
 }
+
+// A send to an unknown recipient waits about as long as real sends have been taking, so its
+// answer does not come sooner; a client that hangs up ends the wait.
+func TestPretendSendWaitsASendsTime(t *testing.T) {
+	s := &Service{}
+	s.recordSendLatency(40 * time.Millisecond)
+	s.recordSendLatency(40 * time.Millisecond)
+	start := time.Now()
+	s.pretendSend(context.Background())
+	if waited := time.Since(start); waited < 40*time.Millisecond {
+		t.Fatalf("pretended a send in %v, real ones take 40ms", waited)
+	}
+	s.recordSendLatency(time.Hour) // folded in at 1/8: far longer than the test
+	hungUp, cancel := context.WithCancel(context.Background())
+	cancel()
+	done := make(chan struct{})
+	go func() { s.pretendSend(hungUp); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a pretended send outlived its request")
+	}
+}
