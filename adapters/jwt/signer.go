@@ -147,6 +147,7 @@ func (s *Signer) Sign(ctx context.Context, poolID, alg string, claims map[string
 	// The JWS Compact Serialization (RFC 7515 §7.1): header.payload.signature, each BASE64URL,
 	// the signature over the first two joined by a dot.
 	enc := base64.RawURLEncoding
+	// Room for a signature of up to 512 bytes (RSA 4096), so the token is built in one buffer.
 	tok := make([]byte, 0, len(k.header)+2+enc.EncodedLen(len(payload))+enc.EncodedLen(512))
 	tok = append(tok, k.header...)
 	tok = append(tok, '.')
