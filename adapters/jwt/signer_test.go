@@ -177,10 +177,6 @@ func TestPrivateKeysAreStoredSealed(t *testing.T) {
 		}
 		c := newCipher(t, 1)
 		for _, r := range rows {
-			if bytes.Contains(r.PrivateSealed, []byte(`"d"`)) || bytes.Contains(r.PrivateSealed, []byte("kty")) ||
-				json.Valid(r.PrivateSealed) {
-				t.Fatalf("%s: private key readable in the row", r.Alg)
-			}
 			if strings.Contains(r.PublicJWK, `"d"`) || strings.Contains(r.PublicJWK, `"p"`) {
 				t.Fatalf("%s: private parts in public_jwk: %s", r.Alg, r.PublicJWK)
 			}
@@ -190,8 +186,15 @@ func TestPrivateKeysAreStoredSealed(t *testing.T) {
 				t.Fatalf("%s: does not open: %v", r.Alg, err)
 			}
 			var k map[string]any
-			if json.Unmarshal(plain, &k) != nil || k["d"] == nil || k["kid"] != r.ID {
+			if json.Unmarshal(plain, &k) != nil || k["kid"] != r.ID {
 				t.Fatalf("%s: sealed content is not the private JWK", r.Alg)
+			}
+			// The row does not show it. (A short marker such as `"d"` would turn up by chance in
+			// a random kilobyte or two about once in ten thousand keys; the private exponent or
+			// scalar is tens of characters long.)
+			if private, _ := k["d"].(string); len(private) < 32 || bytes.Contains(r.PrivateSealed, []byte(private)) ||
+				bytes.Contains(r.PrivateSealed, plain) || json.Valid(r.PrivateSealed) {
+				t.Fatalf("%s: private key readable in the row", r.Alg)
 			}
 			if _, err := c.Open(r.PrivateSealed, []byte("signing-key/other/"+r.PoolID+"/"+r.Alg)); err == nil {
 				t.Fatalf("%s: opens under another kid", r.Alg)
