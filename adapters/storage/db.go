@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"time"
 
@@ -68,8 +69,95 @@ func (db *DB) autocommit() bun.IDB {
 	return db.DB
 }
 
+// execUnit runs formatted statements in order in one commit and returns each one's affected
+// rows: inside the transaction in ctx if any; otherwise on MySQL as consecutive statements of the
+// next round (see rounds), elsewhere in a transaction of their own. On an error none applies.
+func (db *DB) execUnit(ctx context.Context, queries ...string) ([]int64, error) {
+	if db.rounds != nil && !inTx(ctx) {
+		affected, _, err := db.rounds.execUnit(ctx, queries)
+		return affected, err
+	}
+	if inTx(ctx) {
+		affected, _, err := execEach(ctx, db.idb(ctx), queries)
+		return affected, err
+	}
+	affected, _, err := db.execAlone(ctx, queries)
+	return affected, err
+}
+
+// execAlone runs statements outside any round: one as it is, several in a transaction. It
+// returns each one's affected rows and insert id.
+func (db *DB) execAlone(ctx context.Context, queries []string) (affected, insertIDs []int64, err error) {
+	if len(queries) == 1 {
+		return execEach(ctx, db.DB, queries)
+	}
+	err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		affected, insertIDs, err = execEach(ctx, tx, queries)
+		return err
+	})
+	return affected, insertIDs, err
+}
+
+func execEach(ctx context.Context, idb bun.IDB, queries []string) (affected, insertIDs []int64, err error) {
+	for _, q := range queries {
+		res, err := idb.ExecContext(ctx, q)
+		if err != nil {
+			return nil, nil, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return nil, nil, err
+		}
+		id, err := res.LastInsertId()
+		if err != nil {
+			return nil, nil, err
+		}
+		affected, insertIDs = append(affected, n), append(insertIDs, id)
+	}
+	return affected, insertIDs, nil
+}
+
+// insertValues formats an INSERT of row (a bun model), for a unit of statements.
+func (db *DB) insertValues(row any) string {
+	_, b := db.insertOf(row, " VALUES (")
+	return string(append(b, ')'))
+}
+
+// insertFrom formats an INSERT of row (a bun model) whose values are selected FROM from (a
+// table and a condition, formatted with args): the row is inserted only when the condition
+// holds, which lets a statement of a unit depend on an earlier one's effect.
+func (db *DB) insertFrom(row any, from string, args ...any) string {
+	gen, b := db.insertOf(row, " SELECT ")
+	b = append(b, " FROM "...)
+	return string(gen.AppendQuery(b, from, args...))
+}
+
+// insertOf formats "INSERT INTO table (columns)", then between, then row's values.
+func (db *DB) insertOf(row any, between string) (schema.QueryGen, []byte) {
+	gen := db.DB.QueryGen()
+	v := reflect.Indirect(reflect.ValueOf(row))
+	table := db.DB.Table(v.Type())
+	b := append([]byte("INSERT INTO "), table.SQLName...)
+	b = append(b, " ("...)
+	for i, f := range table.Fields {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, f.SQLName...)
+	}
+	b = append(b, ')')
+	b = append(b, between...)
+	for i, f := range table.Fields {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = f.AppendValue(gen, b, v)
+	}
+	return gen, b
+}
+
 // AddQueryHook adds a bun query hook to every statement the database runs, those sent in rounds
-// included.
+// included, but for the statements of units (execUnit) sent in rounds: RoundStats counts those.
 func (db *DB) AddQueryHook(hook bun.QueryHook) {
 	db.DB.AddQueryHook(hook)
 	if db.roundsDB != nil {
@@ -190,9 +278,7 @@ func OpenMySQL(ctx context.Context, dsn string) (*DB, error) {
 		slog.Info("the database runs no multi-statement requests: writes go out one statement each, without rounds", "addr", cfg.Addr)
 		return db, nil
 	}
-	db.rounds = newRounds(conns, func(ctx context.Context, query string) (sql.Result, error) {
-		return db.DB.ExecContext(ctx, query)
-	})
+	db.rounds = newRounds(conns, db.execAlone)
 	db.roundsDB = bun.NewDB(sql.OpenDB(db.rounds), roundDialect{db.DB.Dialect()})
 	return db, nil
 }

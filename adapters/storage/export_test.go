@@ -38,6 +38,11 @@ func SharedExec(ctx context.Context, db *DB, query string) (sql.Result, error) {
 	return db.shared(ctx).ExecContext(ctx, query)
 }
 
+// ExecUnit runs queries in order in one commit, as a store's unit of statements does.
+func ExecUnit(ctx context.Context, db *DB, queries ...string) ([]int64, error) {
+	return db.execUnit(ctx, queries...)
+}
+
 // RoundsQueued tells how many statements wait for the next round.
 func RoundsQueued(db *DB) int { return db.rounds.batch.Queued() }
 

@@ -37,9 +37,12 @@ var roundTimeout = 10 * time.Second
 // insert id come back. A lone statement goes out as it is, at once. Callers return once their
 // round has committed, so a write is as durable as on its own.
 //
+// A caller may also send a unit: statements that must commit together, in order (execUnit). A
+// unit's statements are consecutive in their round, so they share its transaction.
+//
 // MySQL stops a multi-statement request at the first statement it refuses. The round is then
-// rolled back and each of its statements is run alone, so a refused statement fails its own
-// caller and not its neighbours. Any other failure (a connection broken after the request was
+// rolled back and each of its statements (each unit, in a transaction of its own) is run alone,
+// so a refused statement fails its own caller and not its neighbours. Any other failure (a connection broken after the request was
 // sent) leaves the round's outcome unknown and is every caller's error, as it would be for a
 // statement sent alone.
 //
@@ -50,19 +53,24 @@ var roundTimeout = 10 * time.Second
 // alone, concurrently, while the next round goes out.
 type rounds struct {
 	conns *sql.DB // multi-statement connections
-	alone func(ctx context.Context, query string) (sql.Result, error)
+	alone runAlone
 	batch *groupcommit.Batcher[*roundStatement]
 
 	stats struct{ rounds, statements atomic.Int64 }
 }
 
+// runAlone runs statements outside any round, with the caller's context: one as it is, several
+// in a transaction of their own. It returns each one's affected rows and insert id.
+type runAlone func(ctx context.Context, queries []string) (affected, insertIDs []int64, err error)
+
+// roundStatement is a caller's part of a round: one statement, or a unit of several.
 type roundStatement struct {
-	ctx      context.Context // the caller's, for running the statement alone
-	query    string
-	affected int64
-	insertID int64
-	err      error
-	done     chan struct{} // closed once the results are set
+	ctx       context.Context // the caller's, for running the statements alone
+	queries   []string
+	affected  []int64
+	insertIDs []int64
+	err       error
+	done      chan struct{} // closed once the results are set
 }
 
 // RoundStats counts the requests sent on round connections so far (a lone statement is a round
@@ -70,7 +78,7 @@ type roundStatement struct {
 // goes through the database as any other, and through its query hooks.
 type RoundStats struct{ Rounds, Statements int64 }
 
-func newRounds(conns *sql.DB, alone func(ctx context.Context, query string) (sql.Result, error)) *rounds {
+func newRounds(conns *sql.DB, alone runAlone) *rounds {
 	r := &rounds{conns: conns, alone: alone}
 	r.batch = groupcommit.New(maxRound, r.flush)
 	return r
@@ -79,46 +87,67 @@ func newRounds(conns *sql.DB, alone func(ctx context.Context, query string) (sql
 // exec runs one formatted statement in the next round and returns its affected rows and insert
 // id once the round has committed.
 func (r *rounds) exec(ctx context.Context, query string) (affected, insertID int64, err error) {
-	st := &roundStatement{ctx: ctx, query: query, done: make(chan struct{})}
+	all, ids, err := r.execUnit(ctx, []string{query})
+	if err != nil {
+		return 0, 0, err
+	}
+	return all[0], ids[0], nil
+}
+
+// execUnit runs formatted statements in order, consecutively in the next round, and returns
+// each one's affected rows and insert id once the round has committed: they commit together
+// or, on an error, not at all.
+func (r *rounds) execUnit(ctx context.Context, queries []string) (affected, insertIDs []int64, err error) {
+	st := &roundStatement{ctx: ctx, queries: queries, done: make(chan struct{})}
 	if err := r.batch.Do(ctx, st); err != nil {
-		return 0, 0, fmt.Errorf("storage: round: %w", err) // ctx ended while queued, or the flush panicked
+		return nil, nil, fmt.Errorf("storage: round: %w", err) // ctx ended while queued, or the flush panicked
 	}
 	<-st.done
-	return st.affected, st.insertID, st.err
+	return st.affected, st.insertIDs, st.err
 }
 
 // flush sends a round: a lone statement as it is, several in one transaction. Statements to be
 // run alone after the round failed are run concurrently and outside the lead, so that the next
 // round need not wait for them.
 func (r *rounds) flush(ctx context.Context, batch []*roundStatement) error {
-	query, first := batch[0].query, 0
-	if len(batch) > 1 {
+	statements := 0
+	for _, st := range batch {
+		statements += len(st.queries)
+	}
+	query, first := batch[0].queries[0], 0
+	if statements > 1 {
 		var b strings.Builder
 		b.WriteString("START TRANSACTION")
 		for _, st := range batch {
-			b.WriteString(";\n")
-			b.WriteString(st.query)
+			for _, q := range st.queries {
+				b.WriteString(";\n")
+				b.WriteString(q)
+			}
 		}
 		b.WriteString(";\nCOMMIT")
 		query, first = b.String(), 1 // the statements' results follow START TRANSACTION's
 	}
 	r.stats.rounds.Add(1)
-	r.stats.statements.Add(int64(len(batch)))
+	r.stats.statements.Add(int64(statements))
 	ctx, cancel := context.WithTimeout(ctx, roundTimeout)
 	defer cancel()
 	affected, ids, err := r.run(ctx, query)
-	if want := len(batch) + 2*first; err == nil && len(affected) != want {
-		err = fmt.Errorf("storage: a round of %d statements answered %d results", len(batch), len(affected))
+	if want := statements + 2*first; err == nil && len(affected) != want {
+		err = fmt.Errorf("storage: a round of %d statements answered %d results", statements, len(affected))
 	}
 	var refused *mysql.MySQLError
 	switch {
 	case err == nil:
-		for i, st := range batch {
-			st.affected, st.insertID = affected[first+i], ids[first+i]
+		at := first
+		for _, st := range batch {
+			n := len(st.queries)
+			st.affected, st.insertIDs = affected[at:at+n:at+n], ids[at:at+n:at+n]
+			at += n
 			close(st.done)
 		}
 	case len(batch) == 1 && errors.As(err, &refused) && !retryable(err):
-		// A lone statement refused for itself, not for a lock: alone again it fails the same way.
+		// A lone caller's statements refused for themselves, not for a lock: alone again they
+		// fail the same way.
 		batch[0].err = err
 		close(batch[0].done)
 	case errors.As(err, &refused), errors.Is(err, driver.ErrBadConn):
@@ -126,7 +155,7 @@ func (r *rounds) flush(ctx context.Context, batch []*roundStatement) error {
 		// back, or the driver found the connection dead before sending anything.
 		for _, st := range batch {
 			go func() {
-				r.runAlone(st)
+				st.affected, st.insertIDs, st.err = r.alone(st.ctx, st.queries)
 				close(st.done)
 			}()
 		}
@@ -175,18 +204,6 @@ func (r *rounds) run(ctx context.Context, query string) (affected, ids []int64, 
 		return nil, nil, failed
 	}
 	return affected, ids, err
-}
-
-// runAlone runs st on its own, with its caller's context.
-func (r *rounds) runAlone(st *roundStatement) {
-	res, err := r.alone(st.ctx, st.query)
-	if err == nil {
-		st.affected, err = res.RowsAffected()
-	}
-	if err == nil {
-		st.insertID, err = res.LastInsertId()
-	}
-	st.err = err
 }
 
 // The rounds are a database/sql connector too, so that the stores' bun queries run through them

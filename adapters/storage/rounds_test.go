@@ -102,25 +102,52 @@ type execResult struct {
 
 // sendTogether sends queries as one round and returns each one's result.
 func (p *roundProbe) sendTogether(queries []string) []execResult {
-	release := p.hold()
-	results := make([]execResult, len(queries))
-	var wg sync.WaitGroup
+	units := make([][]string, len(queries))
 	for i, q := range queries {
+		units[i] = []string{q}
+	}
+	results := p.sendUnits(units)
+	out := make([]execResult, len(results))
+	for i, r := range results {
+		out[i] = r[0]
+	}
+	return out
+}
+
+// sendUnits sends units (each one statement, or several that commit together) as one round
+// and returns each statement's result; a unit's error is each of its statements'.
+func (p *roundProbe) sendUnits(units [][]string) [][]execResult {
+	release := p.hold()
+	results := make([][]execResult, len(units))
+	statements := 0
+	var wg sync.WaitGroup
+	for i, unit := range units {
+		statements += len(unit)
+		results[i] = make([]execResult, len(unit))
 		wg.Go(func() {
-			res, err := storage.SharedExec(context.Background(), p.db, q)
-			if err == nil {
-				results[i].affected, _ = res.RowsAffected()
-				results[i].id, _ = res.LastInsertId()
+			if len(unit) > 1 {
+				affected, err := storage.ExecUnit(context.Background(), p.db, unit...)
+				for j := range unit {
+					if results[i][j].err = err; err == nil {
+						results[i][j].affected = affected[j]
+					}
+				}
+				return
 			}
-			results[i].err = err
+			res, err := storage.SharedExec(context.Background(), p.db, unit[0])
+			if err == nil {
+				results[i][0].affected, _ = res.RowsAffected()
+				results[i][0].id, _ = res.LastInsertId()
+			}
+			results[i][0].err = err
 		})
 		p.waitQueued(i + 1) // in order, so the round is deterministic
 	}
 	before := p.db.RoundStats()
 	release()
 	wg.Wait()
-	if got := p.db.RoundStats(); got.Rounds != before.Rounds+1 || got.Statements != before.Statements+int64(len(queries)) {
-		p.t.Fatalf("round stats went from %+v to %+v for one round of %d statements", before, got, len(queries))
+	if got := p.db.RoundStats(); got.Rounds != before.Rounds+1 || got.Statements != before.Statements+int64(statements) {
+		p.t.Fatalf("round stats went from %+v to %+v for one round of %d statements", before, got, statements)
 	}
 	return results
 }
@@ -184,6 +211,49 @@ func TestRoundRefusedStatementFailsAlone(t *testing.T) {
 	}
 	if v := p.values(); fmt.Sprint(v) != fmt.Sprint(map[int]int{1: 0, 2: 1, 3: 1}) {
 		t.Fatalf("table after the round: %v (each update once, no insert)", v)
+	}
+}
+
+// A unit's statements are consecutive in their round and each gets its own result; a later
+// statement of the unit sees what an earlier one did.
+func TestRoundCarriesUnits(t *testing.T) {
+	p := newRoundProbe(t)
+	got := p.sendUnits([][]string{
+		{"UPDATE round_probe SET v = 5 WHERE id = 1"},
+		{"UPDATE round_probe SET v = 7 WHERE id = 2 AND v = 0", "UPDATE round_probe SET v = 8 WHERE id = 3 AND EXISTS (SELECT 1 FROM (SELECT v FROM round_probe WHERE id = 2) AS r WHERE r.v = 7)"},
+		{"UPDATE round_probe SET v = v + 1 WHERE id = 1"},
+	})
+	want := [][]execResult{{{affected: 1}}, {{affected: 1}, {affected: 1}}, {{affected: 1}}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("results %v, want %v", got, want)
+	}
+	if v := p.values(); fmt.Sprint(v) != fmt.Sprint(map[int]int{1: 6, 2: 7, 3: 8}) {
+		t.Fatalf("table after the round: %v", v)
+	}
+}
+
+// A unit with a refused statement fails as a whole (none of its statements applies), while the
+// round's other statements apply, each once.
+func TestRoundRefusedUnitFailsWhole(t *testing.T) {
+	p := newRoundProbe(t)
+	got := p.sendUnits([][]string{
+		{"UPDATE round_probe SET v = v + 1 WHERE id = 1"},
+		{"UPDATE round_probe SET v = 50 WHERE id = 2", "INSERT INTO round_probe (id, v) VALUES (3, 99)"}, // a duplicate key
+		{"UPDATE round_probe SET v = v + 1 WHERE id = 3"},
+	})
+	var dup *mysql.MySQLError
+	for j, r := range got[1] {
+		if !errors.As(r.err, &dup) || dup.Number != 1062 {
+			t.Fatalf("statement %d of the refused unit answered %v, want MySQL's duplicate key error", j, r.err)
+		}
+	}
+	for _, i := range []int{0, 2} {
+		if got[i][0].err != nil || got[i][0].affected != 1 {
+			t.Fatalf("statement %d: %+v, want one row changed", i, got[i][0])
+		}
+	}
+	if v := p.values(); fmt.Sprint(v) != fmt.Sprint(map[int]int{1: 1, 2: 0, 3: 1}) {
+		t.Fatalf("table after the round: %v (row 2 as it was, the others updated once)", v)
 	}
 }
 
