@@ -9,7 +9,9 @@ import (
 
 // OTPStore keeps OTP challenges. Every lookup filters by pool.
 type OTPStore interface {
-	Create(ctx context.Context, c *domain.OTPChallenge) error
+	// Create stores a challenge and, in the same commit, the audit event of the send that made
+	// it (complete; nil when none is recorded with it).
+	Create(ctx context.Context, c *domain.OTPChallenge, sent *domain.AuditEvent) error
 	// GetByToken finds the challenge of an otp_token hash in the pool (not found otherwise).
 	GetByToken(ctx context.Context, poolID, tokenHash string) (*domain.OTPChallenge, error)
 	// GetByTokenWithUser is GetByToken plus the users row (as UserStore.FindRow reads it) of
@@ -22,15 +24,27 @@ type OTPStore interface {
 	// Consume marks a live challenge used, atomically: of concurrent calls at most one gets
 	// true. Live means not consumed, not burned, below maxAttempts and its code not expired.
 	Consume(ctx context.Context, id string, maxAttempts int, now time.Time) (bool, error)
-	// ConsumeForLogin is Consume that also records the login of the pool's user userID, in the
-	// same commit, when (and only when) it consumed the challenge: the login as
-	// domain.User.RecordLogin describes it, its status following the row's lock and freeze
-	// flags as they are when it is written, so a lock made meanwhile is kept. It runs on every
-	// sign-in, so it is one commit, not two. False when the challenge was not live or the user
-	// is gone.
-	ConsumeForLogin(ctx context.Context, id string, maxAttempts int, poolID, userID string, now time.Time) (bool, error)
-	// Burn makes a challenge unusable (its send failed).
-	Burn(ctx context.Context, id string, now time.Time) error
+	// CommitLogin is an existing user's OTP login, in one commit: it consumes the live challenge
+	// and, when (and only when) it consumed it, records the user's login (as
+	// domain.User.RecordLogin describes it, the status following the row's lock and freeze flags
+	// as they are when it is written, so a lock made meanwhile is kept) and stores the login's
+	// audit event and refresh token. Of concurrent calls with one challenge at most one gets
+	// true; false, with nothing written, when the challenge was not live or the user is gone. It
+	// runs on every sign-in, so it is one commit, not several.
+	CommitLogin(ctx context.Context, l LoginCommit) (bool, error)
+}
+
+// LoginCommit is what an existing user's OTP login writes.
+type LoginCommit struct {
+	ChallengeID string
+	MaxAttempts int
+	PoolID      string
+	UserID      string
+	At          time.Time
+	// Event is the login's audit event, complete (its ID marks the consumption it records).
+	Event *domain.AuditEvent
+	// RefreshToken is the refresh token issued with the login; nil when none is.
+	RefreshToken *domain.RefreshToken
 }
 
 // OTPSettingsStore keeps each pool's OTP send limits; Get of a pool without its own returns

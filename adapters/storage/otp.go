@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -38,16 +39,7 @@ type otpChallengeRow struct {
 }
 
 // OTPStore implements ports.OTPStore.
-type OTPStore struct {
-	db      *DB
-	inserts *writeBatcher[*otpChallengeRow]
-}
-
-func newOTPStore(db *DB) *OTPStore {
-	s := &OTPStore{db: db}
-	s.inserts = newWriteBatcher(db, insertRows[*otpChallengeRow]("otp challenge"))
-	return s
-}
+type OTPStore struct{ db *DB }
 
 var _ ports.OTPStore = (*OTPStore)(nil)
 
@@ -55,12 +47,22 @@ var _ ports.OTPStore = (*OTPStore)(nil)
 // tables stay small without a background job.
 const sweepOdds = 200
 
-func (s *OTPStore) Create(ctx context.Context, c *domain.OTPChallenge) error {
+// Create is one unit of statements (see DB.execUnit): on MySQL consecutive statements of a
+// round shared with other sign-ins' writes, so a send waits for one commit.
+func (s *OTPStore) Create(ctx context.Context, c *domain.OTPChallenge, sent *domain.AuditEvent) error {
 	row := &otpChallengeRow{ID: c.ID, PoolID: c.PoolID, ApplicationID: c.ApplicationID, AuthSourceID: c.AuthSourceID,
 		Channel: c.Channel, Recipient: c.Recipient, Usage: c.Usage, CodeHMAC: c.CodeHMAC, TokenHash: c.TokenHash,
 		CodeExpiresAt: c.CodeExpiresAt.UTC(), TokenExpiresAt: c.TokenExpiresAt.UTC(), CreatedAt: c.CreatedAt.UTC()}
-	if err := s.inserts.Write(ctx, row); err != nil {
-		return err
+	queries := []string{s.db.insertValues(row)}
+	if sent != nil {
+		event, err := auditToRow(sent)
+		if err != nil {
+			return err
+		}
+		queries = append(queries, s.db.insertValues(event))
+	}
+	if _, err := s.db.execUnit(ctx, queries...); err != nil {
+		return mapErr(err, "otp challenge")
 	}
 	if rand.IntN(sweepOdds) == 0 {
 		// Keep a day of dead challenges for investigations; the rest goes.
@@ -157,41 +159,52 @@ func recordLoginArgs(at time.Time) []any {
 	return []any{at, at, domain.UserFrozen, domain.LockNone, domain.UserLocked, domain.UserEnabled}
 }
 
-// ConsumeForLogin is one multi-table UPDATE on MySQL (one statement, so it shares a round with
-// other sign-ins' writes); SQLite, which updates one table per statement, runs the two in a
-// transaction.
-func (s *OTPStore) ConsumeForLogin(ctx context.Context, id string, maxAttempts int, poolID, userID string, now time.Time) (bool, error) {
-	now = now.UTC()
+// CommitLogin is one unit of statements (see DB.execUnit): on MySQL consecutive statements of a
+// round, shared with other sign-ins' writes, so a login waits for one commit. The consumption
+// marks the challenge with the event's ID, and the statements after it insert their rows only
+// from a challenge so marked: they apply exactly when the consumption did. On MySQL the
+// consumption and the login record are one multi-table UPDATE, which applies only where the
+// user's row exists; SQLite, which updates one table per statement, consumes only while the
+// user exists and records the login on the challenge's mark, in its serialized transaction.
+func (s *OTPStore) CommitLogin(ctx context.Context, l ports.LoginCommit) (bool, error) {
+	if l.Event == nil || l.Event.ID == "" {
+		return false, domain.Internal("commit login", errors.New("storage: a login commit without its event"))
+	}
+	at, marker := l.At.UTC(), l.Event.ID
+	gen := s.db.DB.QueryGen()
+	var queries []string
 	if s.db.Dialect == migrations.MySQL {
-		args := append(append([]any{poolID, userID, now}, recordLoginArgs(now)...), id, maxAttempts, now)
-		// Rows affected: the challenge's, and the user's unless it was already as set.
-		return affected(s.db.shared(ctx).ExecContext(ctx, `UPDATE otp_challenges AS c JOIN users AS u ON u.pool_id = ? AND u.id = ?
-			SET c.consumed_at = ?, `+recordLoginJoinedSet+` WHERE c.id = ? AND `+consumeLive, args...))
+		args := append(append([]any{l.PoolID, l.UserID, at, marker}, recordLoginArgs(at)...), l.ChallengeID, l.MaxAttempts, at)
+		queries = append(queries, gen.FormatQuery(`UPDATE otp_challenges AS c JOIN users AS u ON u.pool_id = ? AND u.id = ?
+			SET c.consumed_at = ?, c.consumed_by = ?, `+recordLoginJoinedSet+` WHERE c.id = ? AND `+consumeLive, args...))
+	} else {
+		queries = append(queries,
+			gen.FormatQuery(`UPDATE otp_challenges AS c SET consumed_at = ?, consumed_by = ? WHERE id = ? AND `+consumeLive+`
+				AND EXISTS (SELECT 1 FROM users WHERE pool_id = ? AND id = ?)`, at, marker, l.ChallengeID, l.MaxAttempts, at, l.PoolID, l.UserID),
+			gen.FormatQuery(`UPDATE users SET `+recordLoginSet+` WHERE pool_id = ? AND id = ?
+				AND EXISTS (SELECT 1 FROM otp_challenges WHERE id = ? AND consumed_by = ?)`,
+				append(recordLoginArgs(at), l.PoolID, l.UserID, l.ChallengeID, marker)...))
 	}
-	won := false
-	err := s.db.Run(ctx, func(ctx context.Context) error {
-		var err error
-		if won, err = s.Consume(ctx, id, maxAttempts, now); err != nil || !won {
-			return err
-		}
-		recorded, err := affected(s.db.idb(ctx).ExecContext(ctx, "UPDATE users SET "+recordLoginSet+" WHERE pool_id = ? AND id = ?",
-			append(recordLoginArgs(now), poolID, userID)...))
-		if err == nil && !recorded {
-			won, err = false, errUserGone // rolls the consumption back
-		}
-		return err
-	})
-	if errors.Is(err, errUserGone) {
-		return false, nil
+	consumedBy := "otp_challenges WHERE id = ? AND consumed_by = ?"
+	event, err := auditToRow(l.Event)
+	if err != nil {
+		return false, err
 	}
-	return won, err
-}
-
-var errUserGone = errors.New("storage: the user is gone")
-
-func (s *OTPStore) Burn(ctx context.Context, id string, now time.Time) error {
-	_, err := s.db.idb(ctx).NewRaw("UPDATE otp_challenges SET burned_at = ? WHERE id = ? AND burned_at IS NULL", now.UTC(), id).Exec(ctx)
-	return mapErr(err, "otp challenge")
+	queries = append(queries, s.db.insertFrom(event, consumedBy, l.ChallengeID, marker))
+	if l.RefreshToken != nil {
+		queries = append(queries, s.db.insertFrom(refreshTokenToRow(l.RefreshToken), consumedBy, l.ChallengeID, marker))
+	}
+	affected, err := s.db.execUnit(ctx, queries...)
+	if err != nil {
+		return false, mapErr(err, "otp challenge")
+	}
+	won := affected[0] > 0
+	for i, n := range affected[1:] {
+		if (n > 0) != won {
+			return false, domain.Internal("commit login", fmt.Errorf("storage: statement %d of a login commit changed %d rows, the consumption %d", i+1, n, affected[0]))
+		}
+	}
+	return won, nil
 }
 
 // affected reports whether a statement changed any row.

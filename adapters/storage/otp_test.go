@@ -21,13 +21,63 @@ func newChallenge(id, pool string, now time.Time) *domain.OTPChallenge {
 		CodeExpiresAt: now.Add(time.Minute), TokenExpiresAt: now.Add(5 * time.Minute), CreatedAt: now}
 }
 
+// burn makes a challenge unusable with wrong codes.
+func burn(t *testing.T, s *storage.Stores, id string, now time.Time) {
+	t.Helper()
+	for range domain.OTPMaxAttempts {
+		if _, err := s.OTP.Fail(context.Background(), id, domain.OTPMaxAttempts, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// A challenge stored with its send's event: both are stored, or, when one cannot be, neither.
+func TestOTPCreateWithItsSend(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		s := newStores(t, db, "p1")
+		sent := func(id string) *domain.AuditEvent {
+			return &domain.AuditEvent{ID: id, PoolID: "p1", Time: testTime, Type: domain.AuditSendOTP, Result: domain.AuditSuccess,
+				Details: "usage=login channel=sms"}
+		}
+		events := func(id string) int64 {
+			n, err := db.NewSelect().Table("audit_logs").Where("id = ?", id).Count(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		c := newChallenge("c1", "p1", testTime)
+		if err := s.OTP.Create(ctx, c, sent("e1")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.OTP.GetByToken(ctx, "p1", c.TokenHash); err != nil || events("e1") != 1 {
+			t.Fatalf("after a send: challenge %v, %d events", err, events("e1"))
+		}
+		// The event's ID is taken: the challenge is not stored either.
+		c2 := newChallenge("c2", "p1", testTime)
+		if err := s.OTP.Create(ctx, c2, sent("e1")); domain.KindOf(err) != domain.KindConflict {
+			t.Fatalf("a send whose event cannot be stored: %v, want a conflict", err)
+		}
+		if _, err := s.OTP.GetByToken(ctx, "p1", c2.TokenHash); domain.KindOf(err) != domain.KindNotFound {
+			t.Fatalf("the challenge of a send whose event was refused: %v, want not found", err)
+		}
+		// The challenge's token is taken: the event is not stored either.
+		c3 := newChallenge("c3", "p1", testTime)
+		c3.TokenHash = c.TokenHash
+		if err := s.OTP.Create(ctx, c3, sent("e3")); domain.KindOf(err) != domain.KindConflict || events("e3") != 0 {
+			t.Fatalf("a send whose challenge cannot be stored: %v and %d events, want a conflict and none", err, events("e3"))
+		}
+	})
+}
+
 func TestOTPStore(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		s := newStores(t, db, "p1", "p2")
 		now := testTime
 		c := newChallenge("c1", "p1", now)
-		if err := s.OTP.Create(ctx, c); err != nil {
+		if err := s.OTP.Create(ctx, c, nil); err != nil {
 			t.Fatal(err)
 		}
 		got, err := s.OTP.GetByToken(ctx, "p1", c.TokenHash)
@@ -56,7 +106,7 @@ func TestOTPStore(t *testing.T) {
 		}
 
 		// Consume wins once, even concurrently, and never after the code expired.
-		if err := s.OTP.Create(ctx, newChallenge("c2", "p1", now)); err != nil {
+		if err := s.OTP.Create(ctx, newChallenge("c2", "p1", now), nil); err != nil {
 			t.Fatal(err)
 		}
 		var wins atomic.Int32
@@ -78,15 +128,13 @@ func TestOTPStore(t *testing.T) {
 		if wins.Load() != 1 {
 			t.Fatalf("%d consumes won", wins.Load())
 		}
-		if err := s.OTP.Create(ctx, newChallenge("c3", "p1", now)); err != nil {
+		if err := s.OTP.Create(ctx, newChallenge("c3", "p1", now), nil); err != nil {
 			t.Fatal(err)
 		}
 		if ok, _ := s.OTP.Consume(ctx, "c3", 5, now.Add(time.Minute)); ok {
 			t.Fatal("consumed an expired code")
 		}
-		if err := s.OTP.Burn(ctx, "c3", now); err != nil {
-			t.Fatal(err)
-		}
+		burn(t, s, "c3", now)
 		if ok, _ := s.OTP.Consume(ctx, "c3", 5, now); ok {
 			t.Fatal("consumed a burned code")
 		}
@@ -329,7 +377,7 @@ func TestRateLimiterLeaseTableStaysBounded(t *testing.T) {
 	}
 }
 
-// Concurrent challenges share INSERTs; one that cannot be stored fails alone.
+// Concurrent challenges share rounds; one that cannot be stored fails alone.
 func TestOTPCreateConcurrent(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
@@ -339,7 +387,7 @@ func TestOTPCreateConcurrent(t *testing.T) {
 			c.TokenHash = tokenHash
 			return c
 		}
-		if err := s.OTP.Create(ctx, challenge("taken", "hash-taken")); err != nil {
+		if err := s.OTP.Create(ctx, challenge("taken", "hash-taken"), nil); err != nil {
 			t.Fatal(err)
 		}
 		insertConcurrently(t, func(i int, collide bool) error {
@@ -347,7 +395,7 @@ func TestOTPCreateConcurrent(t *testing.T) {
 			if collide {
 				hash = "hash-taken" // the token hash is unique
 			}
-			return s.OTP.Create(ctx, challenge(fmt.Sprint("c", i), hash))
+			return s.OTP.Create(ctx, challenge(fmt.Sprint("c", i), hash), nil)
 		}, func(i int) error {
 			_, err := s.OTP.GetByToken(ctx, "p1", fmt.Sprint("hash-", i))
 			return err
@@ -403,7 +451,7 @@ func TestOTPChallengeWithUser(t *testing.T) {
 		for hash, recipient := range map[string]string{"h-phone": "+8613612345678", "h-email": "ally@example.com", "h-nobody": "+8613700000000"} {
 			c := newChallenge(hash, "p1", now)
 			c.Recipient, c.TokenHash = recipient, hash
-			if err := s.OTP.Create(ctx, c); err != nil {
+			if err := s.OTP.Create(ctx, c, nil); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -433,10 +481,44 @@ func TestOTPChallengeWithUser(t *testing.T) {
 	})
 }
 
-// ConsumeForLogin consumes a live challenge and records the login in one commit: the first
-// login enables a user, a lock or a freeze is kept; a challenge no longer live, or a user gone,
-// records nothing and leaves the challenge as it was.
-func TestOTPConsumeForLogin(t *testing.T) {
+// loginCommit is a login of user in pool with the challenge, its audit event and refresh token
+// named after the challenge and the attempt (so that racing attempts write distinct rows).
+func loginCommit(pool, challenge, user, attempt string, at time.Time) ports.LoginCommit {
+	id := challenge + "-" + attempt
+	return ports.LoginCommit{ChallengeID: challenge, MaxAttempts: domain.OTPMaxAttempts, PoolID: pool, UserID: user, At: at,
+		Event: &domain.AuditEvent{ID: "e-" + id, PoolID: pool, Time: at, Type: domain.AuditLogin, Result: domain.AuditSuccess,
+			UserID: user, Details: "otp sms"},
+		RefreshToken: &domain.RefreshToken{ID: "rt-" + id, PoolID: pool, ApplicationID: "app", UserID: user, FamilyID: "f-" + id,
+			TokenHash: fmt.Sprintf("%064s", "rt-"+id), Scope: "openid", AMR: []string{"otp", "sms"}, AuthTime: at,
+			ExpiresAt: at.Add(time.Hour), CreatedAt: at}}
+}
+
+// loginWrites tells whether a login commit's event and refresh token are stored, failing the
+// test when only one of them is.
+func loginWrites(t *testing.T, db *storage.DB, s *storage.Stores, l ports.LoginCommit) bool {
+	t.Helper()
+	ctx := context.Background()
+	events, err := db.NewSelect().Table("audit_logs").Where("id = ?", l.Event.ID).Count(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, err := s.RefreshTokens.GetByHash(ctx, l.PoolID, l.RefreshToken.TokenHash)
+	if err != nil && domain.KindOf(err) != domain.KindNotFound {
+		t.Fatal(err)
+	}
+	if events > 1 || (events == 1) != (rt != nil) {
+		t.Fatalf("login %s: %d events and refresh token %+v, want both or neither", l.Event.ID, events, rt)
+	}
+	if rt != nil && (rt.UserID != l.UserID || rt.FamilyID != l.RefreshToken.FamilyID || !rt.ExpiresAt.Equal(l.RefreshToken.ExpiresAt)) {
+		t.Fatalf("login %s stored refresh token %+v, want %+v", l.Event.ID, rt, l.RefreshToken)
+	}
+	return events == 1
+}
+
+// CommitLogin consumes a live challenge and, in the same commit, records the login and stores
+// its event and refresh token: the first login enables a user, a lock or a freeze is kept; a
+// challenge no longer live, or a user gone, writes nothing and leaves the challenge as it was.
+func TestOTPCommitLogin(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		s := newStores(t, db, "pa")
@@ -457,11 +539,15 @@ func TestOTPConsumeForLogin(t *testing.T) {
 		}
 		at := testTime.Add(30 * time.Second)
 		for id, want := range map[string]domain.UserStatus{"fresh": domain.UserEnabled, "locked": domain.UserLocked, "frozen": domain.UserFrozen} {
-			if err := s.OTP.Create(ctx, newChallenge("c-"+id, "pa", testTime)); err != nil {
+			if err := s.OTP.Create(ctx, newChallenge("c-"+id, "pa", testTime), nil); err != nil {
 				t.Fatal(err)
 			}
-			if won, err := s.OTP.ConsumeForLogin(ctx, "c-"+id, domain.OTPMaxAttempts, "pa", id, at); err != nil || !won {
-				t.Fatalf("%s: consume for login = %v, %v", id, won, err)
+			l := loginCommit("pa", "c-"+id, id, "1", at)
+			if won, err := s.OTP.CommitLogin(ctx, l); err != nil || !won {
+				t.Fatalf("%s: commit login = %v, %v", id, won, err)
+			}
+			if !loginWrites(t, db, s, l) {
+				t.Fatalf("%s: the login's event and refresh token were not stored", id)
 			}
 			got, err := s.Users.Get(ctx, "pa", id)
 			if err != nil {
@@ -478,46 +564,75 @@ func TestOTPConsumeForLogin(t *testing.T) {
 				t.Errorf("%s: store says %s, domain.User.RecordLogin says %s", id, got.Status, before.Status)
 			}
 		}
+		// Without a refresh token the event alone is stored.
+		if err := s.OTP.Create(ctx, newChallenge("c-bare", "pa", testTime), nil); err != nil {
+			t.Fatal(err)
+		}
+		bare := loginCommit("pa", "c-bare", "fresh", "1", at)
+		bare.RefreshToken = nil
+		if won, err := s.OTP.CommitLogin(ctx, bare); err != nil || !won {
+			t.Fatalf("login without a refresh token: %v, %v", won, err)
+		}
+		if n, err := db.NewSelect().Table("audit_logs").Where("id = ?", bare.Event.ID).Count(ctx); err != nil || n != 1 {
+			t.Fatalf("login without a refresh token: %d events, %v", n, err)
+		}
 
-		// Used once: the second time records nothing.
+		// Used once: the second time writes nothing.
 		later := at.Add(time.Second)
-		if won, err := s.OTP.ConsumeForLogin(ctx, "c-fresh", domain.OTPMaxAttempts, "pa", "fresh", later); err != nil || won {
-			t.Fatalf("second consume for login = %v, %v", won, err)
-		}
-		// Expired, or burned: nothing either.
-		if err := s.OTP.Create(ctx, newChallenge("c-old", "pa", testTime.Add(-time.Hour))); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.OTP.Create(ctx, newChallenge("c-burned", "pa", testTime)); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.OTP.Burn(ctx, "c-burned", testTime); err != nil {
-			t.Fatal(err)
-		}
-		for _, id := range []string{"c-old", "c-burned"} {
-			if won, err := s.OTP.ConsumeForLogin(ctx, id, domain.OTPMaxAttempts, "pa", "fresh", later); err != nil || won {
-				t.Fatalf("%s: consume for login = %v, %v", id, won, err)
+		refused := func(challenge, user string) {
+			t.Helper()
+			l := loginCommit("pa", challenge, user, "refused", later)
+			if won, err := s.OTP.CommitLogin(ctx, l); err != nil || won {
+				t.Fatalf("%s: commit login = %v, %v", challenge, won, err)
+			}
+			if loginWrites(t, db, s, l) {
+				t.Fatalf("%s: a refused login stored its event and refresh token", challenge)
 			}
 		}
-		if got, _ := s.Users.Get(ctx, "pa", "fresh"); got == nil || !got.LastLoginAt.Equal(at) {
-			t.Fatalf("fresh's last login moved on refused consumptions: %+v", got)
-		}
-		// A user of another pool (or gone) records nothing and leaves the code unconsumed.
-		if err := s.OTP.Create(ctx, newChallenge("c-gone", "pa", testTime)); err != nil {
+		refused("c-fresh", "fresh")
+		// Expired, or burned: nothing either.
+		if err := s.OTP.Create(ctx, newChallenge("c-old", "pa", testTime.Add(-time.Hour)), nil); err != nil {
 			t.Fatal(err)
 		}
-		if won, err := s.OTP.ConsumeForLogin(ctx, "c-gone", domain.OTPMaxAttempts, "pa", "nobody", at); err != nil || won {
-			t.Fatalf("unknown user: consume for login = %v, %v", won, err)
+		if err := s.OTP.Create(ctx, newChallenge("c-burned", "pa", testTime), nil); err != nil {
+			t.Fatal(err)
 		}
+		burn(t, s, "c-burned", testTime)
+		refused("c-old", "fresh")
+		refused("c-burned", "fresh")
+		if got, _ := s.Users.Get(ctx, "pa", "fresh"); got == nil || !got.LastLoginAt.Equal(at) {
+			t.Fatalf("fresh's last login moved on refused logins: %+v", got)
+		}
+		// A user of another pool (or gone) writes nothing and leaves the code unconsumed.
+		if err := s.OTP.Create(ctx, newChallenge("c-gone", "pa", testTime), nil); err != nil {
+			t.Fatal(err)
+		}
+		refused("c-gone", "nobody")
 		if c, err := s.OTP.GetByToken(ctx, "pa", newChallenge("c-gone", "pa", testTime).TokenHash); err != nil || c.ConsumedAt != nil {
 			t.Fatalf("the challenge of an unknown user: %+v %v", c, err)
+		}
+		// A commit that fails (its event's ID is taken) writes nothing, the consumption included.
+		if err := s.OTP.Create(ctx, newChallenge("c-dup", "pa", testTime), nil); err != nil {
+			t.Fatal(err)
+		}
+		dup := loginCommit("pa", "c-dup", "fresh", "1", later)
+		dup.Event.ID = bare.Event.ID
+		if won, err := s.OTP.CommitLogin(ctx, dup); domain.KindOf(err) != domain.KindConflict || won {
+			t.Fatalf("a login whose event cannot be stored: %v, %v; want a conflict", won, err)
+		}
+		if c, err := s.OTP.GetByToken(ctx, "pa", newChallenge("c-dup", "pa", testTime).TokenHash); err != nil || c.ConsumedAt != nil {
+			t.Fatalf("the challenge of a failed login commit: %+v %v", c, err)
+		}
+		if _, err := s.RefreshTokens.GetByHash(ctx, "pa", dup.RefreshToken.TokenHash); domain.KindOf(err) != domain.KindNotFound {
+			t.Fatalf("the refresh token of a failed login commit: %v", err)
 		}
 	})
 }
 
-// Concurrent logins: of the requests racing with one code exactly one wins and records its
-// login, and logins with codes of their own each keep their own time.
-func TestOTPConsumeForLoginConcurrent(t *testing.T) {
+// Concurrent logins: of the requests racing with one code exactly one wins, records its login
+// and stores its event and refresh token; logins with codes of their own each keep their own
+// time.
+func TestOTPCommitLoginConcurrent(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		s := newStores(t, db, "pa")
@@ -527,38 +642,47 @@ func TestOTPConsumeForLoginConcurrent(t *testing.T) {
 			if err := s.Users.Create(ctx, newUser("pa", id, fmt.Sprint("user", i), testTime)); err != nil {
 				t.Fatal(err)
 			}
-			if err := s.OTP.Create(ctx, newChallenge("c-"+id, "pa", testTime)); err != nil {
+			if err := s.OTP.Create(ctx, newChallenge("c-"+id, "pa", testTime), nil); err != nil {
 				t.Fatal(err)
 			}
 		}
 		if err := s.Users.Create(ctx, newUser("pa", "racer", "racer", testTime)); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.OTP.Create(ctx, newChallenge("shared", "pa", testTime)); err != nil {
+		if err := s.OTP.Create(ctx, newChallenge("shared", "pa", testTime), nil); err != nil {
 			t.Fatal(err)
 		}
-		var wins atomic.Int32
+		racers := make([]ports.LoginCommit, n)
+		won := make([]bool, n)
 		var wg sync.WaitGroup
 		for i := range n {
 			id := fmt.Sprint("u", i)
 			wg.Go(func() {
-				if won, err := s.OTP.ConsumeForLogin(ctx, "c-"+id, domain.OTPMaxAttempts, "pa", id, testTime.Add(time.Duration(i+1)*time.Second)); err != nil || !won {
+				l := loginCommit("pa", "c-"+id, id, "1", testTime.Add(time.Duration(i+1)*time.Second))
+				if won, err := s.OTP.CommitLogin(ctx, l); err != nil || !won {
 					t.Errorf("%s: %v %v", id, won, err)
 				}
 			})
+			racers[i] = loginCommit("pa", "shared", "racer", fmt.Sprint(i), testTime.Add(45*time.Second))
 			wg.Go(func() {
-				won, err := s.OTP.ConsumeForLogin(ctx, "shared", domain.OTPMaxAttempts, "pa", "racer", testTime.Add(45*time.Second))
-				if err != nil {
+				var err error
+				if won[i], err = s.OTP.CommitLogin(ctx, racers[i]); err != nil {
 					t.Error(err)
-				}
-				if won {
-					wins.Add(1)
 				}
 			})
 		}
 		wg.Wait()
-		if wins.Load() != 1 {
-			t.Fatalf("%d requests won one code", wins.Load())
+		wins := 0
+		for i, l := range racers {
+			if stored := loginWrites(t, db, s, l); stored != won[i] {
+				t.Errorf("racer %d won %v but its writes stored %v", i, won[i], stored)
+			}
+			if won[i] {
+				wins++
+			}
+		}
+		if wins != 1 {
+			t.Fatalf("%d requests won one code", wins)
 		}
 		for i := range n + 1 {
 			id, want := fmt.Sprint("u", i), testTime.Add(time.Duration(i+1)*time.Second)

@@ -51,7 +51,7 @@ func NewStores(db *DB) *Stores {
 		PoolLocker:   &PoolLocker{db: db},
 		SigningKeys:  &SigningKeyStore{db: db},
 		Audit:        newAuditLog(db),
-		OTP:          newOTPStore(db),
+		OTP:          &OTPStore{db: db},
 		OTPSettings:  &OTPSettingsStore{db: db},
 		RateLimiter:  &RateLimiter{db: db},
 	}

@@ -18,7 +18,7 @@ type Recorder struct {
 // Record completes e (id, time, and the actor, IP and user agent of the request in ctx unless
 // set) and stores it. Sign-in flows call it with their own type and result.
 func (r Recorder) Record(ctx context.Context, e domain.AuditEvent) error {
-	if err := r.complete(ctx, &e); err != nil {
+	if err := r.Complete(ctx, &e); err != nil {
 		return err
 	}
 	return r.Log.Record(ctx, &e)
@@ -43,14 +43,16 @@ func (r Recorder) RecordAll(ctx context.Context, events []domain.AuditEvent) err
 		return nil
 	}
 	for i := range events {
-		if err := r.complete(ctx, &events[i]); err != nil {
+		if err := r.Complete(ctx, &events[i]); err != nil {
 			return err
 		}
 	}
 	return bl.RecordBatch(ctx, events)
 }
 
-func (r Recorder) complete(ctx context.Context, e *domain.AuditEvent) error {
+// Complete fills in what Record completes, for an event a store writes with the change it
+// records (see ports.LoginCommit).
+func (r Recorder) Complete(ctx context.Context, e *domain.AuditEvent) error {
 	info := domain.RequestInfoFrom(ctx)
 	if e.ID == "" {
 		e.ID = r.IDs.NewID()

@@ -79,18 +79,48 @@ type IssueRequest struct {
 }
 
 // Issue mints the access and ID tokens with the application's algorithm, lifetime and claims,
-// and a refresh token when the application enables them.
+// and stores a refresh token when the application enables them.
 func (s *Service) Issue(ctx context.Context, req IssueRequest) (*TokenResponse, error) {
+	issued, err := s.Prepare(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Keep(ctx, issued); err != nil {
+		return nil, err
+	}
+	return issued.Response, nil
+}
+
+// Keep stores what Prepare issued: its refresh token, if any.
+func (s *Service) Keep(ctx context.Context, issued *Issued) error {
+	if issued.RefreshToken == nil {
+		return nil
+	}
+	return s.Refresh.Insert(ctx, issued.RefreshToken)
+}
+
+// Issued is a sign-in's tokens before anything is stored: the answer, and the refresh token it
+// carries (nil when the application issues none), which the sign-in stores with its own
+// writes.
+type Issued struct {
+	Response     *TokenResponse
+	RefreshToken *domain.RefreshToken
+}
+
+// Prepare is Issue without storing the refresh token: a sign-in that commits its writes
+// together mints first, so that tokens it could not mint leave nothing written.
+func (s *Service) Prepare(ctx context.Context, req IssueRequest) (*Issued, error) {
 	resp, err := s.mint(ctx, req)
 	if err != nil {
 		return nil, err
 	}
+	issued := &Issued{Response: resp}
 	if req.App.RefreshTokenEnabled {
-		if resp.RefreshToken, err = s.newRefreshToken(ctx, req, resp.Scope); err != nil {
+		if resp.RefreshToken, issued.RefreshToken, err = s.buildRefreshToken(req, resp.Scope); err != nil {
 			return nil, err
 		}
 	}
-	return resp, nil
+	return issued, nil
 }
 
 // mint signs the access and ID tokens of a sign-in, touching no table (the refresh grant signs
@@ -108,17 +138,6 @@ func (s *Service) mint(ctx context.Context, req IssueRequest) (*TokenResponse, e
 	}
 	return &TokenResponse{AccessToken: tokens.AccessToken, TokenType: tokens.TokenType, ExpiresIn: tokens.ExpiresIn,
 		Scope: tokens.Scope, IDToken: tokens.IDToken}, nil
-}
-
-func (s *Service) newRefreshToken(ctx context.Context, req IssueRequest, scope string) (string, error) {
-	opaque, t, err := s.buildRefreshToken(req, scope)
-	if err != nil {
-		return "", err
-	}
-	if err := s.Refresh.Insert(ctx, t); err != nil {
-		return "", err
-	}
-	return opaque, nil
 }
 
 // buildRefreshToken makes a new refresh token (the opaque value and its stored form) of req's

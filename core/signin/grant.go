@@ -83,33 +83,8 @@ func (s *Service) otpLogin(ctx context.Context, channel string, app *domain.Appl
 		}
 		return nil, nil, errUnknownOTP()
 	}
-	in, err := s.loginUser(ctx, app, known, channel, recipient, req.AutoSignup, c.ID, now)
-	var user *domain.User
-	if in != nil {
-		user = in.user
-	}
-	if err != nil {
-		return nil, user, err
-	}
-	ev.Result, ev.UserID = domain.AuditSuccess, user.ID
-	if in.created {
-		// The user exists now whatever becomes of the login.
-		signup := ev
-		signup.Type, signup.Details = domain.AuditSignup, "auto_signup "+ev.Details
-		if err := s.audit(ctx, signup); err != nil {
-			return nil, user, err
-		}
-	}
-	// The login succeeds only with its tokens: recorded before them, a failure to issue them
-	// would leave the log a success and a failure for one login.
-	resp, err := s.Sessions.Issue(ctx, session.IssueRequest{App: app, User: user, AMR: []string{"otp", channel}, AuthTime: now})
-	if err != nil {
-		return nil, user, err
-	}
-	if err := s.audit(ctx, ev); err != nil {
-		return nil, user, err
-	}
-	return resp, user, nil
+	return s.loginUser(ctx, app, login{known: known, channel: channel, recipient: recipient, autoSignup: req.AutoSignup,
+		challengeID: c.ID, at: now, event: ev})
 }
 
 // userKey is the user identifier a channel's recipient is.
@@ -127,62 +102,105 @@ func normalizeFor(channel, raw string) (string, error) {
 	return domain.NormalizePhone(raw)
 }
 
-// signedIn is the user a login signed in, and whether the login created it.
-type signedIn struct {
-	user    *domain.User
-	created bool
+// login is a sign-in whose code was right: its recipient (and the user it names, nil when
+// none), the challenge to consume, and its audit event so far.
+type login struct {
+	known       *domain.User
+	channel     string
+	recipient   string
+	autoSignup  bool
+	challengeID string
+	at          time.Time
+	event       domain.AuditEvent
 }
 
 // loginUser consumes the challenge and signs its recipient in: an existing user's login is
-// recorded (the first one enables it); on auto sign-up a new user is created. The consumption
-// is the login's commit point: of concurrent requests with one code only one gets past it, and
-// a refusal before it (unknown or abnormal user) leaves the code usable. For an existing user
-// the consumption and the login record are one commit (ConsumeForLogin), since every sign-in
-// waits for it.
-//
-// known is the recipient's users row read with the challenge (nil when there was none).
-func (s *Service) loginUser(ctx context.Context, app *domain.Application, known *domain.User, channel, recipient string,
-	autoSignup bool, challengeID string, now time.Time) (*signedIn, error) {
-	user := known
-	if user == nil {
-		if !autoSignup || !app.Process.Registration.Enabled {
-			return nil, errUserNotFound()
+// recorded (the first one enables it); on auto sign-up a new user is created. The tokens are
+// minted first, and the consumption is the login's commit point: every write of the login (the
+// consumption, the login record or the new user, the refresh token and the success events)
+// commits together, so of concurrent requests with one code exactly one gets tokens, a refusal
+// before it (unknown or abnormal user, tokens that could not be minted) leaves the code usable,
+// and the audit log holds a success exactly for each login that happened. For an existing user
+// that is one commit of the store's (CommitLogin), since every sign-in waits for it.
+func (s *Service) loginUser(ctx context.Context, app *domain.Application, l login) (*session.TokenResponse, *domain.User, error) {
+	if l.known == nil {
+		if !l.autoSignup || !app.Process.Registration.Enabled {
+			return nil, nil, errUserNotFound()
 		}
-		var in *signedIn
-		err := s.Tx.Run(ctx, func(ctx context.Context) error {
-			if err := consumed(s.OTP.Consume(ctx, challengeID, domain.OTPMaxAttempts, now)); err != nil {
-				return err
-			}
-			u, err := s.autoSignup(ctx, app, channel, recipient, now)
-			in = &signedIn{user: u, created: true}
-			return err
-		})
+		resp, created, err := s.signUp(ctx, app, l)
 		if domain.KindOf(err) != domain.KindConflict {
-			return in, err
+			return resp, created, err
 		}
 		// Another sign-in created the same user a moment ago (and the rollback returned the
 		// code): log that one in.
-		if user, err = s.Users.FindRow(ctx, app.PoolID, userKey(channel), recipient); err != nil {
-			return nil, err
+		if l.known, err = s.Users.FindRow(ctx, app.PoolID, userKey(l.channel), l.recipient); err != nil {
+			return nil, nil, err
 		}
 	}
-	user, err := session.WithClaimAttributes(ctx, s.Users, app, user)
+	user, err := session.WithClaimAttributes(ctx, s.Users, app, l.known)
 	if err != nil {
-		return nil, err
+		return nil, l.known, err
 	}
 	if user == nil {
-		return nil, errUserNotFound() // deleted a moment ago
+		return nil, nil, errUserNotFound() // deleted a moment ago
 	}
 	if !user.MaySignIn() {
-		return &signedIn{user: user}, errAbnormalUser()
+		return nil, user, errAbnormalUser()
 	}
-	if err := consumed(s.OTP.ConsumeForLogin(ctx, challengeID, domain.OTPMaxAttempts, app.PoolID, user.ID, now)); err != nil {
-		return &signedIn{user: user}, err
+	issued, err := s.Sessions.Prepare(ctx, session.IssueRequest{App: app, User: user, AMR: amr(l.channel), AuthTime: l.at})
+	if err != nil {
+		return nil, user, err
 	}
-	user.RecordLogin(now)
-	user.UpdatedAt = now
-	return &signedIn{user: user}, nil
+	ev := success(l.event, user)
+	if err := s.Audit.Complete(ctx, &ev); err != nil {
+		return nil, user, err
+	}
+	if err := consumed(s.OTP.CommitLogin(ctx, ports.LoginCommit{ChallengeID: l.challengeID, MaxAttempts: domain.OTPMaxAttempts,
+		PoolID: app.PoolID, UserID: user.ID, At: l.at, Event: &ev, RefreshToken: issued.RefreshToken})); err != nil {
+		return nil, user, err
+	}
+	user.RecordLogin(l.at)
+	user.UpdatedAt = l.at
+	return issued.Response, user, nil
 }
+
+// signUp is an auto sign-up's login: the new user, its refresh token and its SIGNUP and LOGIN
+// events are written in the transaction that consumes the challenge. A conflict means the user
+// was created meanwhile by another sign-in.
+func (s *Service) signUp(ctx context.Context, app *domain.Application, l login) (*session.TokenResponse, *domain.User, error) {
+	u := s.newSignUpUser(app, l.channel, l.recipient, l.at)
+	issued, err := s.Sessions.Prepare(ctx, session.IssueRequest{App: app, User: u, AMR: amr(l.channel), AuthTime: l.at})
+	if err != nil {
+		return nil, nil, err
+	}
+	signup := success(l.event, u)
+	signup.Type, signup.Details = domain.AuditSignup, "auto_signup "+l.event.Details
+	err = s.Tx.Run(ctx, func(ctx context.Context) error {
+		if err := consumed(s.OTP.Consume(ctx, l.challengeID, domain.OTPMaxAttempts, l.at)); err != nil {
+			return err
+		}
+		if err := s.Users.Create(ctx, u); err != nil {
+			return err
+		}
+		if err := s.Sessions.Keep(ctx, issued); err != nil {
+			return err
+		}
+		return s.Audit.RecordAll(ctx, []domain.AuditEvent{signup, success(l.event, u)})
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return issued.Response, u, nil
+}
+
+// success is a login's event as a success of user.
+func success(e domain.AuditEvent, user *domain.User) domain.AuditEvent {
+	e.Result, e.UserID = domain.AuditSuccess, user.ID
+	return e
+}
+
+// amr is the ID token's amr of an OTP login by channel.
+func amr(channel string) []string { return []string{"otp", channel} }
 
 // consumed is the grant's answer to a consumption: a challenge not consumed was used first by
 // another request (or, at a login, its user is gone a moment ago).
@@ -193,7 +211,9 @@ func consumed(won bool, err error) error {
 	return err
 }
 
-func (s *Service) autoSignup(ctx context.Context, app *domain.Application, channel, recipient string, now time.Time) (*domain.User, error) {
+// newSignUpUser is the user an auto sign-up creates, enabled at once: it is created at its
+// first login, as the guide's first-login rule says.
+func (s *Service) newSignUpUser(app *domain.Application, channel, recipient string, now time.Time) *domain.User {
 	u := &domain.User{ID: s.IDs.NewID(), PoolID: app.PoolID, Source: domain.SourceAutoSignup, Attributes: map[string]any{},
 		CreatedAt: now, UpdatedAt: now}
 	if channel == domain.ChannelEmail {
@@ -204,10 +224,6 @@ func (s *Service) autoSignup(ctx context.Context, app *domain.Application, chann
 	if g := app.Process.Registration.GroupID; g != "" {
 		u.GroupIDs = []string{g}
 	}
-	// Created at its first login: the user is enabled at once, as the guide's first-login rule says.
 	u.RecordLogin(now)
-	if err := s.Users.Create(ctx, u); err != nil {
-		return nil, err
-	}
-	return u, nil
+	return u
 }

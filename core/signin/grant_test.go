@@ -45,40 +45,50 @@ func (o *consumeOnce) Consume(context.Context, string, int, time.Time) (bool, er
 	return true, nil
 }
 
-func (o *consumeOnce) ConsumeForLogin(_ context.Context, _ string, _ int, _, userID string, _ time.Time) (bool, error) {
-	o.recorded = append(o.recorded, userID)
+func (o *consumeOnce) CommitLogin(_ context.Context, l ports.LoginCommit) (bool, error) {
+	o.recorded = append(o.recorded, l.UserID)
 	return true, nil
 }
 
 func TestAutoSignupLosingTheInsertLogsTheWinnerIn(t *testing.T) {
 	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
-	app := &domain.Application{ID: "a", PoolID: "p"}
+	app := &domain.Application{ID: "a", PoolID: "p", ClientID: "client", SigningAlg: domain.SignES256, AccessTokenTTL: 3600}
 	app.Process.Registration.Enabled = true
 	winner := &domain.User{ID: "u1", PoolID: "p", PhoneNumber: "+8613612345678", Attributes: map[string]any{}}
 	winner.RecordLogin(now)
 
-	users, otp := &raceUsers{existing: winner}, &consumeOnce{}
-	s := &Service{Users: users, OTP: otp, Tx: fake.Tx{}, IDs: &fake.IDs{}}
-	in, err := s.loginUser(context.Background(), app, nil, domain.ChannelSMS, winner.PhoneNumber, true, "c1", now)
-	if err != nil || in == nil || in.user.ID != "u1" || in.created {
-		t.Fatalf("signed in %+v, %v; want u1 logged in, not created", in, err)
+	clock := fake.Clock{T: now}
+	users, otp, log := &raceUsers{existing: winner}, &consumeOnce{}, &fake.AuditLog{}
+	s := &Service{Users: users, OTP: otp, Tx: fake.Tx{}, IDs: &fake.IDs{},
+		Sessions: &session.Service{Tokens: &token.Service{Signer: stubSigner{}, Clock: clock}, Clock: clock, IDs: &fake.IDs{}},
+		Audit:    audit.Recorder{Log: log, Clock: clock, IDs: &fake.IDs{}}}
+	l := login{channel: domain.ChannelSMS, recipient: winner.PhoneNumber, autoSignup: true, challengeID: "c1", at: now,
+		event: domain.AuditEvent{PoolID: "p", Type: domain.AuditLogin}}
+	resp, user, err := s.loginUser(context.Background(), app, l)
+	if err != nil || resp == nil || user == nil || user.ID != "u1" {
+		t.Fatalf("signed in %+v, %+v, %v; want u1 logged in", resp, user, err)
 	}
 	if len(otp.recorded) != 1 || otp.recorded[0] != "u1" {
 		t.Errorf("login recorded for %v", otp.recorded)
 	}
+	if len(log.Events) != 0 {
+		t.Errorf("events %+v recorded apart from the login's commit, want none (the lost sign-up rolled back)", log.Events)
+	}
 
 	// The winner's user cannot be read back: an error, not a crash.
 	users.findErr = errors.New("database gone")
-	if in, err := s.loginUser(context.Background(), app, nil, domain.ChannelSMS, winner.PhoneNumber, true, "c2", now); err == nil {
-		t.Fatalf("signed in %+v despite the failed read", in)
+	l.challengeID = "c2"
+	if resp, _, err := s.loginUser(context.Background(), app, l); err == nil {
+		t.Fatalf("signed in %+v despite the failed read", resp)
 	}
 }
 
 // loginOTP is an OTP store holding one live challenge and the recipient's user.
 type loginOTP struct {
 	ports.OTPStore
-	c    *domain.OTPChallenge
-	user *domain.User
+	c         *domain.OTPChallenge
+	user      *domain.User
+	committed int
 }
 
 func (o *loginOTP) GetByTokenWithUser(context.Context, string, string, ports.UserKey) (*domain.OTPChallenge, *domain.User, error) {
@@ -86,18 +96,26 @@ func (o *loginOTP) GetByTokenWithUser(context.Context, string, string, ports.Use
 	return &c, &u, nil
 }
 
-func (o *loginOTP) ConsumeForLogin(context.Context, string, int, string, string, time.Time) (bool, error) {
+func (o *loginOTP) CommitLogin(context.Context, ports.LoginCommit) (bool, error) {
+	o.committed++
 	return true, nil
 }
 
 type brokenSigner struct{ ports.TokenSigner }
+
+// stubSigner signs every token as the same string.
+type stubSigner struct{ ports.TokenSigner }
+
+func (stubSigner) Sign(context.Context, string, string, map[string]any) (string, error) {
+	return "signed", nil
+}
 
 func (brokenSigner) Sign(context.Context, string, string, map[string]any) (string, error) {
 	return "", domain.Internal("sign", errors.New("key store unreachable"))
 }
 
 // TestLoginWithoutTokensIsAuditedOnlyAsFailure: a login whose tokens cannot be issued is one
-// failed LOGIN in the log, not a success followed by a failure.
+// failed LOGIN in the log, not a success followed by a failure, and leaves the code unused.
 func TestLoginWithoutTokensIsAuditedOnlyAsFailure(t *testing.T) {
 	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	clock := fake.Clock{T: now}
@@ -116,7 +134,8 @@ func TestLoginWithoutTokensIsAuditedOnlyAsFailure(t *testing.T) {
 	c := &domain.OTPChallenge{ID: "c1", PoolID: "p", ApplicationID: "a", AuthSourceID: "src", Channel: domain.ChannelSMS,
 		Recipient: user.PhoneNumber, Usage: domain.UsageLogin, CodeExpiresAt: now.Add(time.Minute), TokenExpiresAt: now.Add(5 * time.Minute)}
 	c.CodeHMAC = s.codeMAC(c, "123456")
-	s.OTP = &loginOTP{c: c, user: user}
+	otp := &loginOTP{c: c, user: user}
+	s.OTP = otp
 
 	_, err := s.OTPLogin(context.Background(), domain.ChannelSMS, app, session.GrantRequest{AuthSourceID: "src",
 		PhoneNumber: "13612345678", OTPToken: "t", OTP: "123456"})
@@ -125,5 +144,8 @@ func TestLoginWithoutTokensIsAuditedOnlyAsFailure(t *testing.T) {
 	}
 	if len(log.Events) != 1 || log.Events[0].Type != domain.AuditLogin || log.Events[0].Result != domain.AuditFailure {
 		t.Fatalf("events %+v, want one failed LOGIN", log.Events)
+	}
+	if otp.committed != 0 {
+		t.Fatalf("the login was committed %d times without its tokens", otp.committed)
 	}
 }

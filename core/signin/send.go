@@ -35,7 +35,7 @@ type SendResponse struct {
 	ExpiresAt time.Time
 }
 
-// Send checks the request and the pool's limits, stores a challenge and sends its code. For a
+// Send checks the request and the pool's limits, sends a code and stores its challenge. For a
 // login or password reset to an unknown recipient (when auto sign-up cannot apply) it does the
 // same work and answers the same, but sends nothing. Every outcome is audited as SEND_OTP.
 func (s *Service) Send(ctx context.Context, req SendRequest) (*SendResponse, error) {
@@ -135,60 +135,56 @@ func (s *Service) send(ctx context.Context, req SendRequest, ev *domain.AuditEve
 		pretend = !known
 	}
 
-	// The challenge is stored while the code goes out (or, for a recipient who gets nothing,
-	// while a send's time passes), each taking a round trip of its own; the client learns the
-	// otp_token only once both are done.
-	var stored, sent error
-	send := func() {
-		if pretend {
-			s.pretendSend(ctx)
-			return
-		}
-		vars := map[string]string{"code": code, "otp": code, "mailverifycode": code, "ttl_seconds": strconv.Itoa(ttl),
-			"time": strconv.Itoa(ttl), "ttl_minutes": strconv.Itoa((ttl + 59) / 60), "app_name": app.Name}
-		if known {
-			vars["name"], vars["username"] = user.UserName, user.UserName
-		}
-		start := time.Now()
-		_, sent = s.Messages.Send(ctx, messaging.Message{PoolID: app.PoolID, Channel: channel, Usage: usage, To: recipient,
-			Locale: req.Locale, Variables: vars})
-		if sent == nil {
-			s.recordSendLatency(time.Since(start))
-		}
-	}
-	together(send, func() { stored = s.OTP.Create(ctx, c) })
-	if stored != nil {
-		// Whatever the send did, its code is useless without the challenge.
-		if sent == nil && !pretend {
-			ev.Details += " sent=yes"
-			slog.WarnContext(ctx, "an otp code went out but its challenge was not stored", "pool_id", app.PoolID, "error", stored)
-		} else if sent != nil {
-			slog.WarnContext(ctx, "otp send failed while its challenge was not stored", "pool_id", app.PoolID, "error", sent)
-		}
-		return nil, stored
-	}
-	if sent != nil {
-		// The code never reached anyone: make its token unusable.
-		if berr := s.OTP.Burn(context.WithoutCancel(ctx), c.ID, now); berr != nil {
-			slog.WarnContext(ctx, "burning an unsent otp challenge failed", "error", berr)
-		}
-		switch reason := domain.CodeOf(sent); {
-		case reason == domain.CodeInsufficientSMSQuota || reason == domain.CodeInsufficientEmailQuota:
-		case domain.KindOf(sent) == domain.KindInternal:
-		default:
-			slog.WarnContext(ctx, "otp send failed", "pool_id", app.PoolID, "channel", channel, "error", sent)
-			sent = errSendFailed(sent)
-		}
-		return nil, sent
-	}
-	ev.Result = domain.AuditSuccess
+	// The code goes out (or, for a recipient who gets nothing, a send's time passes); then the
+	// challenge and the send's event are stored in one commit, so a send waits for one. The
+	// client learns the otp_token only once both are stored.
 	if pretend {
-		ev.Details += " recipient=unknown sent=no"
+		s.pretendSend(ctx)
+	} else if err := s.sendCode(ctx, app, channel, usage, recipient, req.Locale, code, ttl, user); err != nil {
+		return nil, err
 	}
-	if err := s.audit(ctx, *ev); err != nil {
+	done := *ev
+	done.Result = domain.AuditSuccess
+	if pretend {
+		done.Details += " recipient=unknown sent=no"
+	}
+	if err := s.Audit.Complete(ctx, &done); err != nil {
+		return nil, err
+	}
+	if err := s.OTP.Create(ctx, c, &done); err != nil {
+		if !pretend {
+			// The code is useless without its challenge.
+			ev.Details += " sent=yes"
+			slog.WarnContext(ctx, "an otp code went out but its challenge was not stored", "pool_id", app.PoolID, "error", err)
+		}
 		return nil, err
 	}
 	return &SendResponse{OTPToken: token, ExpiresAt: c.TokenExpiresAt}, nil
+}
+
+// sendCode sends code to recipient through the pool's connector for channel. A failure is 503
+// temporarily_unavailable unless it is the platform quota's or internal; no challenge is stored
+// for it, so no token can use a code that may never have arrived.
+func (s *Service) sendCode(ctx context.Context, app *domain.Application, channel, usage, recipient, locale, code string, ttl int, user *domain.User) error {
+	vars := map[string]string{"code": code, "otp": code, "mailverifycode": code, "ttl_seconds": strconv.Itoa(ttl),
+		"time": strconv.Itoa(ttl), "ttl_minutes": strconv.Itoa((ttl + 59) / 60), "app_name": app.Name}
+	if user != nil {
+		vars["name"], vars["username"] = user.UserName, user.UserName
+	}
+	start := time.Now()
+	_, err := s.Messages.Send(ctx, messaging.Message{PoolID: app.PoolID, Channel: channel, Usage: usage, To: recipient,
+		Locale: locale, Variables: vars})
+	switch reason := domain.CodeOf(err); {
+	case err == nil:
+		s.recordSendLatency(time.Since(start))
+		return nil
+	case reason == domain.CodeInsufficientSMSQuota || reason == domain.CodeInsufficientEmailQuota:
+		return err
+	case domain.KindOf(err) == domain.KindInternal:
+		return err
+	}
+	slog.WarnContext(ctx, "otp send failed", "pool_id", app.PoolID, "channel", channel, "error", err)
+	return errSendFailed(err)
 }
 
 // together runs main in this goroutine and side in another, and returns once both have
