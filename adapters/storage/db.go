@@ -36,19 +36,28 @@ type DB struct {
 	*bun.DB
 	Dialect string // migrations.MySQL or migrations.SQLite
 
-	// On MySQL, single-statement writes made outside a transaction share rounds (see rounds):
-	// roundsDB runs bun queries through them, on their own connections.
-	rounds   *rounds
-	roundsDB *bun.DB
+	// Writes made outside a transaction share rounds (see rounds): roundsDB runs bun queries
+	// through them. On MySQL they go out on connections of their own, roundConns.
+	rounds     *rounds
+	roundsDB   *bun.DB
+	roundConns *sql.DB
 }
 
 // Close closes the database's connections.
 func (db *DB) Close() error {
 	if db.rounds != nil {
 		_ = db.roundsDB.Close()
-		_ = db.rounds.conns.Close()
+	}
+	if db.roundConns != nil {
+		_ = db.roundConns.Close()
 	}
 	return db.DB.Close()
+}
+
+// startRounds makes the writes outside a transaction share rounds sent by send.
+func (db *DB) startRounds(send roundSender) {
+	db.rounds = newRounds(send, db.execAlone)
+	db.roundsDB = bun.NewDB(sql.OpenDB(db.rounds), roundDialect{db.DB.Dialect()})
 }
 
 // shared is where a single-statement write goes: the transaction in ctx if any, otherwise
@@ -60,8 +69,9 @@ func (db *DB) shared(ctx context.Context) bun.IDB {
 	return db.autocommit()
 }
 
-// autocommit is where a single-statement write outside any transaction goes: on MySQL the next
-// round, shared with concurrent writes; otherwise the database.
+// autocommit is where a single-statement write outside any transaction goes: the next round,
+// shared with concurrent writes (the database itself on a MySQL server without
+// multi-statement requests).
 func (db *DB) autocommit() bun.IDB {
 	if db.rounds != nil {
 		return db.roundsDB
@@ -70,8 +80,9 @@ func (db *DB) autocommit() bun.IDB {
 }
 
 // execUnit runs formatted statements in order in one commit and returns each one's affected
-// rows: inside the transaction in ctx if any; otherwise on MySQL as consecutive statements of the
-// next round (see rounds), elsewhere in a transaction of their own. On an error none applies.
+// rows: inside the transaction in ctx if any, otherwise as consecutive statements of the next
+// round (see rounds; in a transaction of their own on a MySQL server without multi-statement
+// requests). On an error none applies.
 func (db *DB) execUnit(ctx context.Context, queries ...string) ([]int64, error) {
 	if db.rounds != nil && !inTx(ctx) {
 		affected, _, err := db.rounds.execUnit(ctx, queries)
@@ -165,7 +176,7 @@ func (db *DB) AddQueryHook(hook bun.QueryHook) {
 	}
 }
 
-// RoundStats reports the rounds run so far (zero on SQLite, which has none).
+// RoundStats reports the rounds run so far.
 func (db *DB) RoundStats() RoundStats {
 	if db.rounds == nil {
 		return RoundStats{}
@@ -216,6 +227,7 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("sqlite: ping: %w", err)
 	}
+	db.startRounds(txRounds(bun.NewDB(sqldb, sqlitedialect.New()))) // the same connections, without hooks
 	return db, nil
 }
 
@@ -278,8 +290,8 @@ func OpenMySQL(ctx context.Context, dsn string) (*DB, error) {
 		slog.Info("the database runs no multi-statement requests: writes go out one statement each, without rounds", "addr", cfg.Addr)
 		return db, nil
 	}
-	db.rounds = newRounds(conns, db.execAlone)
-	db.roundsDB = bun.NewDB(sql.OpenDB(db.rounds), roundDialect{db.DB.Dialect()})
+	db.roundConns = conns
+	db.startRounds(mysqlRounds(conns))
 	return db, nil
 }
 
@@ -303,8 +315,8 @@ var connectionRefusals = map[uint16]bool{1040: true, 1044: true, 1045: true, 104
 
 // roundDialect is the database's dialect for the rounds' bun.DB: a round connection runs no
 // queries, so the dialect is not initialised through it (initialising probes the server with a
-// query), and INSERTs read nothing back (MariaDB's INSERT ... RETURNING is a query; the batched
-// inserts use nothing it returns).
+// query), and INSERTs read nothing back (INSERT ... RETURNING, of MariaDB and SQLite, is a
+// query; the batched inserts use nothing it returns).
 type roundDialect struct{ schema.Dialect }
 
 func (roundDialect) Init(*sql.DB) {}

@@ -43,6 +43,12 @@ func ExecUnit(ctx context.Context, db *DB, queries ...string) ([]int64, error) {
 	return db.execUnit(ctx, queries...)
 }
 
+// IsDuplicateKey tells whether err is the database refusing a duplicate key.
+func IsDuplicateKey(err error) bool {
+	_, ok := duplicateKey(err)
+	return ok
+}
+
 // RoundsQueued tells how many statements wait for the next round.
 func RoundsQueued(db *DB) int { return db.rounds.batch.Queued() }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/uptrace/bun"
 
 	"github.com/gatehouse-iam/gatehouse/internal/groupcommit"
 )
@@ -18,41 +19,44 @@ import (
 // maxRound bounds the statements of one round.
 const maxRound = 64
 
-// roundTimeout bounds a round's request. A healthy round takes a commit's time, or a second
-// more when it meets a row lock; the bound is for a server that stops answering (a network
+// roundTimeout bounds a round. A healthy round takes a commit's time, or a second more when it
+// meets a row lock on MySQL; the bound is for a server that stops answering (a network
 // partition, say), which would otherwise hold the lead, and every sign-in's writes behind it,
 // until TCP keep-alives gave up minutes later. A round cut off by it is every caller's error,
 // as after any failure once the request was sent.
 var roundTimeout = 10 * time.Second
 
-// rounds sends the single-statement writes made outside a transaction to MySQL together: the
-// sign-in path's limit checks, code consumptions and batched inserts. Alone, each would cost a
-// round trip and a durable commit, and the commits were most of the database's work for a
-// login. Under concurrency the statements queued while a round is in flight go out as the next
-// round, one multi-statement request:
-//
-//	START TRANSACTION; s1; ...; sn; COMMIT
-//
-// so one round trip and one commit carry them all, and each statement's own affected rows and
-// insert id come back. A lone statement goes out as it is, at once. Callers return once their
-// round has committed, so a write is as durable as on its own.
+// rounds commits the writes made outside a transaction together: the sign-in path's limit
+// checks, its units (a challenge with its send's event, a login's consumption with its record,
+// event and refresh token) and batched inserts. Alone, each would cost a durable commit (and on
+// MySQL a round trip), and the commits were most of the database's work for a login. Under
+// concurrency the statements queued while a round is in flight go out as the next round, and
+// each gets its own affected rows and insert id back. A lone statement goes out as it is, at
+// once. Callers return once their round has committed, so a write is as durable as on its own.
 //
 // A caller may also send a unit: statements that must commit together, in order (execUnit). A
 // unit's statements are consecutive in their round, so they share its transaction.
 //
-// MySQL stops a multi-statement request at the first statement it refuses. The round is then
-// rolled back and each of its statements (each unit, in a transaction of its own) is run alone,
-// so a refused statement fails its own caller and not its neighbours. Any other failure (a connection broken after the request was
-// sent) leaves the round's outcome unknown and is every caller's error, as it would be for a
-// statement sent alone.
+// On MySQL (mysqlRounds) a round is one multi-statement request,
 //
-// Rounds run one at a time on connections of their own, the only ones with multi-statement
+//	START TRANSACTION; s1; ...; sn; COMMIT
+//
+// so one round trip and one commit carry them all. MySQL stops such a request at the first
+// statement it refuses. The round is then rolled back and each of its statements (each unit, in
+// a transaction of its own) is run alone, so a refused statement fails its own caller and not
+// its neighbours. Any other failure (a connection broken after the request was sent) leaves the
+// round's outcome unknown and is every caller's error, as it would be for a statement sent
+// alone. MySQL rounds run on connections of their own, the only ones with multi-statement
 // requests on; their statements are formatted by bun, values escaped, as every statement is. A
 // round waits at most a second for a row lock, so that a long transaction elsewhere holds up the
 // sign-ins queued behind it for no longer: the round is then refused, and its statements run
 // alone, concurrently, while the next round goes out.
+//
+// On SQLite (txRounds) a round is one transaction, so SQLite's single writer commits once for
+// all of them; a round whose transaction fails applied nothing, and its statements are run
+// alone in the same way.
 type rounds struct {
-	conns *sql.DB // multi-statement connections
+	send  roundSender
 	alone runAlone
 	batch *groupcommit.Batcher[*roundStatement]
 
@@ -78,8 +82,8 @@ type roundStatement struct {
 // goes through the database as any other, and through its query hooks.
 type RoundStats struct{ Rounds, Statements int64 }
 
-func newRounds(conns *sql.DB, alone runAlone) *rounds {
-	r := &rounds{conns: conns, alone: alone}
+func newRounds(send roundSender, alone runAlone) *rounds {
+	r := &rounds{send: send, alone: alone}
 	r.batch = groupcommit.New(maxRound, r.flush)
 	return r
 }
@@ -106,53 +110,36 @@ func (r *rounds) execUnit(ctx context.Context, queries []string) (affected, inse
 	return st.affected, st.insertIDs, st.err
 }
 
-// flush sends a round: a lone statement as it is, several in one transaction. Statements to be
-// run alone after the round failed are run concurrently and outside the lead, so that the next
-// round need not wait for them.
+// flush sends a round. Statements to be run alone after the round was refused are run
+// concurrently and outside the lead, so that the next round need not wait for them.
 func (r *rounds) flush(ctx context.Context, batch []*roundStatement) error {
-	statements := 0
+	var statements []string
 	for _, st := range batch {
-		statements += len(st.queries)
-	}
-	query, first := batch[0].queries[0], 0
-	if statements > 1 {
-		var b strings.Builder
-		b.WriteString("START TRANSACTION")
-		for _, st := range batch {
-			for _, q := range st.queries {
-				b.WriteString(";\n")
-				b.WriteString(q)
-			}
-		}
-		b.WriteString(";\nCOMMIT")
-		query, first = b.String(), 1 // the statements' results follow START TRANSACTION's
+		statements = append(statements, st.queries...)
 	}
 	r.stats.rounds.Add(1)
-	r.stats.statements.Add(int64(statements))
+	r.stats.statements.Add(int64(len(statements)))
 	ctx, cancel := context.WithTimeout(ctx, roundTimeout)
 	defer cancel()
-	affected, ids, err := r.run(ctx, query)
-	if want := statements + 2*first; err == nil && len(affected) != want {
-		err = fmt.Errorf("storage: a round of %d statements answered %d results", statements, len(affected))
+	affected, ids, refused, err := r.send(ctx, statements)
+	if err == nil && (len(affected) != len(statements) || len(ids) != len(statements)) {
+		err = fmt.Errorf("storage: a round of %d statements answered %d results", len(statements), len(affected))
 	}
-	var refused *mysql.MySQLError
 	switch {
 	case err == nil:
-		at := first
+		at := 0
 		for _, st := range batch {
 			n := len(st.queries)
 			st.affected, st.insertIDs = affected[at:at+n:at+n], ids[at:at+n:at+n]
 			at += n
 			close(st.done)
 		}
-	case len(batch) == 1 && errors.As(err, &refused) && !retryable(err):
+	case refused && len(batch) == 1 && !retryable(err):
 		// A lone caller's statements refused for themselves, not for a lock: alone again they
 		// fail the same way.
 		batch[0].err = err
 		close(batch[0].done)
-	case errors.As(err, &refused), errors.Is(err, driver.ErrBadConn):
-		// Nothing of the round is applied: MySQL refused a statement and the round was rolled
-		// back, or the driver found the connection dead before sending anything.
+	case refused:
 		for _, st := range batch {
 			go func() {
 				st.affected, st.insertIDs, st.err = r.alone(st.ctx, st.queries)
@@ -170,11 +157,57 @@ func (r *rounds) flush(ctx context.Context, batch []*roundStatement) error {
 	return nil
 }
 
-// run sends one request on a round connection and returns every statement's affected rows and
-// insert id. After a failed request any transaction it opened is rolled back, or the connection
-// dropped (and the server rolls back with it).
-func (r *rounds) run(ctx context.Context, query string) (affected, ids []int64, err error) {
-	conn, err := r.conns.Conn(ctx)
+// A roundSender runs a round's statements in order in one commit and returns each one's
+// affected rows and insert id. On an error, refused reports that nothing of the round applied
+// (the database refused a statement and the round was rolled back, or nothing was sent), so
+// that its statements may be run again alone; otherwise the round's outcome is unknown.
+type roundSender func(ctx context.Context, statements []string) (affected, insertIDs []int64, refused bool, err error)
+
+// mysqlRounds sends each round as one multi-statement request on conns, a lone statement as
+// it is and several as START TRANSACTION; s1; ...; sn; COMMIT. After a failed request any
+// transaction it opened is rolled back, or the connection dropped (and the server rolls back
+// with it).
+func mysqlRounds(conns *sql.DB) roundSender {
+	return func(ctx context.Context, statements []string) (affected, ids []int64, refused bool, err error) {
+		query, wrapped := statements[0], len(statements) > 1
+		if wrapped {
+			query = "START TRANSACTION;\n" + strings.Join(statements, ";\n") + ";\nCOMMIT"
+		}
+		affected, ids, err = mysqlRequest(ctx, conns, query)
+		var mysqlErr *mysql.MySQLError
+		if err != nil {
+			// Refused by MySQL, or the driver found the connection dead before sending anything.
+			return nil, nil, errors.As(err, &mysqlErr) || errors.Is(err, driver.ErrBadConn), err
+		}
+		if wrapped && len(affected) == len(statements)+2 && len(ids) == len(affected) {
+			affected, ids = affected[1:len(affected)-1], ids[1:len(ids)-1] // START TRANSACTION's and COMMIT's
+		}
+		return affected, ids, false, nil
+	}
+}
+
+// txRounds runs each round in a transaction of db (SQLite, whose statements cost no round
+// trip: a round is one transaction and one commit instead of one per write). Nothing of a
+// round whose transaction fails is applied. db runs no query hooks, as MySQL's round
+// connections do not: a round's statements are counted by RoundStats.
+func txRounds(db *bun.DB) roundSender {
+	return func(ctx context.Context, statements []string) (affected, ids []int64, refused bool, err error) {
+		if len(statements) == 1 {
+			affected, ids, err = execEach(ctx, db, statements)
+			return affected, ids, true, err
+		}
+		err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			affected, ids, err = execEach(ctx, tx, statements)
+			return err
+		})
+		return affected, ids, true, err
+	}
+}
+
+// mysqlRequest sends one request on a connection of conns and returns every statement's
+// affected rows and insert id.
+func mysqlRequest(ctx context.Context, conns *sql.DB, query string) (affected, ids []int64, err error) {
+	conn, err := conns.Conn(ctx)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -3,7 +3,6 @@ package storage_test
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -13,24 +12,26 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/adapters/storage"
 	"github.com/gatehouse-iam/gatehouse/adapters/storage/storagetest"
+	"github.com/gatehouse-iam/gatehouse/migrations"
 )
 
-// roundProbe is a MySQL database with a scratch table, and a way to make the next statements
-// share one round: hold runs a lone statement that waits on a row lock the test holds, so the
-// statements sent meanwhile queue behind it; release lets it finish and the queue go out as one
-// round.
+// roundProbe is a database with a scratch table, and a way to make the next statements share
+// one round: hold runs a lone statement that waits on a lock the test holds, so the statements
+// sent meanwhile queue behind it; release lets it finish and the queue go out as one round.
 type roundProbe struct {
 	t  *testing.T
 	db *storage.DB
 }
 
-func newRoundProbe(t *testing.T) *roundProbe {
-	db := storagetest.NewMySQL(t)
+func newRoundProbe(t *testing.T) *roundProbe { return newRoundProbeOn(t, storagetest.NewMySQL(t)) }
+
+func newRoundProbeOn(t *testing.T, db *storage.DB) *roundProbe {
 	ctx := context.Background()
-	for _, q := range []string{
-		"CREATE TABLE round_probe (id INT AUTO_INCREMENT PRIMARY KEY, v INT NOT NULL)",
-		"INSERT INTO round_probe (id, v) VALUES (1, 0), (2, 0), (3, 0)",
-	} {
+	table := "CREATE TABLE round_probe (id INT AUTO_INCREMENT PRIMARY KEY, v INT NOT NULL)"
+	if db.Dialect == migrations.SQLite {
+		table = "CREATE TABLE round_probe (id INTEGER PRIMARY KEY, v INT NOT NULL)"
+	}
+	for _, q := range []string{table, "INSERT INTO round_probe (id, v) VALUES (1, 0), (2, 0), (3, 0)"} {
 		if _, err := db.ExecContext(ctx, q); err != nil {
 			t.Fatal(err)
 		}
@@ -38,11 +39,34 @@ func newRoundProbe(t *testing.T) *roundProbe {
 	return &roundProbe{t: t, db: db}
 }
 
-// hold starts a lone round statement that waits for a named lock the test holds (a named lock,
-// not a row lock: a round waits only a second for a row lock) and returns the function that
-// releases the lock and waits for the statement.
+// hold starts a lone round statement that waits for a lock the test holds and returns the
+// function that releases the lock and waits for the statement. On MySQL the lock is a named
+// lock, not a row lock (a round waits only a second for a row lock); on SQLite it is the write
+// lock, held by a transaction of the test's.
 func (p *roundProbe) hold() (release func()) {
 	ctx := context.Background()
+	if p.db.Dialect == migrations.SQLite {
+		tx, err := p.db.BeginTx(ctx, nil) // immediate: it takes the write lock
+		if err != nil {
+			p.t.Fatal(err)
+		}
+		p.t.Cleanup(func() { _ = tx.Rollback() }) // should the test stop before releasing it
+		before := p.db.RoundStats()
+		done := make(chan error, 1)
+		go func() {
+			_, err := storage.SharedExec(ctx, p.db, "UPDATE round_probe SET v = v WHERE id = 0")
+			done <- err
+		}()
+		p.await("the holding round to start", func() bool { return p.db.RoundStats().Rounds > before.Rounds })
+		return func() {
+			if err := tx.Commit(); err != nil {
+				p.t.Fatal(err)
+			}
+			if err := <-done; err != nil {
+				p.t.Fatal(err)
+			}
+		}
+	}
 	name := fmt.Sprintf("round-hold-%d", time.Now().UnixNano())
 	holder, err := p.db.Conn(ctx)
 	if err != nil {
@@ -194,67 +218,71 @@ func TestRoundAnswersEachStatement(t *testing.T) {
 // A statement MySQL refuses fails its own caller only: the round is rolled back and the other
 // statements are run alone, each exactly once.
 func TestRoundRefusedStatementFailsAlone(t *testing.T) {
-	p := newRoundProbe(t)
-	got := p.sendTogether([]string{
-		"UPDATE round_probe SET v = v + 1 WHERE id = 2",
-		"INSERT INTO round_probe (id, v) VALUES (3, 99)", // a duplicate key
-		"UPDATE round_probe SET v = v + 1 WHERE id = 3",
-	})
-	var dup *mysql.MySQLError
-	if !errors.As(got[1].err, &dup) || dup.Number != 1062 {
-		t.Fatalf("the duplicate insert answered %v, want MySQL's duplicate key error", got[1].err)
-	}
-	for _, i := range []int{0, 2} {
-		if got[i].err != nil || got[i].affected != 1 {
-			t.Fatalf("statement %d: %+v, want one row changed", i, got[i])
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		p := newRoundProbeOn(t, db)
+		got := p.sendTogether([]string{
+			"UPDATE round_probe SET v = v + 1 WHERE id = 2",
+			"INSERT INTO round_probe (id, v) VALUES (3, 99)", // a duplicate key
+			"UPDATE round_probe SET v = v + 1 WHERE id = 3",
+		})
+		if !storage.IsDuplicateKey(got[1].err) {
+			t.Fatalf("the duplicate insert answered %v, want the duplicate key error", got[1].err)
 		}
-	}
-	if v := p.values(); fmt.Sprint(v) != fmt.Sprint(map[int]int{1: 0, 2: 1, 3: 1}) {
-		t.Fatalf("table after the round: %v (each update once, no insert)", v)
-	}
+		for _, i := range []int{0, 2} {
+			if got[i].err != nil || got[i].affected != 1 {
+				t.Fatalf("statement %d: %+v, want one row changed", i, got[i])
+			}
+		}
+		if v := p.values(); fmt.Sprint(v) != fmt.Sprint(map[int]int{1: 0, 2: 1, 3: 1}) {
+			t.Fatalf("table after the round: %v (each update once, no insert)", v)
+		}
+	})
 }
 
 // A unit's statements are consecutive in their round and each gets its own result; a later
 // statement of the unit sees what an earlier one did.
 func TestRoundCarriesUnits(t *testing.T) {
-	p := newRoundProbe(t)
-	got := p.sendUnits([][]string{
-		{"UPDATE round_probe SET v = 5 WHERE id = 1"},
-		{"UPDATE round_probe SET v = 7 WHERE id = 2 AND v = 0", "UPDATE round_probe SET v = 8 WHERE id = 3 AND EXISTS (SELECT 1 FROM (SELECT v FROM round_probe WHERE id = 2) AS r WHERE r.v = 7)"},
-		{"UPDATE round_probe SET v = v + 1 WHERE id = 1"},
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		p := newRoundProbeOn(t, db)
+		got := p.sendUnits([][]string{
+			{"UPDATE round_probe SET v = 5 WHERE id = 1"},
+			{"UPDATE round_probe SET v = 7 WHERE id = 2 AND v = 0", "UPDATE round_probe SET v = 8 WHERE id = 3 AND EXISTS (SELECT 1 FROM (SELECT v FROM round_probe WHERE id = 2) AS r WHERE r.v = 7)"},
+			{"UPDATE round_probe SET v = v + 1 WHERE id = 1"},
+		})
+		want := [][]execResult{{{affected: 1}}, {{affected: 1}, {affected: 1}}, {{affected: 1}}}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("results %v, want %v", got, want)
+		}
+		if v := p.values(); fmt.Sprint(v) != fmt.Sprint(map[int]int{1: 6, 2: 7, 3: 8}) {
+			t.Fatalf("table after the round: %v", v)
+		}
 	})
-	want := [][]execResult{{{affected: 1}}, {{affected: 1}, {affected: 1}}, {{affected: 1}}}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Fatalf("results %v, want %v", got, want)
-	}
-	if v := p.values(); fmt.Sprint(v) != fmt.Sprint(map[int]int{1: 6, 2: 7, 3: 8}) {
-		t.Fatalf("table after the round: %v", v)
-	}
 }
 
 // A unit with a refused statement fails as a whole (none of its statements applies), while the
 // round's other statements apply, each once.
 func TestRoundRefusedUnitFailsWhole(t *testing.T) {
-	p := newRoundProbe(t)
-	got := p.sendUnits([][]string{
-		{"UPDATE round_probe SET v = v + 1 WHERE id = 1"},
-		{"UPDATE round_probe SET v = 50 WHERE id = 2", "INSERT INTO round_probe (id, v) VALUES (3, 99)"}, // a duplicate key
-		{"UPDATE round_probe SET v = v + 1 WHERE id = 3"},
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		p := newRoundProbeOn(t, db)
+		got := p.sendUnits([][]string{
+			{"UPDATE round_probe SET v = v + 1 WHERE id = 1"},
+			{"UPDATE round_probe SET v = 50 WHERE id = 2", "INSERT INTO round_probe (id, v) VALUES (3, 99)"}, // a duplicate key
+			{"UPDATE round_probe SET v = v + 1 WHERE id = 3"},
+		})
+		for j, r := range got[1] {
+			if !storage.IsDuplicateKey(r.err) {
+				t.Fatalf("statement %d of the refused unit answered %v, want the duplicate key error", j, r.err)
+			}
+		}
+		for _, i := range []int{0, 2} {
+			if got[i][0].err != nil || got[i][0].affected != 1 {
+				t.Fatalf("statement %d: %+v, want one row changed", i, got[i][0])
+			}
+		}
+		if v := p.values(); fmt.Sprint(v) != fmt.Sprint(map[int]int{1: 1, 2: 0, 3: 1}) {
+			t.Fatalf("table after the round: %v (row 2 as it was, the others updated once)", v)
+		}
 	})
-	var dup *mysql.MySQLError
-	for j, r := range got[1] {
-		if !errors.As(r.err, &dup) || dup.Number != 1062 {
-			t.Fatalf("statement %d of the refused unit answered %v, want MySQL's duplicate key error", j, r.err)
-		}
-	}
-	for _, i := range []int{0, 2} {
-		if got[i][0].err != nil || got[i][0].affected != 1 {
-			t.Fatalf("statement %d: %+v, want one row changed", i, got[i][0])
-		}
-	}
-	if v := p.values(); fmt.Sprint(v) != fmt.Sprint(map[int]int{1: 1, 2: 0, 3: 1}) {
-		t.Fatalf("table after the round: %v (row 2 as it was, the others updated once)", v)
-	}
 }
 
 // A round whose connection breaks after it was sent has an unknown outcome: every caller gets
