@@ -182,6 +182,7 @@ func generateLoad(spec *loadSpec, res *loadResult) error {
 	s := &benchServer{URL: spec.URL, client: &http.Client{Transport: tr}}
 	e := &benchEnv{clientID: spec.ClientID, secret: spec.Secret, source: spec.Source,
 		outbox: &outboxReader{path: spec.Outbox, codes: map[string]string{}}}
+	defer e.outbox.Close()
 	var op func(worker, i int) error
 	switch spec.Op {
 	case loadLogin:
