@@ -16,7 +16,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/groupcommit"
 )
 
-// maxRound bounds the statements of one round.
+// maxRound bounds the callers (statements or units) of one round.
 const maxRound = 64
 
 // roundTimeout bounds a round. A healthy round takes a commit's time, or a second more when it
@@ -102,6 +102,9 @@ func (r *rounds) exec(ctx context.Context, query string) (affected, insertID int
 // each one's affected rows and insert id once the round has committed: they commit together
 // or, on an error, not at all.
 func (r *rounds) execUnit(ctx context.Context, queries []string) (affected, insertIDs []int64, err error) {
+	if len(queries) == 0 {
+		return nil, nil, errors.New("storage: an empty unit")
+	}
 	st := &roundStatement{ctx: ctx, queries: queries, done: make(chan struct{})}
 	if err := r.batch.Do(ctx, st); err != nil {
 		return nil, nil, fmt.Errorf("storage: round: %w", err) // ctx ended while queued, or the flush panicked
@@ -134,7 +137,7 @@ func (r *rounds) flush(ctx context.Context, batch []*roundStatement) error {
 			at += n
 			close(st.done)
 		}
-	case refused && len(batch) == 1 && !retryable(err):
+	case refused && len(batch) == 1 && !retryable(err) && !errors.Is(err, driver.ErrBadConn):
 		// A lone caller's statements refused for themselves, not for a lock: alone again they
 		// fail the same way.
 		batch[0].err = err
@@ -194,13 +197,13 @@ func txRounds(db *bun.DB) roundSender {
 	return func(ctx context.Context, statements []string) (affected, ids []int64, refused bool, err error) {
 		if len(statements) == 1 {
 			affected, ids, err = execEach(ctx, db, statements)
-			return affected, ids, true, err
+			return affected, ids, err != nil, err
 		}
 		err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 			affected, ids, err = execEach(ctx, tx, statements)
 			return err
 		})
-		return affected, ids, true, err
+		return affected, ids, err != nil, err
 	}
 }
 
