@@ -14,7 +14,7 @@ func CacheLen(cs ConfigStores) int { return cs.Applications.(*cachedApplications
 
 // SweepExpiredRefreshTokens runs the refresh-token sweep that inserts run now and then.
 func SweepExpiredRefreshTokens(ctx context.Context, s *RefreshTokenStore, now time.Time) {
-	s.sweepExpired(ctx, now)
+	s.db.sweepRefreshTokens(ctx, now)
 }
 
 // MaxLeases bounds how many leases a RateLimiter keeps.

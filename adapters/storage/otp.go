@@ -198,6 +198,9 @@ func (s *OTPStore) CommitLogin(ctx context.Context, l ports.LoginCommit) (bool, 
 	if err != nil {
 		return false, mapErr(err, "otp challenge")
 	}
+	if l.RefreshToken != nil {
+		s.db.maybeSweepRefreshTokens(ctx, at)
+	}
 	won := affected[0] > 0
 	for i, n := range affected[1:] {
 		if (n > 0) != won {

@@ -55,7 +55,7 @@ func (s *RefreshTokenStore) Insert(ctx context.Context, t *domain.RefreshToken) 
 	if err := s.inserts.Write(ctx, refreshTokenToRow(t)); err != nil {
 		return err
 	}
-	s.maybeSweep(ctx, t.CreatedAt)
+	s.db.maybeSweepRefreshTokens(ctx, t.CreatedAt)
 	return nil
 }
 
@@ -70,21 +70,23 @@ func (s *RefreshTokenStore) InsertMany(ctx context.Context, ts []*domain.Refresh
 	if err := s.inserts.write(ctx, s.db.idb(ctx), rows); err != nil {
 		return err
 	}
-	s.maybeSweep(ctx, ts[0].CreatedAt)
+	s.db.maybeSweepRefreshTokens(ctx, ts[0].CreatedAt)
 	return nil
 }
 
-// maybeSweep deletes expired tokens about once in sweepOdds inserts.
-func (s *RefreshTokenStore) maybeSweep(ctx context.Context, now time.Time) {
-	if rand.IntN(sweepOdds) == 0 {
-		s.sweepExpired(ctx, now)
+// maybeSweepRefreshTokens deletes expired refresh tokens about once in sweepOdds inserts, and
+// never inside a caller's transaction: a failed DELETE there (a deadlock rolls the transaction
+// back) would be the caller's, although a sweep's error is dropped.
+func (db *DB) maybeSweepRefreshTokens(ctx context.Context, now time.Time) {
+	if !inTx(ctx) && rand.IntN(sweepOdds) == 0 {
+		db.sweepRefreshTokens(ctx, now)
 	}
 }
 
-// sweepExpired deletes tokens expired before now: every rotation adds a row, and an expired
-// token is refused alike whether its row is there or not.
-func (s *RefreshTokenStore) sweepExpired(ctx context.Context, now time.Time) {
-	_, _ = s.db.idb(ctx).NewDelete().Model((*refreshTokenRow)(nil)).Where("expires_at < ?", now.UTC()).Exec(ctx)
+// sweepRefreshTokens deletes tokens expired before now: every rotation adds a row, and an
+// expired token is refused alike whether its row is there or not.
+func (db *DB) sweepRefreshTokens(ctx context.Context, now time.Time) {
+	_, _ = db.idb(ctx).NewDelete().Model((*refreshTokenRow)(nil)).Where("expires_at < ?", now.UTC()).Exec(ctx)
 }
 
 func (s *RefreshTokenStore) RotateMany(ctx context.Context, ids []string, at time.Time) ([]string, error) {
