@@ -62,7 +62,8 @@ func TestOTPCreateWithItsSend(t *testing.T) {
 		if _, err := s.OTP.GetByToken(ctx, "p1", c2.TokenHash); domain.KindOf(err) != domain.KindNotFound {
 			t.Fatalf("the challenge of a send whose event was refused: %v, want not found", err)
 		}
-		// The challenge's token is taken: the event is not stored either.
+		// The challenge's token is taken: a conflict, and no event (the atomicity itself is the
+		// case above, where the unit's second statement fails).
 		c3 := newChallenge("c3", "p1", testTime)
 		c3.TokenHash = c.TokenHash
 		if err := s.OTP.Create(ctx, c3, sent("e3")); domain.KindOf(err) != domain.KindConflict || events("e3") != 0 {

@@ -151,7 +151,8 @@ func (s *Service) send(ctx context.Context, req SendRequest, ev *domain.AuditEve
 	if err := s.Audit.Complete(ctx, &done); err != nil {
 		return nil, err
 	}
-	if err := s.OTP.Create(ctx, c, &done); err != nil {
+	// The code is out: the client hanging up now must not leave it without its challenge.
+	if err := s.OTP.Create(context.WithoutCancel(ctx), c, &done); err != nil {
 		if !pretend {
 			// The code is useless without its challenge.
 			ev.Details += " sent=yes"
