@@ -96,14 +96,15 @@ func (db *DB) execUnit(ctx context.Context, queries ...string) ([]int64, error) 
 	return affected, err
 }
 
-// execAlone runs statements outside any round: one as it is, several in a transaction. It
-// returns each one's affected rows and insert id.
+// execAlone runs statements outside any round: one as it is, several in a transaction (Run's,
+// retried after a deadlock or lock wait, which units run alone after a round refused for a
+// lock may meet among themselves). It returns each one's affected rows and insert id.
 func (db *DB) execAlone(ctx context.Context, queries []string) (affected, insertIDs []int64, err error) {
 	if len(queries) == 1 {
 		return execEach(ctx, db.DB, queries)
 	}
-	err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		affected, insertIDs, err = execEach(ctx, tx, queries)
+	err = db.Run(ctx, func(ctx context.Context) error {
+		affected, insertIDs, err = execEach(ctx, db.idb(ctx), queries)
 		return err
 	})
 	return affected, insertIDs, err
