@@ -82,7 +82,8 @@ func (db *DB) autocommit() bun.IDB {
 // execUnit runs formatted statements in order in one commit and returns each one's affected
 // rows: inside the transaction in ctx if any, otherwise as consecutive statements of the next
 // round (see rounds; in a transaction of their own on a MySQL server without multi-statement
-// requests). On an error none applies.
+// requests). They apply together or not at all; an error wrapping domain.ErrOutcomeUnknown
+// leaves open which, and any other error means none applied.
 func (db *DB) execUnit(ctx context.Context, queries ...string) ([]int64, error) {
 	if db.rounds != nil && !inTx(ctx) {
 		affected, _, err := db.rounds.execUnit(ctx, queries)
@@ -101,7 +102,8 @@ func (db *DB) execUnit(ctx context.Context, queries ...string) ([]int64, error) 
 // lock may meet among themselves). It returns each one's affected rows and insert id.
 func (db *DB) execAlone(ctx context.Context, queries []string) (affected, insertIDs []int64, err error) {
 	if len(queries) == 1 {
-		return execEach(ctx, db.DB, queries)
+		affected, insertIDs, err = execEach(ctx, db.DB, queries)
+		return affected, insertIDs, db.sentAndLost(err)
 	}
 	err = db.Run(ctx, func(ctx context.Context) error {
 		affected, insertIDs, err = execEach(ctx, db.idb(ctx), queries)

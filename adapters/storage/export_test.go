@@ -61,3 +61,6 @@ func SetRoundTimeout(t interface{ Cleanup(func()) }, d time.Duration) {
 	roundTimeout = d
 	t.Cleanup(func() { roundTimeout = old })
 }
+
+// SentAndLost exposes sentAndLost, the marking of writes whose outcome is unknown.
+func (db *DB) SentAndLost(err error) error { return db.sentAndLost(err) }

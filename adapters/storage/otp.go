@@ -196,7 +196,7 @@ func (s *OTPStore) CommitLogin(ctx context.Context, l ports.LoginCommit) (bool, 
 	}
 	affected, err := s.db.execUnit(ctx, queries...)
 	if err != nil {
-		return false, mapErr(err, "otp challenge")
+		return false, mapErr(err, "login commit")
 	}
 	if l.RefreshToken != nil {
 		s.db.maybeSweepRefreshTokens(ctx, at)

@@ -13,6 +13,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/uptrace/bun"
 
+	"github.com/gatehouse-iam/gatehouse/core/domain"
 	"github.com/gatehouse-iam/gatehouse/internal/groupcommit"
 )
 
@@ -100,7 +101,7 @@ func (r *rounds) exec(ctx context.Context, query string) (affected, insertID int
 
 // execUnit runs formatted statements in order, consecutively in the next round, and returns
 // each one's affected rows and insert id once the round has committed: they commit together
-// or, on an error, not at all.
+// or not at all. An error wrapping domain.ErrOutcomeUnknown leaves open which.
 func (r *rounds) execUnit(ctx context.Context, queries []string) (affected, insertIDs []int64, err error) {
 	if len(queries) == 0 {
 		return nil, nil, errors.New("storage: an empty unit")
@@ -153,7 +154,7 @@ func (r *rounds) flush(ctx context.Context, batch []*roundStatement) error {
 		// The round may or may not have committed (the connection broke after sending it):
 		// running its statements again could apply them twice.
 		for _, st := range batch {
-			st.err = fmt.Errorf("storage: round: %w", err)
+			st.err = fmt.Errorf("storage: round: %w: %w", domain.ErrOutcomeUnknown, err)
 			close(st.done)
 		}
 	}

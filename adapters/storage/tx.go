@@ -2,12 +2,18 @@ package storage
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/uptrace/bun"
+
+	"github.com/gatehouse-iam/gatehouse/core/domain"
+	"github.com/gatehouse-iam/gatehouse/migrations"
 )
 
 type txKey struct{}
@@ -58,7 +64,8 @@ func inTx(ctx context.Context) bool {
 
 // Run implements ports.Tx. A nested Run joins the outer transaction. A transaction that lost a
 // deadlock or a lock wait is retried a few times from the start, which is safe because fn only
-// touches the database. Callbacks registered with afterCommit run after the commit succeeds.
+// touches the database. Callbacks registered with afterCommit run after the commit succeeds. A
+// commit whose answer was lost is an error wrapping domain.ErrOutcomeUnknown.
 func (db *DB) Run(ctx context.Context, fn func(ctx context.Context) error) error {
 	if inTx(ctx) {
 		return fn(ctx)
@@ -66,12 +73,20 @@ func (db *DB) Run(ctx context.Context, fn func(ctx context.Context) error) error
 	var err error
 	for attempt := 0; attempt < 4; attempt++ {
 		hooks := &commitHooks{}
+		ran := false
 		err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			return fn(context.WithValue(context.WithValue(ctx, txKey{}, tx), commitHooksKey{}, hooks))
+			err := fn(context.WithValue(context.WithValue(ctx, txKey{}, tx), commitHooksKey{}, hooks))
+			ran = err == nil
+			return err
 		})
 		if err == nil {
 			hooks.run()
 			return nil
+		}
+		if ran && !errors.Is(err, sql.ErrTxDone) && !errors.Is(err, ctx.Err()) {
+			// The COMMIT failed once sent (database/sql checks the context before sending it,
+			// and rolls back a transaction whose context ended).
+			err = db.sentAndLost(err)
 		}
 		if !retryable(err) || ctx.Err() != nil {
 			return err
@@ -79,6 +94,19 @@ func (db *DB) Run(ctx context.Context, fn func(ctx context.Context) error) error
 		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
 	}
 	return err
+}
+
+// sentAndLost marks err, a failed write's or commit's on MySQL, with domain.ErrOutcomeUnknown
+// unless it is certain that nothing applied: the server refused the statement (a MySQL error)
+// or the driver found the connection dead before sending it. A context that ended mid-statement
+// makes the driver drop the connection, with the statement perhaps applied. SQLite runs in
+// process: its failures apply nothing.
+func (db *DB) sentAndLost(err error) error {
+	var me *mysql.MySQLError
+	if err == nil || db.Dialect != migrations.MySQL || errors.As(err, &me) || errors.Is(err, driver.ErrBadConn) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", domain.ErrOutcomeUnknown, err)
 }
 
 func retryable(err error) bool {

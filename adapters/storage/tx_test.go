@@ -2,12 +2,19 @@ package storage_test
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
+	"fmt"
+	"io"
 	"slices"
 	"testing"
 
+	"github.com/go-sql-driver/mysql"
+
 	"github.com/gatehouse-iam/gatehouse/adapters/storage"
 	"github.com/gatehouse-iam/gatehouse/adapters/storage/storagetest"
+	"github.com/gatehouse-iam/gatehouse/core/domain"
+	"github.com/gatehouse-iam/gatehouse/migrations"
 )
 
 func TestAfterCommit(t *testing.T) {
@@ -53,4 +60,34 @@ func TestAfterCommit(t *testing.T) {
 			t.Fatalf("a rolled-back transaction ran its callbacks: %v (err %v)", ran, err)
 		}
 	})
+}
+
+// A write that failed after it was sent may have applied: on MySQL its error says so, unless
+// the server refused it or the driver never sent it. SQLite runs in process and knows.
+func TestSentAndLostMarksUnknownOutcomes(t *testing.T) {
+	onMySQL, onSQLite := &storage.DB{Dialect: migrations.MySQL}, &storage.DB{Dialect: migrations.SQLite}
+	for _, c := range []struct {
+		name    string
+		db      *storage.DB
+		err     error
+		unknown bool
+	}{
+		{"answer lost", onMySQL, mysql.ErrInvalidConn, true},
+		{"connection cut", onMySQL, fmt.Errorf("write: %w", io.ErrUnexpectedEOF), true},
+		{"context ended mid-statement", onMySQL, context.Canceled, true},
+		{"refused by the server", onMySQL, fmt.Errorf("exec: %w", &mysql.MySQLError{Number: 1062, Message: "Duplicate entry"}), false},
+		{"never sent", onMySQL, driver.ErrBadConn, false},
+		{"sqlite", onSQLite, io.ErrUnexpectedEOF, false},
+	} {
+		err := c.db.SentAndLost(c.err)
+		if got := errors.Is(err, domain.ErrOutcomeUnknown); got != c.unknown {
+			t.Errorf("%s: %v, unknown outcome %v, want %v", c.name, err, got, c.unknown)
+		}
+		if !errors.Is(err, c.err) {
+			t.Errorf("%s: %v no longer wraps %v", c.name, err, c.err)
+		}
+	}
+	if err := onMySQL.SentAndLost(nil); err != nil {
+		t.Errorf("no error became %v", err)
+	}
 }

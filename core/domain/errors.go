@@ -102,6 +102,11 @@ var (
 	ErrConflict = &Error{Kind: KindConflict, Code: CodeConflict}
 )
 
+// ErrOutcomeUnknown marks a failed write that may have committed all the same: the connection
+// to the database broke, or its bound ran out, after the write was sent. Running it again could
+// apply it twice, and a failure reported for it may stand beside a success that happened.
+var ErrOutcomeUnknown = errors.New("the write's outcome is unknown: it may have committed")
+
 // Invalid reports bad input. With no code it uses invalid_request.
 func Invalid(code, description string, details ...FieldError) *Error {
 	if code == "" {

@@ -3,6 +3,9 @@ package signin
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,6 +94,7 @@ type loginOTP struct {
 	c         *domain.OTPChallenge
 	user      *domain.User
 	committed int
+	commitErr error // CommitLogin's answer when set
 }
 
 func (o *loginOTP) GetByTokenWithUser(context.Context, string, string, ports.UserKey) (*domain.OTPChallenge, *domain.User, error) {
@@ -99,6 +103,9 @@ func (o *loginOTP) GetByTokenWithUser(context.Context, string, string, ports.Use
 }
 
 func (o *loginOTP) CommitLogin(context.Context, ports.LoginCommit) (bool, error) {
+	if o.commitErr != nil {
+		return false, o.commitErr
+	}
 	o.committed++
 	return true, nil
 }
@@ -116,9 +123,9 @@ func (brokenSigner) Sign(context.Context, string, string, map[string]any) (strin
 	return "", domain.Internal("sign", errors.New("key store unreachable"))
 }
 
-// TestLoginWithoutTokensIsAuditedOnlyAsFailure: a login whose tokens cannot be issued is one
-// failed LOGIN in the log, not a success followed by a failure, and leaves the code unused.
-func TestLoginWithoutTokensIsAuditedOnlyAsFailure(t *testing.T) {
+// loginFixture is a sign-in service whose OTP store holds one live challenge, code 123456, for
+// an existing user, with tokens signed by signer.
+func loginFixture(signer ports.TokenSigner) (*Service, *loginOTP, *fake.AuditLog, *domain.Application) {
 	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	clock := fake.Clock{T: now}
 	app := &domain.Application{ID: "a", PoolID: "p", ClientID: "client", SigningAlg: domain.SignES256, AccessTokenTTL: 3600}
@@ -128,7 +135,7 @@ func TestLoginWithoutTokensIsAuditedOnlyAsFailure(t *testing.T) {
 	log := &fake.AuditLog{}
 	s := &Service{
 		Sources:  &authsource.Service{Sources: sources},
-		Sessions: &session.Service{Tokens: &token.Service{Signer: brokenSigner{}, Clock: clock}, Clock: clock},
+		Sessions: &session.Service{Tokens: &token.Service{Signer: signer, Clock: clock}, Clock: clock},
 		Users:    &raceUsers{existing: user},
 		Tx:       fake.Tx{}, Clock: clock, IDs: &fake.IDs{}, CodeKey: []byte("k"),
 		Audit: audit.Recorder{Log: log, Clock: clock, IDs: &fake.IDs{}},
@@ -138,16 +145,41 @@ func TestLoginWithoutTokensIsAuditedOnlyAsFailure(t *testing.T) {
 	c.CodeHMAC = s.codeMAC(c, "123456")
 	otp := &loginOTP{c: c, user: user}
 	s.OTP = otp
+	return s, otp, log, app
+}
 
-	_, err := s.OTPLogin(context.Background(), domain.ChannelSMS, app, session.GrantRequest{AuthSourceID: "src",
-		PhoneNumber: "13612345678", OTPToken: "t", OTP: "123456"})
+var rightCode = session.GrantRequest{AuthSourceID: "src", PhoneNumber: "13612345678", OTPToken: "t", OTP: "123456"}
+
+// TestLoginWithoutTokensIsAuditedOnlyAsFailure: a login whose tokens cannot be issued is one
+// failed LOGIN in the log, not a success followed by a failure, and leaves the code unused.
+func TestLoginWithoutTokensIsAuditedOnlyAsFailure(t *testing.T) {
+	s, otp, log, app := loginFixture(brokenSigner{})
+	_, err := s.OTPLogin(context.Background(), domain.ChannelSMS, app, rightCode)
 	if domain.KindOf(err) != domain.KindInternal {
 		t.Fatalf("login with a broken signer: %v, want an internal error", err)
 	}
 	if len(log.Events) != 1 || log.Events[0].Type != domain.AuditLogin || log.Events[0].Result != domain.AuditFailure {
 		t.Fatalf("events %+v, want one failed LOGIN", log.Events)
 	}
+	if strings.Contains(log.Events[0].Details, "outcome unknown") {
+		t.Fatalf("a login refused before its commit is audited as %q", log.Events[0].Details)
+	}
 	if otp.committed != 0 {
 		t.Fatalf("the login was committed %d times without its tokens", otp.committed)
+	}
+}
+
+// A login whose commit was sent but not answered may have happened, success event and all: its
+// failure event says so, so that the audit log does not claim both outcomes as facts.
+func TestLoginWithUnknownOutcomeIsAuditedSo(t *testing.T) {
+	s, otp, log, app := loginFixture(stubSigner{})
+	otp.commitErr = domain.Internal("storage: login commit", fmt.Errorf("storage: round: %w: %w", domain.ErrOutcomeUnknown, io.ErrUnexpectedEOF))
+	resp, err := s.OTPLogin(context.Background(), domain.ChannelSMS, app, rightCode)
+	if resp != nil || domain.KindOf(err) != domain.KindInternal {
+		t.Fatalf("login whose commit went unanswered: %+v, %v; want no tokens and an internal error", resp, err)
+	}
+	if len(log.Events) != 1 || log.Events[0].Result != domain.AuditFailure ||
+		!strings.Contains(log.Events[0].Details, "outcome unknown") {
+		t.Fatalf("events %+v, want one failed LOGIN whose details say its outcome is unknown", log.Events)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -152,6 +153,11 @@ func (s *Service) auditFailure(ctx context.Context, e domain.AuditEvent, err err
 	e.Details += " error=" + domain.CodeOf(err)
 	if de, ok := domain.AsError(err); ok && de.Kind != domain.KindInternal {
 		e.Details += " (" + de.Description + ")"
+	}
+	if errors.Is(err, domain.ErrOutcomeUnknown) {
+		// The step's writes, its success event among them, may have committed before the
+		// database's answer was lost: this failure may stand beside that success.
+		e.Details += " (outcome unknown: the step's writes may have committed)"
 	}
 	if aerr := s.audit(context.WithoutCancel(ctx), e); aerr != nil {
 		slog.WarnContext(ctx, "audit of a failed sign-in step failed", "type", e.Type, "error", aerr)
