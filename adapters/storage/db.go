@@ -41,12 +41,20 @@ type DB struct {
 	rounds     *rounds
 	roundsDB   *bun.DB
 	roundConns *sql.DB
+
+	// The sign-in path's reads outside a transaction share read rounds (MySQL only): readsDB
+	// runs bun queries through them.
+	reads   *readRounds
+	readsDB *bun.DB
 }
 
 // Close closes the database's connections.
 func (db *DB) Close() error {
 	if db.rounds != nil {
 		_ = db.roundsDB.Close()
+	}
+	if db.reads != nil {
+		_ = db.readsDB.Close()
 	}
 	if db.roundConns != nil {
 		_ = db.roundConns.Close()
@@ -58,6 +66,21 @@ func (db *DB) Close() error {
 func (db *DB) startRounds(send roundSender) {
 	db.rounds = newRounds(send, db.execAlone)
 	db.roundsDB = bun.NewDB(sql.OpenDB(db.rounds), roundDialect{db.DB.Dialect()})
+}
+
+// startReads makes the sign-in path's reads outside a transaction share read rounds on conns.
+func (db *DB) startReads(conns *sql.DB) {
+	db.reads = newReadRounds(conns, db.DB.DB)
+	db.readsDB = bun.NewDB(sql.OpenDB(db.reads), roundDialect{db.DB.Dialect()})
+}
+
+// reader is where the sign-in path's reads go: the transaction in ctx if any, otherwise the
+// next read round (the database itself where there are none).
+func (db *DB) reader(ctx context.Context) bun.IDB {
+	if db.reads == nil || inTx(ctx) {
+		return db.idb(ctx)
+	}
+	return db.readsDB
 }
 
 // shared is where a single-statement write goes: the transaction in ctx if any, otherwise
@@ -171,20 +194,29 @@ func (db *DB) insertOf(row any, between string) (schema.QueryGen, []byte) {
 }
 
 // AddQueryHook adds a bun query hook to every statement the database runs, those sent in rounds
-// included, but for the statements of units (execUnit) sent in rounds: RoundStats counts those.
+// and read rounds included, but for the statements of units (execUnit) sent in rounds:
+// RoundStats counts those.
 func (db *DB) AddQueryHook(hook bun.QueryHook) {
 	db.DB.AddQueryHook(hook)
 	if db.roundsDB != nil {
 		db.roundsDB.AddQueryHook(hook)
 	}
+	if db.readsDB != nil {
+		db.readsDB.AddQueryHook(hook)
+	}
 }
 
-// RoundStats reports the rounds run so far.
+// RoundStats reports the rounds and read rounds run so far.
 func (db *DB) RoundStats() RoundStats {
-	if db.rounds == nil {
-		return RoundStats{}
+	var s RoundStats
+	if db.rounds != nil {
+		s.Rounds, s.Statements = db.rounds.stats.rounds.Load(), db.rounds.stats.statements.Load()
 	}
-	return RoundStats{Rounds: db.rounds.stats.rounds.Load(), Statements: db.rounds.stats.statements.Load()}
+	if db.reads != nil {
+		s.Rounds += db.reads.stats.rounds.Load()
+		s.Statements += db.reads.stats.statements.Load()
+	}
+	return s
 }
 
 // Open connects to databaseURL:
@@ -278,9 +310,10 @@ func OpenMySQL(ctx context.Context, dsn string) (*DB, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("mysql: open: %w", err)
 	}
-	// Rounds run one at a time; a spare connection replaces a dropped one at once.
-	conns.SetMaxOpenConns(2)
-	conns.SetMaxIdleConns(2)
+	// Rounds and read rounds run one at a time each; a spare connection replaces a dropped one
+	// at once.
+	conns.SetMaxOpenConns(4)
+	conns.SetMaxIdleConns(4)
 	conns.SetConnMaxLifetime(time.Hour)
 	if multi, err := acceptsMultiStatements(ctx, conns); err != nil || !multi {
 		// A MySQL-speaking server without multi-statement requests (Vitess, say) would refuse
@@ -295,6 +328,7 @@ func OpenMySQL(ctx context.Context, dsn string) (*DB, error) {
 	}
 	db.roundConns = conns
 	db.startRounds(mysqlRounds(conns))
+	db.startReads(conns)
 	return db, nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"time"
+
+	"github.com/uptrace/bun"
 )
 
 // AfterCommit exposes afterCommit to the package's tests.
@@ -64,3 +66,9 @@ func SetRoundTimeout(t interface{ Cleanup(func()) }, d time.Duration) {
 
 // SentAndLost exposes sentAndLost, the marking of writes whose outcome is unknown.
 func (db *DB) SentAndLost(err error) error { return db.sentAndLost(err) }
+
+// ReadsQueued tells how many reads wait for the next read round.
+func ReadsQueued(db *DB) int { return db.reads.batch.Queued() }
+
+// Reader is where the sign-in path's reads go (see DB.reader).
+func Reader(ctx context.Context, db *DB) bun.IDB { return db.reader(ctx) }

@@ -107,7 +107,7 @@ func (s *OTPStore) GetByTokenWithUser(ctx context.Context, poolID, tokenHash str
 		return nil, nil, domain.Internal("otp challenge with user", errUnknownKey(key))
 	}
 	var r otpChallengeWithUser
-	err := s.db.idb(ctx).NewSelect().Model(&r).Relation(relation).
+	err := s.db.reader(ctx).NewSelect().Model(&r).Relation(relation).
 		Where("c.token_hash = ? AND c.pool_id = ?", tokenHash, poolID).Scan(ctx)
 	if err != nil {
 		return nil, nil, mapErr(err, "otp challenge")

@@ -140,7 +140,7 @@ func (s *UserStore) FindRow(ctx context.Context, poolID string, key ports.UserKe
 		return nil, err
 	}
 	var row userRow
-	if err := s.db.idb(ctx).NewSelect().Model(&row).Where(where, poolID, value).Scan(ctx); err != nil {
+	if err := s.db.reader(ctx).NewSelect().Model(&row).Where(where, poolID, value).Scan(ctx); err != nil {
 		return nil, mapErr(err, "user")
 	}
 	return row.alone(), nil

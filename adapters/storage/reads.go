@@ -1,0 +1,182 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync/atomic"
+
+	"github.com/gatehouse-iam/gatehouse/internal/groupcommit"
+)
+
+// readRounds send the sign-in path's reads made outside a transaction together, as rounds do
+// its writes: under concurrency the SELECTs queued while a read round is in flight go out as
+// the next one, a single multi-statement request, and each caller gets its own result set. On
+// this path a read costs the database less than its round trip does (the wake-ups of both
+// ends, the packets), and a login makes two. A lone read goes out at once, as it is.
+//
+// Reads change nothing, so a failed read round is safe to repeat: a caller whose result set did
+// not come back (the server refused an earlier statement, or the connection broke) runs its
+// query again alone, with its own context. A read round runs on the rounds' connections with
+// the main pool's session settings, READ COMMITTED; each SELECT reads the latest commits, as it
+// would alone. MySQL only: SQLite's reads cost no round trip.
+type readRounds struct {
+	conns *sql.DB // multi-statement connections
+	alone *sql.DB // the main pool
+	batch *groupcommit.Batcher[*readStatement]
+
+	stats struct{ rounds, statements atomic.Int64 }
+}
+
+// readStatement is a caller's SELECT and, once its round has answered, its result set (nil
+// when the round did not deliver it).
+type readStatement struct {
+	query  string
+	result *resultSet
+}
+
+func newReadRounds(conns, alone *sql.DB) *readRounds {
+	r := &readRounds{conns: conns, alone: alone}
+	r.batch = groupcommit.New(maxRound, r.flush)
+	return r
+}
+
+// query runs a formatted SELECT in the next read round, or alone when the round did not
+// deliver its result, and returns its rows.
+func (r *readRounds) query(ctx context.Context, query string) (*resultSet, error) {
+	st := &readStatement{query: query}
+	if err := r.batch.Do(ctx, st); err != nil && !errors.Is(err, groupcommit.ErrFlushPanicked) {
+		return nil, err // ctx ended while queued
+	}
+	if st.result != nil {
+		return st.result, nil
+	}
+	r.stats.rounds.Add(1)
+	r.stats.statements.Add(1)
+	rows, err := r.alone.QueryContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return readResultSet(rows)
+}
+
+// flush sends a read round and hands each caller its result set. A failure is nobody's error:
+// a caller left without a result set runs its query alone.
+func (r *readRounds) flush(ctx context.Context, batch []*readStatement) error {
+	queries := make([]string, len(batch))
+	for i, st := range batch {
+		queries[i] = st.query
+	}
+	r.stats.rounds.Add(1)
+	r.stats.statements.Add(int64(len(queries)))
+	ctx, cancel := context.WithTimeout(ctx, roundTimeout)
+	defer cancel()
+	conn, err := r.conns.Conn(ctx)
+	if err != nil {
+		return nil
+	}
+	defer conn.Close()
+	rows, err := conn.QueryContext(ctx, strings.Join(queries, ";\n"))
+	if err != nil {
+		return nil
+	}
+	defer rows.Close()
+	for i, st := range batch {
+		if i > 0 && !rows.NextResultSet() {
+			return nil
+		}
+		rs, err := readResultSet(rows)
+		if err != nil {
+			return nil
+		}
+		st.result = rs
+	}
+	return nil
+}
+
+// resultSet is a result set read to its end: its columns, and its rows' values as the driver
+// returned them (byte slices copied, since the driver reuses its buffers).
+type resultSet struct {
+	columns []string
+	rows    [][]any
+}
+
+func readResultSet(rows *sql.Rows) (*resultSet, error) {
+	columns, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	rs := &resultSet{columns: columns}
+	for rows.Next() {
+		values := make([]any, len(columns))
+		dest := make([]any, len(columns))
+		for i := range values {
+			dest[i] = &values[i] // Scan copies []byte into an *any
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		rs.rows = append(rs.rows, values)
+	}
+	return rs, rows.Err()
+}
+
+// The read rounds are a database/sql connector too, so that the stores' bun queries run through
+// them unchanged (see DB.reader): a connection's Query is a SELECT of the next read round. Such
+// a connection runs formatted queries only: no arguments, writes or transactions.
+
+func (r *readRounds) Connect(context.Context) (driver.Conn, error) { return readConn{r}, nil }
+func (r *readRounds) Driver() driver.Driver                        { return readDriver{} }
+
+type readDriver struct{}
+
+func (readDriver) Open(string) (driver.Conn, error) { return nil, errReadUse }
+
+type readConn struct{ r *readRounds }
+
+var errReadUse = errors.New("storage: a read round connection runs formatted queries only")
+
+func (readConn) Prepare(string) (driver.Stmt, error) { return nil, errReadUse }
+func (readConn) Close() error                        { return nil }
+func (readConn) Begin() (driver.Tx, error)           { return nil, errReadUse }
+
+func (c readConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	if len(args) > 0 {
+		return nil, errReadUse
+	}
+	rs, err := c.r.query(ctx, query)
+	if errors.Is(err, driver.ErrBadConn) {
+		// database/sql would run the query again on another connection of ours, which is
+		// no other: query has already run it alone.
+		return nil, fmt.Errorf("storage: read: %v", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &resultRows{set: rs}, nil
+}
+
+// resultRows walks a resultSet as a driver's rows.
+type resultRows struct {
+	set  *resultSet
+	next int
+}
+
+func (r *resultRows) Columns() []string { return r.set.columns }
+func (r *resultRows) Close() error      { return nil }
+
+func (r *resultRows) Next(dest []driver.Value) error {
+	if r.next >= len(r.set.rows) {
+		return io.EOF
+	}
+	for i, v := range r.set.rows[r.next] {
+		dest[i] = v
+	}
+	r.next++
+	return nil
+}

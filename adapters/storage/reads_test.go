@@ -1,0 +1,106 @@
+package storage_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/gatehouse-iam/gatehouse/adapters/storage"
+)
+
+// readTogether sends queries as one read round, behind a read that waits for a named lock the
+// test holds, and returns each query's rows (the v column) or error.
+func (p *roundProbe) readTogether(queries []string) ([][]int, []error) {
+	ctx := context.Background()
+	name := fmt.Sprintf("read-hold-%d", time.Now().UnixNano())
+	holder, err := p.db.Conn(ctx)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer holder.Close()
+	if _, err := holder.ExecContext(ctx, "DO GET_LOCK(?, 0)", name); err != nil {
+		p.t.Fatal(err)
+	}
+	held := make(chan error, 1)
+	go func() {
+		var got int
+		held <- storage.Reader(ctx, p.db).NewRaw("SELECT GET_LOCK(?, 30) + RELEASE_LOCK(?) AS read_hold", name, name).Scan(ctx, &got)
+	}()
+	p.awaitRunning("read_hold")
+	values, errs := make([][]int, len(queries)), make([]error, len(queries))
+	var wg sync.WaitGroup
+	for i, q := range queries {
+		wg.Go(func() {
+			var vs []int
+			errs[i] = storage.Reader(ctx, p.db).NewRaw(q).Scan(ctx, &vs)
+			values[i] = vs
+		})
+		p.await(fmt.Sprintf("%d reads queued", i+1), func() bool { return storage.ReadsQueued(p.db) == i+1 })
+	}
+	before := p.db.RoundStats()
+	if _, err := holder.ExecContext(ctx, "DO RELEASE_LOCK(?)", name); err != nil {
+		p.t.Fatal(err)
+	}
+	if err := <-held; err != nil {
+		p.t.Fatalf("the holding read: %v", err)
+	}
+	wg.Wait()
+	if got := p.db.RoundStats(); got.Rounds < before.Rounds+1 || got.Statements < before.Statements+int64(len(queries)) {
+		p.t.Fatalf("round stats went from %+v to %+v for a read round of %d queries", before, got, len(queries))
+	}
+	return values, errs
+}
+
+// Reads queued while a read round is in flight go out together as the next one, and each gets
+// its own rows: none, one or several.
+func TestReadRoundAnswersEachQuery(t *testing.T) {
+	p := newRoundProbe(t)
+	if _, err := p.db.ExecContext(context.Background(), "UPDATE round_probe SET v = id * 10"); err != nil {
+		t.Fatal(err)
+	}
+	before := p.db.RoundStats()
+	values, errs := p.readTogether([]string{
+		"SELECT v FROM round_probe WHERE id = 2",
+		"SELECT v FROM round_probe WHERE id > 99",
+		"SELECT v FROM round_probe ORDER BY id DESC",
+	})
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("read %d: %v", i, err)
+		}
+	}
+	for i, want := range [][]int{{20}, nil, {30, 20, 10}} {
+		if !slices.Equal(values[i], want) {
+			t.Fatalf("read %d got %v, want %v", i, values[i], want)
+		}
+	}
+	if got := p.db.RoundStats(); got.Rounds != before.Rounds+2 || got.Statements != before.Statements+4 {
+		t.Fatalf("round stats went from %+v to %+v, want the holding read and one round of three", before, got)
+	}
+}
+
+// A query the server refuses stops the rest of its read round: it gets its own error, and the
+// reads after it run again alone and get their rows.
+func TestReadRoundRefusedQueryFailsAlone(t *testing.T) {
+	p := newRoundProbe(t)
+	values, errs := p.readTogether([]string{
+		"SELECT v FROM round_probe WHERE id = 1",
+		"SELECT v FROM no_such_table",
+		"SELECT v + 7 FROM round_probe WHERE id = 3",
+	})
+	var refused *mysql.MySQLError
+	if !errors.As(errs[1], &refused) || refused.Number != 1146 {
+		t.Fatalf("the read of a missing table: %v, want MySQL error 1146", errs[1])
+	}
+	for i, want := range map[int][]int{0: {0}, 2: {7}} {
+		if errs[i] != nil || !slices.Equal(values[i], want) {
+			t.Fatalf("read %d beside a refused one: %v, %v; want %v", i, values[i], errs[i], want)
+		}
+	}
+}
