@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -9,6 +10,8 @@ import (
 	"io"
 	"strings"
 	"sync/atomic"
+
+	"github.com/go-sql-driver/mysql"
 
 	"github.com/gatehouse-iam/gatehouse/internal/groupcommit"
 )
@@ -57,12 +60,11 @@ func (r *readRounds) query(ctx context.Context, query string) (*resultSet, error
 	}
 	r.stats.rounds.Add(1)
 	r.stats.statements.Add(1)
-	rows, err := r.alone.QueryContext(ctx, query)
+	sets, err := readSets(ctx, r.alone, query, 1)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	return readResultSet(rows)
+	return sets[0], nil
 }
 
 // flush sends a read round and hands each caller its result set. A failure is nobody's error:
@@ -76,25 +78,9 @@ func (r *readRounds) flush(ctx context.Context, batch []*readStatement) error {
 	r.stats.statements.Add(int64(len(queries)))
 	ctx, cancel := context.WithTimeout(ctx, roundTimeout)
 	defer cancel()
-	conn, err := r.conns.Conn(ctx)
-	if err != nil {
-		return nil
-	}
-	defer conn.Close()
-	rows, err := conn.QueryContext(ctx, strings.Join(queries, ";\n"))
-	if err != nil {
-		return nil
-	}
-	defer rows.Close()
-	for i, st := range batch {
-		if i > 0 && !rows.NextResultSet() {
-			return nil
-		}
-		rs, err := readResultSet(rows)
-		if err != nil {
-			return nil
-		}
-		st.result = rs
+	sets, _ := readSets(ctx, r.conns, strings.Join(queries, ";\n"), len(batch))
+	for i, set := range sets {
+		batch[i].result = set
 	}
 	return nil
 }
@@ -103,27 +89,76 @@ func (r *readRounds) flush(ctx context.Context, batch []*readStatement) error {
 // returned them (byte slices copied, since the driver reuses its buffers).
 type resultSet struct {
 	columns []string
-	rows    [][]any
+	rows    [][]driver.Value
 }
 
-func readResultSet(rows *sql.Rows) (*resultSet, error) {
-	columns, err := rows.Columns()
+// readSets sends query, n SELECTs, on a connection of conns and reads the result sets that come
+// back, in order, with the error that stopped them when fewer than n did. It reads at the
+// driver's level: a copy of each value, and none of database/sql's conversions.
+func readSets(ctx context.Context, conns *sql.DB, query string, n int) (sets []*resultSet, err error) {
+	conn, err := conns.Conn(ctx)
 	if err != nil {
 		return nil, err
 	}
-	rs := &resultSet{columns: columns}
-	for rows.Next() {
-		values := make([]any, len(columns))
-		dest := make([]any, len(columns))
-		for i := range values {
-			dest[i] = &values[i] // Scan copies []byte into an *any
+	defer conn.Close()
+	var failed error
+	err = conn.Raw(func(dc any) error {
+		q, ok := dc.(driver.QueryerContext)
+		if !ok {
+			return errors.New("storage: a mysql connection without Query")
 		}
-		if err := rows.Scan(dest...); err != nil {
+		rows, err := q.QueryContext(ctx, query, nil)
+		if err != nil {
+			failed = err
+			return nil
+		}
+		defer rows.Close()
+		more, _ := rows.(driver.RowsNextResultSet)
+		for len(sets) < n {
+			if len(sets) > 0 {
+				if more == nil || !more.HasNextResultSet() {
+					failed = fmt.Errorf("storage: %d result sets of %d", len(sets), n)
+					break
+				}
+				if failed = more.NextResultSet(); failed != nil {
+					break
+				}
+			}
+			set, err := readSet(rows)
+			if err != nil {
+				failed = err
+				break
+			}
+			sets = append(sets, set)
+		}
+		var refused *mysql.MySQLError
+		if failed != nil && !errors.As(failed, &refused) {
+			return driver.ErrBadConn // an unknown state: drop the connection
+		}
+		return nil
+	})
+	if failed != nil {
+		return sets, failed
+	}
+	return sets, err
+}
+
+func readSet(rows driver.Rows) (*resultSet, error) {
+	set := &resultSet{columns: rows.Columns()}
+	for {
+		values := make([]driver.Value, len(set.columns))
+		if err := rows.Next(values); err == io.EOF {
+			return set, nil
+		} else if err != nil {
 			return nil, err
 		}
-		rs.rows = append(rs.rows, values)
+		for i, v := range values {
+			if b, ok := v.([]byte); ok {
+				values[i] = bytes.Clone(b)
+			}
+		}
+		set.rows = append(set.rows, values)
 	}
-	return rs, rows.Err()
 }
 
 // The read rounds are a database/sql connector too, so that the stores' bun queries run through
