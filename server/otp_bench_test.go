@@ -191,6 +191,7 @@ type outboxReader struct {
 	path    string
 	f       *os.File
 	partial []byte // a last line not yet complete
+	buf     []byte
 	codes   map[string]string
 }
 
@@ -204,10 +205,12 @@ func (o *outboxReader) code(to string) (string, error) {
 		}
 		o.f = f
 	}
-	buf := make([]byte, 64<<10)
+	if o.buf == nil {
+		o.buf = make([]byte, 64<<10)
+	}
 	for {
-		n, err := o.f.Read(buf)
-		data := append(o.partial, buf[:n]...)
+		n, err := o.f.Read(o.buf)
+		data := append(o.partial, o.buf[:n]...)
 		for {
 			i := bytes.IndexByte(data, '\n')
 			if i < 0 {
@@ -223,7 +226,7 @@ func (o *outboxReader) code(to string) (string, error) {
 			data = data[i+1:]
 		}
 		o.partial = append(o.partial[:0], data...)
-		if err == io.EOF || n < len(buf) {
+		if err == io.EOF || n < len(o.buf) {
 			break
 		}
 		if err != nil {
