@@ -16,7 +16,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/groupcommit"
 )
 
-// readRounds send the sign-in path's reads made outside a transaction together, as rounds do
+// readRounds sends the sign-in path's reads made outside a transaction together, as rounds do
 // its writes: under concurrency the SELECTs queued while a read round is in flight go out as
 // the next one, a single multi-statement request, and each caller gets its own result set. On
 // this path a read costs the database less than its round trip does (the wake-ups of both
