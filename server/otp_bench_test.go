@@ -56,6 +56,7 @@ func (s *benchServer) countQueries(b *testing.B, unit string, fn func()) {
 
 func startBench(b *testing.B, dialect string) *benchServer {
 	b.Helper()
+	b.Cleanup(server.SetGCDefault(os.Getenv)) // as the server program runs
 	db := storagetest.New(b, dialect)
 	s := &benchServer{}
 	db.DB.AddQueryHook(&s.queries) // the statements outside rounds: RoundStats counts the others
