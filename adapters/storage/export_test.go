@@ -72,3 +72,13 @@ func ReadsQueued(db *DB) int { return db.reads.batch.Queued() }
 
 // Reader is where the sign-in path's reads go (see DB.reader).
 func Reader(ctx context.Context, db *DB) bun.IDB { return db.reader(ctx) }
+
+// PlainSelect exposes plainSelect, the test of a query a read round may carry.
+var PlainSelect = plainSelect
+
+// SendMySQLRound sends statements as one round on conns, as the MySQL rounds do, and reports
+// whether the round was refused (nothing of it applied).
+func SendMySQLRound(ctx context.Context, conns *sql.DB, statements []string) (refused bool, err error) {
+	_, _, refused, err = mysqlRounds(conns)(ctx, statements)
+	return refused, err
+}

@@ -49,18 +49,28 @@ func newReadRounds(conns, alone *sql.DB) *readRounds {
 }
 
 // query runs a formatted SELECT in the next read round, or alone when the round did not
-// deliver its result, and returns its rows.
+// deliver its result or the query is no plain SELECT, and returns its rows.
 func (r *readRounds) query(ctx context.Context, query string) (*resultSet, error) {
-	st := &readStatement{query: query}
-	if err := r.batch.Do(ctx, st); err != nil && !errors.Is(err, groupcommit.ErrFlushPanicked) {
-		return nil, err // ctx ended while queued
+	if plainSelect(query) {
+		st := &readStatement{query: query}
+		if err := r.batch.Do(ctx, st); err != nil && !errors.Is(err, groupcommit.ErrFlushPanicked) {
+			return nil, err // ctx ended while queued
+		}
+		if st.result != nil {
+			return st.result, nil
+		}
 	}
-	if st.result != nil {
-		return st.result, nil
+	// A read is safe to repeat: a connection found dead (before sending, or in an unknown state
+	// after) is retried on another, as database/sql does for its own queries.
+	var sets []*resultSet
+	var err error
+	for range 3 {
+		r.stats.rounds.Add(1)
+		r.stats.statements.Add(1)
+		if sets, err = readSets(ctx, r.alone, query, 1); !errors.Is(err, driver.ErrBadConn) {
+			break
+		}
 	}
-	r.stats.rounds.Add(1)
-	r.stats.statements.Add(1)
-	sets, err := readSets(ctx, r.alone, query, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -187,13 +197,27 @@ func (c readConn) QueryContext(ctx context.Context, query string, args []driver.
 	rs, err := c.r.query(ctx, query)
 	if errors.Is(err, driver.ErrBadConn) {
 		// database/sql would run the query again on another connection of ours, which is
-		// no other: query has already run it alone.
+		// no other: query has already retried it.
 		return nil, fmt.Errorf("storage: read: %v", err)
 	}
 	if err != nil {
 		return nil, err
 	}
 	return &resultRows{set: rs}, nil
+}
+
+// plainSelect reports whether query is surely a SELECT that answers one result set, as a read
+// round needs: each caller's result set is found by its position, and the driver skips a
+// statement that answers none (DO, SET, a write, SELECT ... INTO), which would hand every later
+// caller its neighbour's rows. Any other query runs alone; a false "no" (a literal holding
+// " INTO ", say) only costs it its round.
+func plainSelect(query string) bool {
+	head := strings.ToUpper(strings.TrimSpace(query))
+	if !strings.HasPrefix(head, "SELECT ") && !strings.HasPrefix(head, "SELECT\n") && !strings.HasPrefix(head, "SELECT\t") {
+		return false
+	}
+	return !strings.Contains(head, " INTO ") && !strings.Contains(head, " FOR UPDATE") &&
+		!strings.Contains(head, " LOCK IN SHARE MODE")
 }
 
 // resultRows walks a resultSet as a driver's rows.
