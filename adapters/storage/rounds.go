@@ -152,8 +152,8 @@ func (r *rounds) flush(ctx context.Context, batch []*roundStatement) error {
 			}()
 		}
 	default:
-		// The round may or may not have committed (the connection broke after sending it):
-		// running its statements again could apply them twice.
+		// The round was sent and may or may not have committed (the connection broke, or the
+		// bound ran out, before its answer): running its statements again could apply them twice.
 		for _, st := range batch {
 			st.err = fmt.Errorf("storage: round: %w: %w", domain.ErrOutcomeUnknown, err)
 			close(st.done)
@@ -181,8 +181,10 @@ func mysqlRounds(conns *sql.DB) roundSender {
 		affected, ids, err = mysqlRequest(ctx, conns, query)
 		var mysqlErr *mysql.MySQLError
 		if err != nil {
-			// Refused by MySQL, or the driver found the connection dead before sending anything.
-			return nil, nil, errors.As(err, &mysqlErr) || errors.Is(err, driver.ErrBadConn), err
+			// Refused by MySQL, or never sent: no connection could be had, the driver found the
+			// connection dead, or the request was too large to send.
+			notSent := errors.Is(err, errNoConnection) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysql.ErrPktTooLarge)
+			return nil, nil, errors.As(err, &mysqlErr) || notSent, err
 		}
 		if wrapped && len(affected) == len(statements)+2 && len(ids) == len(affected) {
 			affected, ids = affected[1:len(affected)-1], ids[1:len(ids)-1] // START TRANSACTION's and COMMIT's
@@ -209,12 +211,16 @@ func txRounds(db *bun.DB) roundSender {
 	}
 }
 
+// errNoConnection marks a request that was never sent: no connection could be had (the server
+// unreachable, or the round's bound spent waiting for one).
+var errNoConnection = errors.New("storage: no connection for the request")
+
 // mysqlRequest sends one request on a connection of conns and returns every statement's
 // affected rows and insert id.
 func mysqlRequest(ctx context.Context, conns *sql.DB, query string) (affected, ids []int64, err error) {
 	conn, err := conns.Conn(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("%w: %w", errNoConnection, err)
 	}
 	defer conn.Close()
 	var failed error

@@ -86,7 +86,9 @@ func (db *DB) Run(ctx context.Context, fn func(ctx context.Context) error) error
 		if ran && !errors.Is(err, sql.ErrTxDone) && !errors.Is(err, ctx.Err()) {
 			// The COMMIT failed once sent (database/sql checks the context before sending it,
 			// and rolls back a transaction whose context ended).
-			err = db.sentAndLost(err)
+			if err = db.sentAndLost(err); errors.Is(err, domain.ErrOutcomeUnknown) {
+				hooks.run() // they invalidate caches: harmless should it not have committed
+			}
 		}
 		if !retryable(err) || ctx.Err() != nil {
 			return err
@@ -97,13 +99,14 @@ func (db *DB) Run(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
 // sentAndLost marks err, a failed write's or commit's on MySQL, with domain.ErrOutcomeUnknown
-// unless it is certain that nothing applied: the server refused the statement (a MySQL error)
-// or the driver found the connection dead before sending it. A context that ended mid-statement
+// unless it is certain that nothing applied: the server refused the statement (a MySQL error),
+// or the driver found the connection dead or the statement too large before sending it. A context that ended mid-statement
 // makes the driver drop the connection, with the statement perhaps applied. SQLite runs in
 // process: its failures apply nothing.
 func (db *DB) sentAndLost(err error) error {
 	var me *mysql.MySQLError
-	if err == nil || db.Dialect != migrations.MySQL || errors.As(err, &me) || errors.Is(err, driver.ErrBadConn) {
+	if err == nil || db.Dialect != migrations.MySQL || errors.As(err, &me) || errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, mysql.ErrPktTooLarge) {
 		return err
 	}
 	return fmt.Errorf("%w: %w", domain.ErrOutcomeUnknown, err)

@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -89,5 +90,19 @@ func TestSentAndLostMarksUnknownOutcomes(t *testing.T) {
 	}
 	if err := onMySQL.SentAndLost(nil); err != nil {
 		t.Errorf("no error became %v", err)
+	}
+}
+
+// A round that could get no connection was never sent: it is refused (its statements may run
+// alone), not of unknown outcome.
+func TestRoundWithoutConnectionIsRefused(t *testing.T) {
+	conns, err := sql.Open("mysql", "root@tcp(127.0.0.1:1)/nowhere?timeout=1s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conns.Close()
+	refused, err := storage.SendMySQLRound(context.Background(), conns, []string{"DO 1", "DO 2"})
+	if err == nil || !refused || errors.Is(err, domain.ErrOutcomeUnknown) {
+		t.Fatalf("a round with no connection: refused %v, %v; want refused, not an unknown outcome", refused, err)
 	}
 }
