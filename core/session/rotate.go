@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/gatehouse-iam/gatehouse/core/domain"
@@ -48,10 +49,11 @@ func (s *Service) rotationBatcher() *groupcommit.Batcher[*rotation] {
 
 // commitRotations writes a batch in one transaction of a constant number of statements. Should
 // that fail, each rotation is retried in a transaction of its own, so one failing write cannot
-// fail its neighbours.
+// fail its neighbours; but not after a commit whose outcome is unknown, where a batch that did
+// commit would make each retry a lost race.
 func (s *Service) commitRotations(ctx context.Context, batch []*rotation) {
 	err := s.Tx.Run(ctx, func(ctx context.Context) error { return s.applyRotations(ctx, batch) })
-	if err != nil && len(batch) > 1 {
+	if err != nil && len(batch) > 1 && !errors.Is(err, domain.ErrOutcomeUnknown) {
 		for _, rot := range batch {
 			rot.err = s.Tx.Run(ctx, func(ctx context.Context) error { return s.applyRotations(ctx, []*rotation{rot}) })
 		}

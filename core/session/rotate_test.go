@@ -147,3 +147,39 @@ func TestRotationsGroupCommit(t *testing.T) {
 		t.Fatalf("stored %d, audited %d, t7 rotated %v", len(m.stored), log.n, m.rotated["t7"])
 	}
 }
+
+// lostAnswerTx commits every transaction but reports the first commit's answer as lost.
+type lostAnswerTx struct{ answered atomic.Bool }
+
+func (tx *lostAnswerTx) Run(ctx context.Context, fn func(context.Context) error) error {
+	if err := fn(ctx); err != nil {
+		return err
+	}
+	if tx.answered.CompareAndSwap(false, true) {
+		return fmt.Errorf("commit: %w: connection reset", domain.ErrOutcomeUnknown)
+	}
+	return nil
+}
+
+// A batch whose commit may have happened is not retried rotation by rotation: had it committed,
+// each retry would find its token rotated and answer a lost race for a refresh that succeeded.
+func TestRotationsAfterAnUnknownCommitAreNotRetried(t *testing.T) {
+	m := &memRefresh{rotated: map[string]bool{}, stored: map[string]bool{}}
+	ids := &seqIDs{}
+	s := &Service{Refresh: m, Tx: &lostAnswerTx{}, Clock: nowClock{}, IDs: ids,
+		Audit: audit.Recorder{Log: &memAudit{}, Clock: nowClock{}, IDs: ids}}
+	app := &domain.Application{ID: "app", PoolID: "p", RefreshTokenTTL: 60}
+	var batch []*rotation
+	for i := range 2 {
+		batch = append(batch, &rotation{token: &domain.RefreshToken{ID: fmt.Sprint("t", i)},
+			issue: IssueRequest{App: app, User: &domain.User{ID: "u"}}, resp: &TokenResponse{Scope: "openid"},
+			event: domain.AuditEvent{PoolID: "p", Type: domain.AuditRefresh}, now: nowClock{}.Now()})
+	}
+	s.commitRotations(context.Background(), batch)
+	for _, rot := range batch {
+		if !errors.Is(rot.err, domain.ErrOutcomeUnknown) || rot.lost {
+			t.Fatalf("rotation of %s after a commit with a lost answer: err %v, lost %v; want the unknown outcome, not a lost race",
+				rot.token.ID, rot.err, rot.lost)
+		}
+	}
+}
