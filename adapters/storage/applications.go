@@ -93,18 +93,10 @@ func (s *ApplicationStore) Create(ctx context.Context, a *domain.Application) er
 	return mapErr(err, "application")
 }
 
-func (s *ApplicationStore) oneRow(ctx context.Context, where string, args ...any) (*applicationRow, error) {
+func (s *ApplicationStore) one(ctx context.Context, where string, args ...any) (*domain.Application, error) {
 	var row applicationRow
 	if err := s.db.idb(ctx).NewSelect().Model(&row).Where(where, args...).Scan(ctx); err != nil {
 		return nil, mapErr(err, "application")
-	}
-	return &row, nil
-}
-
-func (s *ApplicationStore) one(ctx context.Context, where string, args ...any) (*domain.Application, error) {
-	row, err := s.oneRow(ctx, where, args...)
-	if err != nil {
-		return nil, err
 	}
 	return row.app()
 }

@@ -53,19 +53,11 @@ func (s *AuthSourceStore) Create(ctx context.Context, src *domain.AuthSource) er
 }
 
 func (s *AuthSourceStore) Get(ctx context.Context, poolID, id string) (*domain.AuthSource, error) {
-	row, err := s.getRow(ctx, poolID, id)
-	if err != nil {
-		return nil, err
-	}
-	return row.source()
-}
-
-func (s *AuthSourceStore) getRow(ctx context.Context, poolID, id string) (*authSourceRow, error) {
 	var row authSourceRow
 	if err := s.db.idb(ctx).NewSelect().Model(&row).Where("pool_id = ? AND id = ?", poolID, id).Scan(ctx); err != nil {
 		return nil, mapErr(err, "auth source")
 	}
-	return &row, nil
+	return row.source()
 }
 
 func (r *authSourceRow) source() (*domain.AuthSource, error) {

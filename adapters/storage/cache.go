@@ -27,15 +27,15 @@ type cacheKey struct {
 }
 
 type cacheEntry struct {
-	// value is a row snapshot (or nil for "no row"); nothing ever modifies it, and every hit
-	// decodes it into fresh domain values, so callers cannot change what the cache holds.
+	// value is the decoded domain value; nothing ever modifies it, and every read is handed a
+	// deep copy of it, so callers cannot change what the cache holds.
 	value   any
 	pool    string
 	kind    cacheKind
 	expires time.Time
 }
 
-// readCache keeps rows read outside a transaction for a short TTL. Errors (not found included)
+// readCache keeps rows read outside a transaction, decoded, for a short TTL. Errors (not found included)
 // are never kept, so unknown keys cost a query each but take no memory.
 //
 // A write drops the entries it affects at once and again after its transaction commits; a read
@@ -61,10 +61,11 @@ func newReadCache(ttl time.Duration, now func() time.Time, maxEntries int) *read
 	return &readCache{ttl: ttl, now: now, max: maxEntries, entries: map[cacheKey]cacheEntry{}}
 }
 
-// cachedRead returns the row under key, calling read on a miss. Inside a transaction it always
-// reads and stores nothing: the transaction may see its own uncommitted writes, and use cases
-// read-modify-write there. A ctx that asks for fresh reads (domain.WithFreshReads) is served
-// the same way. read returns the row and the pool it belongs to.
+// cachedRead returns a copy of the value under key of its own (deepCopy), calling read on a
+// miss. Inside a transaction it always reads and stores nothing: the transaction may see its
+// own uncommitted writes, and use cases read-modify-write there. A ctx that asks for fresh
+// reads (domain.WithFreshReads) is served the same way. read returns the value, decoded, and
+// the pool it belongs to.
 func cachedRead[R any](ctx context.Context, c *readCache, key cacheKey, read func(context.Context) (R, string, error)) (R, error) {
 	if inTx(ctx) || domain.FreshReads(ctx) {
 		r, _, err := read(ctx)
@@ -74,7 +75,7 @@ func cachedRead[R any](ctx context.Context, c *readCache, key cacheKey, read fun
 	start := c.now()
 	if e, ok := c.entries[key]; ok && start.Before(e.expires) {
 		c.mu.Unlock()
-		return e.value.(R), nil
+		return deepCopy(e.value.(R)), nil
 	}
 	gen := c.gen
 	c.mu.Unlock()
@@ -86,14 +87,14 @@ func cachedRead[R any](ctx context.Context, c *readCache, key cacheKey, read fun
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen != gen {
-		return r, nil // a write may have committed after our read: do not keep the row
+		return r, nil // a write may have committed after our read: do not keep the value
 	}
 	if _, ok := c.entries[key]; !ok && len(c.entries) >= c.max {
 		c.makeRoom(start)
 	}
 	// The TTL counts from before the read, bounding how old a served row can be.
 	c.entries[key] = cacheEntry{value: r, pool: pool, kind: key.kind, expires: start.Add(c.ttl)}
-	return r, nil
+	return deepCopy(r), nil
 }
 
 // makeRoom drops expired entries and, when the cache is still full, arbitrary ones down to 7/8

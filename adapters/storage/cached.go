@@ -98,30 +98,22 @@ type cachedApplications struct {
 var _ ports.ApplicationStore = (*cachedApplications)(nil)
 
 func (a *cachedApplications) Get(ctx context.Context, poolID, id string) (*domain.Application, error) {
-	row, err := cachedRead(ctx, a.c, cacheKey{kind: kindApp, a: poolID, b: id},
-		func(ctx context.Context) (*applicationRow, string, error) {
-			r, err := a.s.oneRow(ctx, "pool_id = ? AND id = ?", poolID, id)
-			return r, poolID, err
+	return cachedRead(ctx, a.c, cacheKey{kind: kindApp, a: poolID, b: id},
+		func(ctx context.Context) (*domain.Application, string, error) {
+			app, err := a.s.Get(ctx, poolID, id)
+			return app, poolID, err
 		})
-	if err != nil {
-		return nil, err
-	}
-	return row.app()
 }
 
 func (a *cachedApplications) GetByClientID(ctx context.Context, clientID string) (*domain.Application, error) {
-	row, err := cachedRead(ctx, a.c, cacheKey{kind: kindAppByClientID, a: clientID},
-		func(ctx context.Context) (*applicationRow, string, error) {
-			r, err := a.s.oneRow(ctx, "client_id = ?", clientID)
+	return cachedRead(ctx, a.c, cacheKey{kind: kindAppByClientID, a: clientID},
+		func(ctx context.Context) (*domain.Application, string, error) {
+			app, err := a.s.GetByClientID(ctx, clientID)
 			if err != nil {
 				return nil, "", err
 			}
-			return r, r.PoolID, nil
+			return app, app.PoolID, nil
 		})
-	if err != nil {
-		return nil, err
-	}
-	return row.app()
 }
 
 func (a *cachedApplications) List(ctx context.Context, poolID string, page domain.Page) (domain.List[domain.Application], error) {
@@ -159,15 +151,11 @@ type cachedAuthSources struct {
 var _ ports.AuthSourceStore = (*cachedAuthSources)(nil)
 
 func (a *cachedAuthSources) Get(ctx context.Context, poolID, id string) (*domain.AuthSource, error) {
-	row, err := cachedRead(ctx, a.c, cacheKey{kind: kindAuthSource, a: poolID, b: id},
-		func(ctx context.Context) (*authSourceRow, string, error) {
-			r, err := a.s.getRow(ctx, poolID, id)
-			return r, poolID, err
+	return cachedRead(ctx, a.c, cacheKey{kind: kindAuthSource, a: poolID, b: id},
+		func(ctx context.Context) (*domain.AuthSource, string, error) {
+			src, err := a.s.Get(ctx, poolID, id)
+			return src, poolID, err
 		})
-	if err != nil {
-		return nil, err
-	}
-	return row.source()
 }
 
 func (a *cachedAuthSources) List(ctx context.Context, poolID string, q ports.AuthSourceQuery) (domain.List[domain.AuthSource], error) {
@@ -202,15 +190,11 @@ type cachedOTPSettings struct {
 var _ ports.OTPSettingsStore = (*cachedOTPSettings)(nil)
 
 func (o *cachedOTPSettings) Get(ctx context.Context, poolID string) (*domain.OTPSettings, error) {
-	row, err := cachedRead(ctx, o.c, cacheKey{kind: kindOTPSettings, a: poolID},
-		func(ctx context.Context) (*otpSettingsRow, string, error) {
-			r, err := o.s.getRow(ctx, poolID)
-			return r, poolID, err
+	return cachedRead(ctx, o.c, cacheKey{kind: kindOTPSettings, a: poolID},
+		func(ctx context.Context) (*domain.OTPSettings, string, error) {
+			s, err := o.s.Get(ctx, poolID)
+			return s, poolID, err
 		})
-	if err != nil {
-		return nil, err
-	}
-	return otpSettingsOf(poolID, row)
 }
 
 func (o *cachedOTPSettings) Put(ctx context.Context, s *domain.OTPSettings) error {
@@ -228,15 +212,11 @@ type cachedMessageSettings struct {
 var _ ports.MessageSettingsStore = (*cachedMessageSettings)(nil)
 
 func (m *cachedMessageSettings) Get(ctx context.Context, poolID string) (*domain.MessageSettings, error) {
-	row, err := cachedRead(ctx, m.c, cacheKey{kind: kindMessageSettings, a: poolID},
-		func(ctx context.Context) (*messageSettingsRow, string, error) {
-			r, err := m.s.getRow(ctx, poolID)
-			return r, poolID, err
+	return cachedRead(ctx, m.c, cacheKey{kind: kindMessageSettings, a: poolID},
+		func(ctx context.Context) (*domain.MessageSettings, string, error) {
+			s, err := m.s.Get(ctx, poolID)
+			return s, poolID, err
 		})
-	if err != nil {
-		return nil, err
-	}
-	return messageSettingsOf(poolID, row)
 }
 
 func (m *cachedMessageSettings) Put(ctx context.Context, s *domain.MessageSettings) error {
@@ -254,15 +234,11 @@ type cachedConnectors struct {
 var _ ports.ConnectorStore = (*cachedConnectors)(nil)
 
 func (cc *cachedConnectors) Get(ctx context.Context, poolID, id string) (*domain.Connector, error) {
-	row, err := cachedRead(ctx, cc.c, cacheKey{kind: kindConnector, a: poolID, b: id},
-		func(ctx context.Context) (*connectorRow, string, error) {
-			r, err := cc.s.getRow(ctx, poolID, id)
-			return r, poolID, err
+	return cachedRead(ctx, cc.c, cacheKey{kind: kindConnector, a: poolID, b: id},
+		func(ctx context.Context) (*domain.Connector, string, error) {
+			c, err := cc.s.Get(ctx, poolID, id)
+			return c, poolID, err
 		})
-	if err != nil {
-		return nil, err
-	}
-	return row.domain()
 }
 
 func (cc *cachedConnectors) List(ctx context.Context, poolID string, page domain.Page) (domain.List[domain.Connector], error) {

@@ -89,19 +89,11 @@ func (s *ConnectorStore) Create(ctx context.Context, c *domain.Connector) error 
 }
 
 func (s *ConnectorStore) Get(ctx context.Context, poolID, id string) (*domain.Connector, error) {
-	row, err := s.getRow(ctx, poolID, id)
-	if err != nil {
-		return nil, err
-	}
-	return row.domain()
-}
-
-func (s *ConnectorStore) getRow(ctx context.Context, poolID, id string) (*connectorRow, error) {
 	var row connectorRow
 	if err := s.db.idb(ctx).NewSelect().Model(&row).Where("pool_id = ? AND id = ?", poolID, id).Scan(ctx); err != nil {
 		return nil, mapErr(err, "connector")
 	}
-	return &row, nil
+	return row.domain()
 }
 
 func (s *ConnectorStore) List(ctx context.Context, poolID string, page domain.Page) (domain.List[domain.Connector], error) {
