@@ -210,15 +210,33 @@ func (c readConn) QueryContext(ctx context.Context, query string, args []driver.
 // round needs: each caller's result set is found by its position, and the driver skips a
 // statement that answers none (DO, SET, a write, SELECT ... INTO), which would hand every later
 // caller its neighbour's rows. Any other query runs alone; a false "no" (a literal holding
-// " INTO ", say) only costs it its round.
+// the word "into", say) only costs it its round. Locking reads (FOR UPDATE, FOR SHARE, LOCK IN
+// SHARE MODE) run alone too.
 func plainSelect(query string) bool {
-	head := strings.ToUpper(strings.TrimSpace(query))
-	if !strings.HasPrefix(head, "SELECT ") && !strings.HasPrefix(head, "SELECT\n") && !strings.HasPrefix(head, "SELECT\t") {
+	q := strings.TrimSpace(query)
+	if len(q) < 7 || !strings.EqualFold(q[:6], "SELECT") || !isSpace(q[6]) {
 		return false
 	}
-	return !strings.Contains(head, " INTO ") && !strings.Contains(head, " FOR UPDATE") &&
-		!strings.Contains(head, " LOCK IN SHARE MODE")
+	return !hasWordFold(q, "INTO") && !hasWordFold(q, "UPDATE") && !hasWordFold(q, "SHARE")
 }
+
+// hasWordFold reports whether s holds word, in upper-case ASCII, as a word of its own in any
+// case. Unlike upper-casing a copy of s it allocates nothing: the queries are kilobytes long.
+func hasWordFold(s, word string) bool {
+	for i := 0; i+len(word) <= len(s); i++ {
+		if s[i]|0x20 == word[0]|0x20 && strings.EqualFold(s[i:i+len(word)], word) &&
+			(i == 0 || !isWordByte(s[i-1])) && (i+len(word) == len(s) || !isWordByte(s[i+len(word)])) {
+			return true
+		}
+	}
+	return false
+}
+
+func isWordByte(b byte) bool {
+	return b == '_' || b == '$' || '0' <= b && b <= '9' || 'a' <= b|0x20 && b|0x20 <= 'z' || b >= 0x80
+}
+
+func isSpace(b byte) bool { return b == ' ' || b == '\n' || b == '\t' || b == '\r' }
 
 // resultRows walks a resultSet as a driver's rows.
 type resultRows struct {

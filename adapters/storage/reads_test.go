@@ -113,10 +113,16 @@ func TestPlainSelect(t *testing.T) {
 		"DO 1":             false,
 		"SET @a = 1":       false,
 		"SELECT 1 INTO @a": false,
-		"SELECT id FROM t WHERE id = 1 FOR UPDATE": false,
-		"SELECT id FROM t LOCK IN SHARE MODE":      false,
-		"UPDATE t SET v = 1":                       false,
-		"WITH x AS (SELECT 1) SELECT * FROM x":     false,
+		"SELECT id FROM t WHERE id = 1 FOR UPDATE":    false,
+		"SELECT id FROM t LOCK IN SHARE MODE":         false,
+		"UPDATE t SET v = 1":                          false,
+		"WITH x AS (SELECT 1) SELECT * FROM x":        false,
+		"select 1\ninto @a":                           false,
+		"SELECT id FROM t WHERE id = 1\n\tfor update": false,
+		"SELECT id FROM t FOR SHARE":                  false,
+		"Select id from t lock in share mode":         false,
+		"SELECT":                                      false,
+		"SELECT `updated_at`, into_x FROM t":          true,
 	} {
 		if got := storage.PlainSelect(q); got != want {
 			t.Errorf("plainSelect(%q) = %v, want %v", q, got, want)
