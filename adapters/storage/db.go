@@ -36,25 +36,20 @@ type DB struct {
 	*bun.DB
 	Dialect string // migrations.MySQL or migrations.SQLite
 
-	// Writes made outside a transaction share rounds (see rounds): roundsDB runs bun queries
-	// through them. On MySQL they go out on connections of their own, roundConns.
+	// Writes made outside a transaction share rounds (see rounds), and the sign-in path's
+	// reads outside a transaction share read rounds (MySQL only: see readRounds). roundsDB runs
+	// bun queries through them: its Exec joins a round, its Query a read round. On MySQL they
+	// go out on connections of their own, roundConns.
 	rounds     *rounds
+	reads      *readRounds
 	roundsDB   *bun.DB
 	roundConns *sql.DB
-
-	// The sign-in path's reads outside a transaction share read rounds (MySQL only): readsDB
-	// runs bun queries through them.
-	reads   *readRounds
-	readsDB *bun.DB
 }
 
 // Close closes the database's connections.
 func (db *DB) Close() error {
-	if db.rounds != nil {
+	if db.roundsDB != nil {
 		_ = db.roundsDB.Close()
-	}
-	if db.reads != nil {
-		_ = db.readsDB.Close()
 	}
 	if db.roundConns != nil {
 		_ = db.roundConns.Close()
@@ -62,16 +57,14 @@ func (db *DB) Close() error {
 	return db.DB.Close()
 }
 
-// startRounds makes the writes outside a transaction share rounds sent by send.
-func (db *DB) startRounds(send roundSender) {
+// startRounds makes the writes outside a transaction share rounds sent by send and, when
+// readConns is not nil, the sign-in path's reads share read rounds on readConns.
+func (db *DB) startRounds(send roundSender, readConns *sql.DB) {
 	db.rounds = newRounds(send, db.execAlone)
-	db.roundsDB = bun.NewDB(sql.OpenDB(db.rounds), roundDialect{db.DB.Dialect()})
-}
-
-// startReads makes the sign-in path's reads outside a transaction share read rounds on conns.
-func (db *DB) startReads(conns *sql.DB) {
-	db.reads = newReadRounds(conns, db.DB.DB)
-	db.readsDB = bun.NewDB(sql.OpenDB(db.reads), roundDialect{db.DB.Dialect()})
+	if readConns != nil {
+		db.reads = newReadRounds(readConns, db.DB.DB)
+	}
+	db.roundsDB = bun.NewDB(sql.OpenDB(roundConnector{db.rounds, db.reads}), roundDialect{db.DB.Dialect()})
 }
 
 // reader is where the sign-in path's reads go: the transaction in ctx if any, otherwise the
@@ -80,7 +73,7 @@ func (db *DB) reader(ctx context.Context) bun.IDB {
 	if db.reads == nil || inTx(ctx) {
 		return db.idb(ctx)
 	}
-	return db.readsDB
+	return db.roundsDB
 }
 
 // shared is where a single-statement write goes: the transaction in ctx if any, otherwise
@@ -201,9 +194,6 @@ func (db *DB) AddQueryHook(hook bun.QueryHook) {
 	if db.roundsDB != nil {
 		db.roundsDB.AddQueryHook(hook)
 	}
-	if db.readsDB != nil {
-		db.readsDB.AddQueryHook(hook)
-	}
 }
 
 // RoundStats reports the rounds and read rounds run so far.
@@ -262,7 +252,7 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("sqlite: ping: %w", err)
 	}
-	db.startRounds(txRounds(bun.NewDB(sqldb, sqlitedialect.New()))) // the same connections, without hooks
+	db.startRounds(txRounds(bun.NewDB(sqldb, sqlitedialect.New())), nil) // the same connections, without hooks
 	return db, nil
 }
 
@@ -327,8 +317,7 @@ func OpenMySQL(ctx context.Context, dsn string) (*DB, error) {
 		return db, nil
 	}
 	db.roundConns = conns
-	db.startRounds(mysqlRounds(conns))
-	db.startReads(conns)
+	db.startRounds(mysqlRounds(conns), conns)
 	return db, nil
 }
 

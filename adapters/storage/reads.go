@@ -171,41 +171,6 @@ func readSet(rows driver.Rows) (*resultSet, error) {
 	}
 }
 
-// The read rounds are a database/sql connector too, so that the stores' bun queries run through
-// them unchanged (see DB.reader): a connection's Query is a SELECT of the next read round. Such
-// a connection runs formatted queries only: no arguments, writes or transactions.
-
-func (r *readRounds) Connect(context.Context) (driver.Conn, error) { return readConn{r}, nil }
-func (r *readRounds) Driver() driver.Driver                        { return readDriver{} }
-
-type readDriver struct{}
-
-func (readDriver) Open(string) (driver.Conn, error) { return nil, errReadUse }
-
-type readConn struct{ r *readRounds }
-
-var errReadUse = errors.New("storage: a read round connection runs formatted queries only")
-
-func (readConn) Prepare(string) (driver.Stmt, error) { return nil, errReadUse }
-func (readConn) Close() error                        { return nil }
-func (readConn) Begin() (driver.Tx, error)           { return nil, errReadUse }
-
-func (c readConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	if len(args) > 0 {
-		return nil, errReadUse
-	}
-	rs, err := c.r.query(ctx, query)
-	if errors.Is(err, driver.ErrBadConn) {
-		// database/sql would run the query again on another connection of ours, which is
-		// no other: query has already retried it.
-		return nil, fmt.Errorf("storage: read: %v", err)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &resultRows{set: rs}, nil
-}
-
 // plainSelect reports whether query is surely a SELECT that answers one result set, as a read
 // round needs: each caller's result set is found by its position, and the driver skips a
 // statement that answers none (DO, SET, a write, SELECT ... INTO), which would hand every later

@@ -250,18 +250,23 @@ func mysqlRequest(ctx context.Context, conns *sql.DB, query string) (affected, i
 	return affected, ids, err
 }
 
-// The rounds are a database/sql connector too, so that the stores' bun queries run through them
-// unchanged (see DB.shared): a connection's Exec is a statement of the next round. Such a
-// connection runs formatted statements only: no arguments, queries or transactions.
+// The rounds and read rounds are a database/sql connector too, so that the stores' bun
+// queries run through them unchanged (see DB.autocommit and DB.reader): a connection's Exec is
+// a statement of the next round, its Query a SELECT of the next read round. Such a connection
+// runs formatted statements only: no arguments, prepared statements or transactions.
+type roundConnector struct {
+	writes *rounds
+	reads  *readRounds // nil where there are no read rounds
+}
 
-func (r *rounds) Connect(context.Context) (driver.Conn, error) { return roundConn{r}, nil }
-func (r *rounds) Driver() driver.Driver                        { return roundDriver{} }
+func (c roundConnector) Connect(context.Context) (driver.Conn, error) { return roundConn(c), nil }
+func (roundConnector) Driver() driver.Driver                          { return roundDriver{} }
 
 type roundDriver struct{}
 
 func (roundDriver) Open(string) (driver.Conn, error) { return nil, errRoundUse }
 
-type roundConn struct{ r *rounds }
+type roundConn roundConnector
 
 var errRoundUse = errors.New("storage: a round connection runs formatted statements only")
 
@@ -273,7 +278,7 @@ func (c roundConn) ExecContext(ctx context.Context, query string, args []driver.
 	if len(args) > 0 {
 		return nil, errRoundUse
 	}
-	affected, id, err := c.r.exec(ctx, query)
+	affected, id, err := c.writes.exec(ctx, query)
 	if errors.Is(err, driver.ErrBadConn) {
 		// database/sql would send the statement again in a new round; the round has answered.
 		return nil, fmt.Errorf("storage: round: %v", err)
@@ -282,6 +287,22 @@ func (c roundConn) ExecContext(ctx context.Context, query string, args []driver.
 		return nil, err
 	}
 	return roundResult{affected, id}, nil
+}
+
+func (c roundConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	if len(args) > 0 || c.reads == nil {
+		return nil, errRoundUse
+	}
+	rs, err := c.reads.query(ctx, query)
+	if errors.Is(err, driver.ErrBadConn) {
+		// database/sql would run the query again on another connection of ours, which is
+		// no other: query has already retried it.
+		return nil, fmt.Errorf("storage: read: %v", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &resultRows{set: rs}, nil
 }
 
 type roundResult struct{ affected, insertID int64 }
