@@ -53,8 +53,10 @@ func newReadRounds(conns, alone *sql.DB) *readRounds {
 func (r *readRounds) query(ctx context.Context, query string) (*resultSet, error) {
 	if plainSelect(query) {
 		st := &readStatement{query: query}
-		if err := r.batch.Do(ctx, st); err != nil && !errors.Is(err, groupcommit.ErrFlushPanicked) {
-			return nil, err // ctx ended while queued
+		// A reader whose ctx ends leaves, even with its round in flight: nothing waits on a
+		// read's outcome, and st is the round's to fill meanwhile.
+		if err := r.batch.DoOrAbandon(ctx, st); err != nil && !errors.Is(err, groupcommit.ErrFlushPanicked) {
+			return nil, err
 		}
 		if st.result != nil {
 			return st.result, nil

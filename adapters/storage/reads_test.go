@@ -173,3 +173,58 @@ func TestReadRoundTakesPlainSelectsOnly(t *testing.T) {
 		t.Fatalf("the holding read: %v", err)
 	}
 }
+
+// A reader whose context ends leaves at once, though its read round is in flight, while the
+// round's other reads get their rows.
+func TestReadCallerLeavesARoundInFlight(t *testing.T) {
+	storage.SetRoundTimeout(t, time.Minute) // beyond the guard below, so only leaving ends the wait
+	p := newRoundProbe(t)
+	ctx := context.Background()
+	holder, err := p.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	first, second := fmt.Sprintf("read-first-%d", time.Now().UnixNano()), fmt.Sprintf("read-second-%d", time.Now().UnixNano())
+	if _, err := holder.ExecContext(ctx, "DO GET_LOCK(?, 0), GET_LOCK(?, 0)", first, second); err != nil {
+		t.Fatal(err)
+	}
+	lockRead := func(name, tag string, out chan<- error) {
+		var got int
+		out <- storage.Reader(ctx, p.db).NewRaw("SELECT GET_LOCK(?, 30) + RELEASE_LOCK(?) AS "+tag, name, name).Scan(ctx, &got)
+	}
+	firstRound, secondRound := make(chan error, 1), make(chan error, 1)
+	go lockRead(first, "read_first", firstRound)
+	p.awaitRunning("read_first")
+	go lockRead(second, "read_second", secondRound) // leads the next round
+	p.await("the next round's leader to queue", func() bool { return storage.ReadsQueued(p.db) == 1 })
+	leaving, leave := context.WithCancel(ctx)
+	left := make(chan error, 1)
+	go func() {
+		var v int
+		left <- storage.Reader(leaving, p.db).NewRaw("SELECT 5 AS leaving_read").Scan(leaving, &v)
+	}()
+	p.await("the leaving read to queue", func() bool { return storage.ReadsQueued(p.db) == 2 })
+	if _, err := holder.ExecContext(ctx, "DO RELEASE_LOCK(?)", first); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-firstRound; err != nil {
+		t.Fatalf("the first round's read: %v", err)
+	}
+	p.awaitRunning("read_second") // the round with the leaving read is in flight
+	leave()
+	select {
+	case err := <-left:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("the leaving read answered %v", err)
+		}
+	case <-time.After(10 * time.Second): // a guard against a hang, not a timing check
+		t.Fatal("a reader whose context ended waited for its round")
+	}
+	if _, err := holder.ExecContext(ctx, "DO RELEASE_LOCK(?)", second); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-secondRound; err != nil {
+		t.Fatalf("the second round's leader: %v", err)
+	}
+}

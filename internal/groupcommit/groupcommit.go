@@ -52,6 +52,10 @@ func New[T any](maxBatch int, flush func(ctx context.Context, items []T) error) 
 // its flush has begun, Do waits for the flush's answer whatever ctx does, so that ctx.Err() is
 // returned only for an item that was not written.
 func (b *Batcher[T]) Do(ctx context.Context, item T) error {
+	return b.do(ctx, item, false)
+}
+
+func (b *Batcher[T]) do(ctx context.Context, item T, abandonable bool) error {
 	c := &call[T]{item: item, done: make(chan struct{}), lead: make(chan struct{}, 1)}
 	b.mu.Lock()
 	b.queue = append(b.queue, c)
@@ -69,12 +73,21 @@ func (b *Batcher[T]) Do(ctx context.Context, item T) error {
 		b.runLead(ctx)
 		<-c.done
 	case <-ctx.Done():
-		if b.withdraw(c) {
+		if b.withdraw(c) || abandonable {
 			return ctx.Err()
 		}
 		<-c.done
 	}
 	return c.err
+}
+
+// DoOrAbandon is Do for an item whose caller may give up on its flush's answer, such as a read:
+// when ctx ends after the item's flush has begun, DoOrAbandon returns ctx.Err() at once instead
+// of waiting for the answer. The flush still runs, and may still write to the item, so a caller
+// answered ctx.Err() must not touch the item again. The caller that leads a flush runs it and
+// cannot leave before it ends.
+func (b *Batcher[T]) DoOrAbandon(ctx context.Context, item T) error {
+	return b.do(ctx, item, true)
 }
 
 // Queued reports how many items wait for a flush, not counting the batch in flight.

@@ -302,6 +302,58 @@ func TestACancelledWaiterLeavesTheQueue(t *testing.T) {
 	}
 }
 
+// A DoOrAbandon caller whose flush is in flight leaves when its ctx ends; a Do caller in the same
+// flush waits for its answer whatever its ctx does.
+func TestAnAbandoningCallerLeavesItsFlushInFlight(t *testing.T) {
+	l := newLog()
+	first, second := make(chan struct{}), make(chan struct{})
+	entered := make(chan []int, 2)
+	b := groupcommit.New(8, func(_ context.Context, items []int) error {
+		entered <- items
+		if items[0] == 0 {
+			<-first
+		} else {
+			<-second
+		}
+		l.add(items, nil)
+		return nil
+	})
+	answers := map[int]chan error{0: make(chan error, 1), 1: make(chan error, 1), 2: make(chan error, 1), 3: make(chan error, 1)}
+	go func() { answers[0] <- b.Do(context.Background(), 0) }()
+	<-entered
+	abandonCtx, abandon := context.WithCancel(context.Background())
+	waitCtx, stopWaiting := context.WithCancel(context.Background())
+	go func() { answers[2] <- b.Do(context.Background(), 2) }() // the next leader
+	waitQueued(t, b, 1)
+	go func() { answers[1] <- b.DoOrAbandon(abandonCtx, 1) }()
+	waitQueued(t, b, 2)
+	go func() { answers[3] <- b.Do(waitCtx, 3) }()
+	waitQueued(t, b, 3)
+	close(first)
+	if got := fmt.Sprint(<-entered); got != "[2 1 3]" {
+		t.Fatalf("second flush %s, want [2 1 3]", got)
+	}
+	abandon()
+	stopWaiting()
+	select {
+	case err := <-answers[1]:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("the abandoning caller answered %v", err)
+		}
+	case <-time.After(10 * time.Second): // a guard against a hang, not a timing check
+		t.Fatal("the abandoning caller waited for its flush")
+	}
+	close(second)
+	for _, item := range []int{0, 2, 3} {
+		if err := <-answers[item]; err != nil {
+			t.Fatalf("item %d answered %v, want its flush's answer", item, err)
+		}
+	}
+	if fmt.Sprint(l.batches) != "[[0] [2 1 3]]" {
+		t.Fatalf("flushes %v: an abandoned item's flush still runs", l.batches)
+	}
+}
+
 // Callers leave at random moments, some while being handed the lead: every answer stays exact
 // and the batcher keeps working.
 func TestCancellationsUnderLoad(t *testing.T) {
