@@ -11,7 +11,7 @@ import (
 // fraction of decoding the row's JSON again on every hit.
 //
 // Unexported fields are copied as they are (time.Time's location, say): domain values keep
-// nothing mutable there. Functions and channels are shared.
+// nothing mutable there. Map keys, functions and channels are shared.
 func deepCopy[T any](v T) T {
 	src := reflect.ValueOf(&v).Elem()
 	copyFn := copierOf(src.Type())
@@ -94,14 +94,16 @@ func buildCopier(t reflect.Type, building map[reflect.Type]*copier) copier {
 			dst.Set(s)
 		}
 	case reflect.Map:
-		key, elem := buildCopier(t.Key(), building), buildCopier(t.Elem(), building)
+		// Keys are kept as they are: a map cannot change them, and a copied pointer key would
+		// no longer find its entry.
+		elem := buildCopier(t.Elem(), building)
 		c = func(dst, src reflect.Value) {
 			if src.IsNil() {
 				return
 			}
 			m := reflect.MakeMapWithSize(t, src.Len())
 			for it := src.MapRange(); it.Next(); {
-				m.SetMapIndex(copied(key, it.Key()), copied(elem, it.Value()))
+				m.SetMapIndex(it.Key(), copied(elem, it.Value()))
 			}
 			dst.Set(m)
 		}

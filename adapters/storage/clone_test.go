@@ -63,6 +63,25 @@ func TestDeepCopyOfValuesWithoutReferencesIsTheValue(t *testing.T) {
 	}
 }
 
+type cloneNode struct {
+	Name string
+	Next *cloneNode
+	Keys map[*int]string
+}
+
+func TestDeepCopyOfARecursiveTypeKeepsMapKeys(t *testing.T) {
+	k := new(int)
+	list := &cloneNode{Name: "a", Next: &cloneNode{Name: "b", Next: &cloneNode{Name: "c"}}, Keys: map[*int]string{k: "v"}}
+	c := deepCopy(list)
+	c.Next.Next.Name = "changed"
+	if list.Next.Next.Name != "c" || c.Next.Next == list.Next.Next {
+		t.Fatalf("the copy shares its list's nodes")
+	}
+	if c.Keys[k] != "v" {
+		t.Fatalf("a pointer key no longer finds its entry: %v", c.Keys)
+	}
+}
+
 // BenchmarkCachedApplication compares what a cache hit costs: a deep copy of the decoded
 // application against decoding its row again.
 func BenchmarkCachedApplication(b *testing.B) {
