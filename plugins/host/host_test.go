@@ -49,6 +49,19 @@ func (b *logBuffer) String() string {
 	return b.buf.String()
 }
 
+// await reports whether the logs come to hold text: a plugin's lines reach the host through
+// its stderr, after the call that wrote them has answered.
+func (b *logBuffer) await(text string) bool {
+	deadline := time.Now().Add(10 * time.Second) // a guard against a hang, not a timing check
+	for !strings.Contains(b.String(), text) {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return true
+}
+
 type fixture struct {
 	h    *Host
 	dir  string
@@ -370,7 +383,7 @@ func TestPanicIsTypedAndProcessSurvives(t *testing.T) {
 	if _, err := f.h.Send(ctx, "mocksms", f.config(""), smsMessage); err != nil {
 		t.Fatalf("send after panic: %v", err)
 	}
-	if !strings.Contains(f.logs.String(), "connector panic recovered") {
+	if !f.logs.await("connector panic recovered") {
 		t.Errorf("panic not logged by the plugin")
 	}
 }
@@ -472,6 +485,7 @@ func TestNoSecretInLogsOrErrors(t *testing.T) {
 			t.Errorf("error leaks the secret: %v", err)
 		}
 	}
+	f.logs.await("connector panic recovered") // the plugin's lines, which the checks below read
 	logs := f.logs.String()
 	if strings.Contains(logs, secret) {
 		t.Errorf("logs leak the secret:\n%s", logs)
