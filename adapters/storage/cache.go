@@ -35,8 +35,8 @@ type cacheEntry struct {
 	expires time.Time
 }
 
-// readCache keeps rows read outside a transaction, decoded, for a short TTL. Errors (not found included)
-// are never kept, so unknown keys cost a query each but take no memory.
+// readCache keeps rows read outside a transaction, decoded, for a short TTL. Errors (not found
+// included) are never kept, so unknown keys cost a query each but take no memory.
 //
 // A write drops the entries it affects at once and again after its transaction commits; a read
 // that started before an invalidation does not store its (possibly old) row. Together these
