@@ -64,7 +64,12 @@ func (db *DB) startRounds(send roundSender, readConns *sql.DB) {
 	if readConns != nil {
 		db.reads = newReadRounds(readConns, db.DB.DB)
 	}
-	db.roundsDB = bun.NewDB(sql.OpenDB(roundConnector{db.rounds, db.reads}), roundDialect{db.DB.Dialect()})
+	conns := sql.OpenDB(roundConnector{db.rounds, db.reads})
+	// A round connection is a value, not a network connection: keep idle as many as callers
+	// use at once, rather than database/sql's default two, which made and dropped one for most
+	// statements under load.
+	conns.SetMaxIdleConns(4 * maxRound)
+	db.roundsDB = bun.NewDB(conns, roundDialect{db.DB.Dialect()})
 }
 
 // reader is where the sign-in path's reads go: the transaction in ctx if any, otherwise the

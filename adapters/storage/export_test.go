@@ -82,3 +82,6 @@ func SendMySQLRound(ctx context.Context, conns *sql.DB, statements []string) (re
 	_, _, refused, err = mysqlRounds(conns)(ctx, statements)
 	return refused, err
 }
+
+// RoundConnStats reports the database/sql pool of the round connector's connections.
+func RoundConnStats(db *DB) sql.DBStats { return db.roundsDB.DB.Stats() }

@@ -217,6 +217,20 @@ func TestRoundAnswersEachStatement(t *testing.T) {
 	}
 }
 
+// The callers of a round each hold a round connection while they wait; database/sql keeps them
+// for the next statements instead of dropping all but two.
+func TestRoundConnectionsStayIdleForReuse(t *testing.T) {
+	p := newRoundProbe(t)
+	statements := make([]string, 8)
+	for i := range statements {
+		statements[i] = fmt.Sprintf("UPDATE round_probe SET v = %d WHERE id = 1", i)
+	}
+	p.sendTogether(statements)
+	if s := storage.RoundConnStats(p.db); s.MaxIdleClosed != 0 || s.Idle < len(statements) {
+		t.Fatalf("after %d callers: %d idle, %d dropped for the idle limit", len(statements), s.Idle, s.MaxIdleClosed)
+	}
+}
+
 // A statement MySQL refuses fails its own caller only: the round is rolled back and the other
 // statements are run alone, each exactly once.
 func TestRoundRefusedStatementFailsAlone(t *testing.T) {
