@@ -179,12 +179,8 @@ func mysqlRounds(conns *sql.DB) roundSender {
 			query = "START TRANSACTION;\n" + strings.Join(statements, ";\n") + ";\nCOMMIT"
 		}
 		affected, ids, err = mysqlRequest(ctx, conns, query)
-		var mysqlErr *mysql.MySQLError
 		if err != nil {
-			// Refused by MySQL, or never sent: no connection could be had, the driver found the
-			// connection dead, or the request was too large to send.
-			notSent := errors.Is(err, errNoConnection) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysql.ErrPktTooLarge)
-			return nil, nil, errors.As(err, &mysqlErr) || notSent, err
+			return nil, nil, notApplied(err), err
 		}
 		if wrapped && len(affected) == len(statements)+2 && len(ids) == len(affected) {
 			affected, ids = affected[1:len(affected)-1], ids[1:len(ids)-1] // START TRANSACTION's and COMMIT's

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"time"
 
@@ -99,17 +100,25 @@ func (db *DB) Run(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
 // sentAndLost marks err, a failed write's or commit's on MySQL, with domain.ErrOutcomeUnknown
-// unless it is certain that nothing applied: the server refused the statement (a MySQL error),
-// or the driver found the connection dead or the statement too large before sending it. A context that ended mid-statement
-// makes the driver drop the connection, with the statement perhaps applied. SQLite runs in
-// process: its failures apply nothing.
+// unless notApplied says nothing applied. A context that ended mid-statement makes the driver
+// drop the connection, with the statement perhaps applied. SQLite runs in process: its failures
+// apply nothing.
 func (db *DB) sentAndLost(err error) error {
-	var me *mysql.MySQLError
-	if err == nil || db.Dialect != migrations.MySQL || errors.As(err, &me) || errors.Is(err, driver.ErrBadConn) ||
-		errors.Is(err, mysql.ErrPktTooLarge) {
+	if err == nil || db.Dialect != migrations.MySQL || notApplied(err) {
 		return err
 	}
 	return fmt.Errorf("%w: %w", domain.ErrOutcomeUnknown, err)
+}
+
+// notApplied reports whether a failed MySQL request certainly applied nothing: the server
+// refused it (a MySQL error), or it was never sent: no connection could be had (errNoConnection,
+// or a dial that failed), the driver found the connection dead, or the request was too large
+// to send.
+func notApplied(err error) bool {
+	var refused *mysql.MySQLError
+	var op *net.OpError
+	return errors.As(err, &refused) || errors.Is(err, errNoConnection) || errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, mysql.ErrPktTooLarge) || errors.As(err, &op) && op.Op == "dial"
 }
 
 func retryable(err error) bool {

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"slices"
+	"syscall"
 	"testing"
 
 	"github.com/go-sql-driver/mysql"
@@ -78,6 +80,9 @@ func TestSentAndLostMarksUnknownOutcomes(t *testing.T) {
 		{"context ended mid-statement", onMySQL, context.Canceled, true},
 		{"refused by the server", onMySQL, fmt.Errorf("exec: %w", &mysql.MySQLError{Number: 1062, Message: "Duplicate entry"}), false},
 		{"never sent", onMySQL, driver.ErrBadConn, false},
+		{"no connection", onMySQL, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}, false},
+		{"too large to send", onMySQL, mysql.ErrPktTooLarge, false},
+		{"read cut", onMySQL, &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}, true},
 		{"sqlite", onSQLite, io.ErrUnexpectedEOF, false},
 	} {
 		err := c.db.SentAndLost(c.err)
