@@ -69,7 +69,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return err
 	}
 	logger := newLogger(cfg, stderr)
-	SetGCDefault(getenv)
+	defer SetGCDefault(getenv)() // restored when serve returns, as tests run it in process
 	// Code that logs without a logger at hand (error causes, sign-in warnings) uses the
 	// default: give it the configured format and level.
 	slog.SetDefault(logger)
