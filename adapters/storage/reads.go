@@ -62,8 +62,8 @@ func (r *readRounds) query(ctx context.Context, query string) (*resultSet, error
 			return st.result, nil
 		}
 	}
-	// A read is safe to repeat: a connection found dead (before sending, or in an unknown state
-	// after) is retried on another, as database/sql does for its own queries.
+	// A connection the driver finds dead before sending is retried on another, as database/sql
+	// does for its own queries.
 	var sets []*resultSet
 	var err error
 	for range 3 {

@@ -14,24 +14,37 @@ import (
 	"github.com/gatehouse-iam/gatehouse/adapters/storage"
 )
 
-// readTogether sends queries as one read round, behind a read that waits for a named lock the
-// test holds, and returns each query's rows (the v column) or error.
-func (p *roundProbe) readTogether(queries []string) ([][]int, []error) {
+// lockedRead starts a read that waits, in its read round, for a named lock the test holds; its
+// query carries tag (see awaitRunning). release frees the lock and returns the read's error.
+func (p *roundProbe) lockedRead(tag string) (release func() error) {
 	ctx := context.Background()
-	name := fmt.Sprintf("read-hold-%d", time.Now().UnixNano())
+	name := fmt.Sprintf("read-%s-%d", tag, time.Now().UnixNano())
 	holder, err := p.db.Conn(ctx)
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	defer holder.Close()
+	p.t.Cleanup(func() { _ = holder.Close() })
 	if _, err := holder.ExecContext(ctx, "DO GET_LOCK(?, 0)", name); err != nil {
 		p.t.Fatal(err)
 	}
-	held := make(chan error, 1)
+	done := make(chan error, 1)
 	go func() {
 		var got int
-		held <- storage.Reader(ctx, p.db).NewRaw("SELECT GET_LOCK(?, 30) + RELEASE_LOCK(?) AS read_hold", name, name).Scan(ctx, &got)
+		done <- storage.Reader(ctx, p.db).NewRaw("SELECT GET_LOCK(?, 30) + RELEASE_LOCK(?) AS "+tag, name, name).Scan(ctx, &got)
 	}()
+	return func() error {
+		if _, err := holder.ExecContext(ctx, "DO RELEASE_LOCK(?)", name); err != nil {
+			p.t.Fatal(err)
+		}
+		return <-done
+	}
+}
+
+// readTogether sends queries as one read round, behind a read that waits for a named lock the
+// test holds, and returns each query's rows (the v column) or error.
+func (p *roundProbe) readTogether(queries []string) ([][]int, []error) {
+	ctx := context.Background()
+	release := p.lockedRead("read_hold")
 	p.awaitRunning("read_hold")
 	values, errs := make([][]int, len(queries)), make([]error, len(queries))
 	var wg sync.WaitGroup
@@ -44,10 +57,7 @@ func (p *roundProbe) readTogether(queries []string) ([][]int, []error) {
 		p.await(fmt.Sprintf("%d reads queued", i+1), func() bool { return storage.ReadsQueued(p.db) == i+1 })
 	}
 	before := p.db.RoundStats()
-	if _, err := holder.ExecContext(ctx, "DO RELEASE_LOCK(?)", name); err != nil {
-		p.t.Fatal(err)
-	}
-	if err := <-held; err != nil {
+	if err := release(); err != nil {
 		p.t.Fatalf("the holding read: %v", err)
 	}
 	wg.Wait()
@@ -135,20 +145,7 @@ func TestPlainSelect(t *testing.T) {
 func TestReadRoundTakesPlainSelectsOnly(t *testing.T) {
 	p := newRoundProbe(t)
 	ctx := context.Background()
-	name := fmt.Sprintf("read-hold-%d", time.Now().UnixNano())
-	holder, err := p.db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer holder.Close()
-	if _, err := holder.ExecContext(ctx, "DO GET_LOCK(?, 0)", name); err != nil {
-		t.Fatal(err)
-	}
-	held := make(chan error, 1)
-	go func() {
-		var got int
-		held <- storage.Reader(ctx, p.db).NewRaw("SELECT GET_LOCK(?, 30) + RELEASE_LOCK(?) AS read_hold", name, name).Scan(ctx, &got)
-	}()
+	release := p.lockedRead("read_hold")
 	p.awaitRunning("read_hold")
 	done := make(chan error, 1)
 	go func() {
@@ -166,10 +163,7 @@ func TestReadRoundTakesPlainSelectsOnly(t *testing.T) {
 	case <-time.After(10 * time.Second): // a guard against a hang, not a timing check
 		t.Fatalf("SELECT ... INTO waited for the read round in flight (%d queued)", storage.ReadsQueued(p.db))
 	}
-	if _, err := holder.ExecContext(ctx, "DO RELEASE_LOCK(?)", name); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-held; err != nil {
+	if err := release(); err != nil {
 		t.Fatalf("the holding read: %v", err)
 	}
 }
@@ -180,23 +174,9 @@ func TestReadCallerLeavesARoundInFlight(t *testing.T) {
 	storage.SetRoundTimeout(t, time.Minute) // beyond the guard below, so only leaving ends the wait
 	p := newRoundProbe(t)
 	ctx := context.Background()
-	holder, err := p.db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer holder.Close()
-	first, second := fmt.Sprintf("read-first-%d", time.Now().UnixNano()), fmt.Sprintf("read-second-%d", time.Now().UnixNano())
-	if _, err := holder.ExecContext(ctx, "DO GET_LOCK(?, 0), GET_LOCK(?, 0)", first, second); err != nil {
-		t.Fatal(err)
-	}
-	lockRead := func(name, tag string, out chan<- error) {
-		var got int
-		out <- storage.Reader(ctx, p.db).NewRaw("SELECT GET_LOCK(?, 30) + RELEASE_LOCK(?) AS "+tag, name, name).Scan(ctx, &got)
-	}
-	firstRound, secondRound := make(chan error, 1), make(chan error, 1)
-	go lockRead(first, "read_first", firstRound)
+	releaseFirst := p.lockedRead("read_first")
 	p.awaitRunning("read_first")
-	go lockRead(second, "read_second", secondRound) // leads the next round
+	releaseSecond := p.lockedRead("read_second") // leads the next round
 	p.await("the next round's leader to queue", func() bool { return storage.ReadsQueued(p.db) == 1 })
 	leaving, leave := context.WithCancel(ctx)
 	left := make(chan error, 1)
@@ -205,10 +185,7 @@ func TestReadCallerLeavesARoundInFlight(t *testing.T) {
 		left <- storage.Reader(leaving, p.db).NewRaw("SELECT 5 AS leaving_read").Scan(leaving, &v)
 	}()
 	p.await("the leaving read to queue", func() bool { return storage.ReadsQueued(p.db) == 2 })
-	if _, err := holder.ExecContext(ctx, "DO RELEASE_LOCK(?)", first); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-firstRound; err != nil {
+	if err := releaseFirst(); err != nil {
 		t.Fatalf("the first round's read: %v", err)
 	}
 	p.awaitRunning("read_second") // the round with the leaving read is in flight
@@ -221,10 +198,7 @@ func TestReadCallerLeavesARoundInFlight(t *testing.T) {
 	case <-time.After(10 * time.Second): // a guard against a hang, not a timing check
 		t.Fatal("a reader whose context ended waited for its round")
 	}
-	if _, err := holder.ExecContext(ctx, "DO RELEASE_LOCK(?)", second); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-secondRound; err != nil {
+	if err := releaseSecond(); err != nil {
 		t.Fatalf("the second round's leader: %v", err)
 	}
 }
