@@ -54,13 +54,7 @@ func buildCopier(t reflect.Type, building map[reflect.Type]*copier) copier {
 			if src.IsNil() {
 				return
 			}
-			p := reflect.New(t.Elem())
-			if elem == nil {
-				p.Elem().Set(src.Elem())
-			} else {
-				elem(p.Elem(), src.Elem())
-			}
-			dst.Set(p)
+			dst.Set(copied(elem, src.Elem()).Addr())
 		}
 	case reflect.Interface:
 		c = func(dst, src reflect.Value) {
@@ -68,14 +62,7 @@ func buildCopier(t reflect.Type, building map[reflect.Type]*copier) copier {
 				return
 			}
 			inner := src.Elem()
-			copyInner := copierOf(inner.Type())
-			if copyInner == nil {
-				dst.Set(inner)
-				return
-			}
-			v := reflect.New(inner.Type()).Elem()
-			copyInner(v, inner)
-			dst.Set(v)
+			dst.Set(copied(copierOf(inner.Type()), inner))
 		}
 	case reflect.Slice:
 		elem := buildCopier(t.Elem(), building)
@@ -103,7 +90,11 @@ func buildCopier(t reflect.Type, building map[reflect.Type]*copier) copier {
 			}
 			m := reflect.MakeMapWithSize(t, src.Len())
 			for it := src.MapRange(); it.Next(); {
-				m.SetMapIndex(it.Key(), copied(elem, it.Value()))
+				v := it.Value()
+				if elem != nil {
+					v = copied(elem, v)
+				}
+				m.SetMapIndex(it.Key(), v)
 			}
 			dst.Set(m)
 		}
@@ -141,12 +132,14 @@ func buildCopier(t reflect.Type, building map[reflect.Type]*copier) copier {
 	return c
 }
 
-// copied returns a deep copy of v made by c (v itself when c is nil).
+// copied returns a new addressable value holding a deep copy of v made by c (a plain copy when
+// c is nil).
 func copied(c copier, v reflect.Value) reflect.Value {
-	if c == nil {
-		return v
-	}
 	out := reflect.New(v.Type()).Elem()
-	c(out, v)
+	if c == nil {
+		out.Set(v)
+	} else {
+		c(out, v)
+	}
 	return out
 }
