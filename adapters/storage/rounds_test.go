@@ -94,15 +94,25 @@ func (p *roundProbe) hold() (release func()) {
 	}
 }
 
-// awaitRunning waits until a statement containing text is running on the server.
-func (p *roundProbe) awaitRunning(text string) {
+// awaitRunning waits until a statement containing text is running on the server and returns
+// the ID of the connection running it.
+func (p *roundProbe) awaitRunning(text string) (connID int64) {
 	p.t.Helper()
 	p.await("a statement with "+text+" to run", func() bool {
-		var n int
-		err := p.db.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE ? AND INFO NOT LIKE '%PROCESSLIST%'",
-			"%"+text+"%").Scan(&n)
-		return err == nil && n > 0
+		var running bool
+		connID, running = p.running(text)
+		return running
 	})
+	return connID
+}
+
+// running reports whether a statement containing text is running on the server, and on which
+// connection.
+func (p *roundProbe) running(text string) (connID int64, running bool) {
+	err := p.db.QueryRowContext(context.Background(),
+		"SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE ? AND INFO NOT LIKE '%PROCESSLIST%' LIMIT 1",
+		"%"+text+"%").Scan(&connID)
+	return connID, err == nil
 }
 
 func (p *roundProbe) waitQueued(n int) {
@@ -305,6 +315,7 @@ func TestRoundRefusedUnitFailsWhole(t *testing.T) {
 // an error that says so, and nothing is sent again (which could apply a committed round twice).
 func TestRoundBrokenAfterSendingIsEveryCallersError(t *testing.T) {
 	p := newRoundProbe(t)
+	storage.SetRoundTimeout(t, time.Minute) // beyond the sleep, so only the kill breaks the round
 	release := p.hold()
 	errs := make([]error, 2)
 	var wg sync.WaitGroup
@@ -313,12 +324,7 @@ func TestRoundBrokenAfterSendingIsEveryCallersError(t *testing.T) {
 		p.waitQueued(i + 1)
 	}
 	release()
-	p.awaitRunning("SLEEP(30)")
-	var id int64
-	if err := p.db.QueryRowContext(context.Background(),
-		"SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE '%SLEEP(30)%' AND INFO NOT LIKE '%PROCESSLIST%'").Scan(&id); err != nil {
-		t.Fatal(err)
-	}
+	id := p.awaitRunning("SLEEP(30)")
 	if _, err := p.db.ExecContext(context.Background(), fmt.Sprintf("KILL CONNECTION %d", id)); err != nil {
 		t.Fatal(err)
 	}
@@ -359,9 +365,7 @@ func TestRoundUnansweredIsCutOff(t *testing.T) {
 		}
 	}
 	// The server may still run the sleep of the abandoned connection: end it.
-	var sleeper int64
-	if err := p.db.QueryRowContext(context.Background(),
-		"SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE '%SLEEP(60)%' AND INFO NOT LIKE '%PROCESSLIST%'").Scan(&sleeper); err == nil {
+	if sleeper, running := p.running("SLEEP(60)"); running {
 		_, _ = p.db.ExecContext(context.Background(), fmt.Sprintf("KILL CONNECTION %d", sleeper))
 	}
 	if _, err := storage.SharedExec(context.Background(), p.db, "UPDATE round_probe SET v = v + 1 WHERE id = 1"); err != nil {
