@@ -105,16 +105,16 @@ func (db *DB) autocommit() bun.IDB {
 // round (see rounds; in a transaction of their own on a MySQL server without multi-statement
 // requests). They apply together or not at all; an error wrapping domain.ErrOutcomeUnknown
 // leaves open which, and any other error means none applied.
-func (db *DB) execUnit(ctx context.Context, queries ...string) ([]int64, error) {
+func (db *DB) execUnit(ctx context.Context, statements ...statement) ([]int64, error) {
 	if db.rounds != nil && !inTx(ctx) {
-		affected, _, err := db.rounds.execUnit(ctx, queries)
+		affected, _, err := db.rounds.execUnit(ctx, statements)
 		return affected, err
 	}
 	if inTx(ctx) {
-		affected, _, err := execEach(ctx, db.idb(ctx), queries)
+		affected, _, err := execEach(ctx, db.idb(ctx), sqlOf(statements))
 		return affected, err
 	}
-	affected, _, err := db.execAlone(ctx, queries)
+	affected, _, err := db.execAlone(ctx, sqlOf(statements))
 	return affected, err
 }
 
@@ -152,26 +152,34 @@ func execEach(ctx context.Context, idb bun.IDB, queries []string) (affected, ins
 	return affected, insertIDs, nil
 }
 
-// insertValues formats an INSERT of row (a bun model), for a unit of statements.
-func (db *DB) insertValues(row any) string {
-	_, b := db.insertOf(row, " VALUES (")
-	return string(append(b, ')'))
+// insertValues formats an INSERT of row (a bun model), for a unit of statements. It is marked
+// as a single-row insert, which a round may merge with others, unless its table generates keys,
+// whose values a merged insert would not tell apart.
+func (db *DB) insertValues(row any) statement {
+	table, b := db.insertHead(row, " VALUES ")
+	rowAt := len(b)
+	b = db.appendValues(append(b, '('), table, row)
+	st := statement{sql: string(append(b, ')')), rowAt: rowAt}
+	for _, f := range table.Fields {
+		if f.AutoIncrement || f.Identity {
+			st.rowAt = 0
+		}
+	}
+	return st
 }
 
 // insertFrom formats an INSERT of row (a bun model) whose values are selected FROM from (a
 // table and a condition, formatted with args): the row is inserted only when the condition
 // holds, which lets a statement of a unit depend on an earlier one's effect.
-func (db *DB) insertFrom(row any, from string, args ...any) string {
-	gen, b := db.insertOf(row, " SELECT ")
-	b = append(b, " FROM "...)
-	return string(gen.AppendQuery(b, from, args...))
+func (db *DB) insertFrom(row any, from string, args ...any) statement {
+	table, b := db.insertHead(row, " SELECT ")
+	b = append(db.appendValues(b, table, row), " FROM "...)
+	return statement{sql: string(db.DB.QueryGen().AppendQuery(b, from, args...))}
 }
 
-// insertOf formats "INSERT INTO table (columns)", then between, then row's values.
-func (db *DB) insertOf(row any, between string) (schema.QueryGen, []byte) {
-	gen := db.DB.QueryGen()
-	v := reflect.Indirect(reflect.ValueOf(row))
-	table := db.DB.Table(v.Type())
+// insertHead formats "INSERT INTO table (columns)", then between.
+func (db *DB) insertHead(row any, between string) (*schema.Table, []byte) {
+	table := db.DB.Table(reflect.Indirect(reflect.ValueOf(row)).Type())
 	b := append([]byte("INSERT INTO "), table.SQLName...)
 	b = append(b, " ("...)
 	for i, f := range table.Fields {
@@ -181,14 +189,20 @@ func (db *DB) insertOf(row any, between string) (schema.QueryGen, []byte) {
 		b = append(b, f.SQLName...)
 	}
 	b = append(b, ')')
-	b = append(b, between...)
+	return table, append(b, between...)
+}
+
+// appendValues appends row's values, in its table's column order, separated by commas.
+func (db *DB) appendValues(b []byte, table *schema.Table, row any) []byte {
+	gen := db.DB.QueryGen()
+	v := reflect.Indirect(reflect.ValueOf(row))
 	for i, f := range table.Fields {
 		if i > 0 {
 			b = append(b, ", "...)
 		}
 		b = f.AppendValue(gen, b, v)
 	}
-	return gen, b
+	return b
 }
 
 // AddQueryHook adds a bun query hook to every statement the database runs, those sent in rounds

@@ -40,10 +40,23 @@ func SharedExec(ctx context.Context, db *DB, query string) (sql.Result, error) {
 	return db.shared(ctx).ExecContext(ctx, query)
 }
 
-// ExecUnit runs queries in order in one commit, as a store's unit of statements does.
-func ExecUnit(ctx context.Context, db *DB, queries ...string) ([]int64, error) {
-	return db.execUnit(ctx, queries...)
+// ExecUnit runs statements in order in one commit, as a store's unit of statements does.
+func ExecUnit(ctx context.Context, db *DB, statements ...Statement) ([]int64, error) {
+	return db.execUnit(ctx, statements...)
 }
+
+// Statement is a formatted statement of a unit: Plain, or InsertRow.
+type Statement = statement
+
+// SQL is the statement's text.
+func (st statement) SQL() string { return st.sql }
+
+// Plain is a statement a round sends as it is.
+func Plain(sql string) Statement { return statement{sql: sql} }
+
+// InsertRow is a single-row insert, head being "INSERT INTO table (columns) VALUES ", marked
+// as insertValues marks it.
+func InsertRow(head, row string) Statement { return statement{sql: head + row, rowAt: len(head)} }
 
 // IsDuplicateKey tells whether err is the database refusing a duplicate key.
 func IsDuplicateKey(err error) bool {

@@ -53,7 +53,7 @@ func (s *OTPStore) Create(ctx context.Context, c *domain.OTPChallenge, sent *dom
 	row := &otpChallengeRow{ID: c.ID, PoolID: c.PoolID, ApplicationID: c.ApplicationID, AuthSourceID: c.AuthSourceID,
 		Channel: c.Channel, Recipient: c.Recipient, Usage: c.Usage, CodeHMAC: c.CodeHMAC, TokenHash: c.TokenHash,
 		CodeExpiresAt: c.CodeExpiresAt.UTC(), TokenExpiresAt: c.TokenExpiresAt.UTC(), CreatedAt: c.CreatedAt.UTC()}
-	queries := []string{s.db.insertValues(row)}
+	queries := []statement{s.db.insertValues(row)}
 	if sent != nil {
 		event, err := auditToRow(sent)
 		if err != nil {
@@ -172,16 +172,17 @@ func (s *OTPStore) CommitLogin(ctx context.Context, l ports.LoginCommit) (bool, 
 	}
 	at, marker := l.At.UTC(), l.Event.ID
 	gen := s.db.DB.QueryGen()
-	var queries []string
+	format := func(query string, args ...any) statement { return statement{sql: gen.FormatQuery(query, args...)} }
+	var queries []statement
 	if s.db.Dialect == migrations.MySQL {
 		args := append(append([]any{l.PoolID, l.UserID, at, marker}, recordLoginArgs(at)...), l.ChallengeID, l.MaxAttempts, at)
-		queries = append(queries, gen.FormatQuery(`UPDATE otp_challenges AS c JOIN users AS u ON u.pool_id = ? AND u.id = ?
+		queries = append(queries, format(`UPDATE otp_challenges AS c JOIN users AS u ON u.pool_id = ? AND u.id = ?
 			SET c.consumed_at = ?, c.consumed_by = ?, `+recordLoginJoinedSet+` WHERE c.id = ? AND `+consumeLive, args...))
 	} else {
 		queries = append(queries,
-			gen.FormatQuery(`UPDATE otp_challenges AS c SET consumed_at = ?, consumed_by = ? WHERE id = ? AND `+consumeLive+`
+			format(`UPDATE otp_challenges AS c SET consumed_at = ?, consumed_by = ? WHERE id = ? AND `+consumeLive+`
 				AND EXISTS (SELECT 1 FROM users WHERE pool_id = ? AND id = ?)`, at, marker, l.ChallengeID, l.MaxAttempts, at, l.PoolID, l.UserID),
-			gen.FormatQuery(`UPDATE users SET `+recordLoginSet+` WHERE pool_id = ? AND id = ?
+			format(`UPDATE users SET `+recordLoginSet+` WHERE pool_id = ? AND id = ?
 				AND EXISTS (SELECT 1 FROM otp_challenges WHERE id = ? AND consumed_by = ?)`,
 				append(recordLoginArgs(at), l.PoolID, l.UserID, l.ChallengeID, marker)...))
 	}

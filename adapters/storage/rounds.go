@@ -71,7 +71,7 @@ type runAlone func(ctx context.Context, queries []string) (affected, insertIDs [
 // roundStatement is a caller's part of a round: one statement, or a unit of several.
 type roundStatement struct {
 	ctx       context.Context // the caller's, for running the statements alone
-	queries   []string
+	queries   []statement
 	affected  []int64
 	insertIDs []int64
 	err       error
@@ -79,7 +79,7 @@ type roundStatement struct {
 }
 
 // RoundStats counts the requests sent on round connections so far (a lone statement is a round
-// of one) and the statements they carried, read rounds included. A write run again alone after
+// of one) and the statements they carried (a merged insert counting once), read rounds included. A write run again alone after
 // its round failed goes through the database as any other, and through its query hooks; a read
 // run again alone counts as a round of one.
 type RoundStats struct{ Rounds, Statements int64 }
@@ -93,7 +93,7 @@ func newRounds(send roundSender, alone runAlone) *rounds {
 // exec runs one formatted statement in the next round and returns its affected rows and insert
 // id once the round has committed.
 func (r *rounds) exec(ctx context.Context, query string) (affected, insertID int64, err error) {
-	all, ids, err := r.execUnit(ctx, []string{query})
+	all, ids, err := r.execUnit(ctx, []statement{{sql: query}})
 	if err != nil {
 		return 0, 0, err
 	}
@@ -103,7 +103,7 @@ func (r *rounds) exec(ctx context.Context, query string) (affected, insertID int
 // execUnit runs formatted statements in order, consecutively in the next round, and returns
 // each one's affected rows and insert id once the round has committed: they commit together
 // or not at all. An error wrapping domain.ErrOutcomeUnknown leaves open which.
-func (r *rounds) execUnit(ctx context.Context, queries []string) (affected, insertIDs []int64, err error) {
+func (r *rounds) execUnit(ctx context.Context, queries []statement) (affected, insertIDs []int64, err error) {
 	if len(queries) == 0 {
 		return nil, nil, errors.New("storage: an empty unit")
 	}
@@ -118,10 +118,8 @@ func (r *rounds) execUnit(ctx context.Context, queries []string) (affected, inse
 // flush sends a round. Statements to be run alone after the round was refused are run
 // concurrently and outside the lead, so that the next round need not wait for them.
 func (r *rounds) flush(ctx context.Context, batch []*roundStatement) error {
-	var statements []string
-	for _, st := range batch {
-		statements = append(statements, st.queries...)
-	}
+	plan := planRound(batch)
+	statements := plan.statements
 	r.stats.rounds.Add(1)
 	r.stats.statements.Add(int64(len(statements)))
 	ctx, cancel := context.WithTimeout(ctx, roundTimeout)
@@ -132,11 +130,8 @@ func (r *rounds) flush(ctx context.Context, batch []*roundStatement) error {
 	}
 	switch {
 	case err == nil:
-		at := 0
-		for _, st := range batch {
-			n := len(st.queries)
-			st.affected, st.insertIDs = affected[at:at+n:at+n], ids[at:at+n:at+n]
-			at += n
+		for i, st := range batch {
+			st.affected, st.insertIDs, st.err = plan.answer(i, affected, ids)
 			close(st.done)
 		}
 	case refused && len(batch) == 1 && !retryable(err) && !errors.Is(err, driver.ErrBadConn):
@@ -147,7 +142,7 @@ func (r *rounds) flush(ctx context.Context, batch []*roundStatement) error {
 	case refused:
 		for _, st := range batch {
 			go func() {
-				st.affected, st.insertIDs, st.err = r.alone(st.ctx, st.queries)
+				st.affected, st.insertIDs, st.err = r.alone(st.ctx, sqlOf(st.queries))
 				close(st.done)
 			}()
 		}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -21,8 +22,9 @@ import (
 // one round: hold runs a lone statement that waits on a lock the test holds, so the statements
 // sent meanwhile queue behind it; release lets it finish and the queue go out as one round.
 type roundProbe struct {
-	t  *testing.T
-	db *storage.DB
+	t    *testing.T
+	db   *storage.DB
+	sent int64 // the statements the last round sent
 }
 
 func newRoundProbe(t *testing.T) *roundProbe { return newRoundProbeOn(t, storagetest.NewMySQL(t)) }
@@ -153,6 +155,26 @@ func (p *roundProbe) sendTogether(queries []string) []execResult {
 // sendUnits sends units (each one statement, or several that commit together) as one round
 // and returns each statement's result; a unit's error is each of its statements'.
 func (p *roundProbe) sendUnits(units [][]string) [][]execResult {
+	of := make([][]storage.Statement, len(units))
+	for i, unit := range units {
+		for _, q := range unit {
+			of[i] = append(of[i], storage.Plain(q))
+		}
+	}
+	results := p.sendRound(of, false)
+	if statements := len(slices.Concat(units...)); p.sent != int64(statements) {
+		p.t.Fatalf("a round of %d unmarked statements sent %d", statements, p.sent)
+	}
+	return results
+}
+
+// sendStatements is sendUnits for units of marked statements; a unit of one statement goes as
+// a unit too, not through database/sql.
+func (p *roundProbe) sendStatements(units [][]storage.Statement) [][]execResult {
+	return p.sendRound(units, true)
+}
+
+func (p *roundProbe) sendRound(units [][]storage.Statement, asUnits bool) [][]execResult {
 	release := p.hold()
 	results := make([][]execResult, len(units))
 	statements := 0
@@ -161,7 +183,7 @@ func (p *roundProbe) sendUnits(units [][]string) [][]execResult {
 		statements += len(unit)
 		results[i] = make([]execResult, len(unit))
 		wg.Go(func() {
-			if len(unit) > 1 {
+			if len(unit) > 1 || asUnits {
 				affected, err := storage.ExecUnit(context.Background(), p.db, unit...)
 				for j := range unit {
 					if results[i][j].err = err; err == nil {
@@ -170,7 +192,7 @@ func (p *roundProbe) sendUnits(units [][]string) [][]execResult {
 				}
 				return
 			}
-			res, err := storage.SharedExec(context.Background(), p.db, unit[0])
+			res, err := storage.SharedExec(context.Background(), p.db, unit[0].SQL())
 			if err == nil {
 				results[i][0].affected, _ = res.RowsAffected()
 				results[i][0].id, _ = res.LastInsertId()
@@ -182,7 +204,8 @@ func (p *roundProbe) sendUnits(units [][]string) [][]execResult {
 	before := p.db.RoundStats()
 	release()
 	wg.Wait()
-	if got := p.db.RoundStats(); got.Rounds != before.Rounds+1 || got.Statements != before.Statements+int64(statements) {
+	p.sent = p.db.RoundStats().Statements - before.Statements
+	if got := p.db.RoundStats(); got.Rounds != before.Rounds+1 || p.sent > int64(statements) {
 		p.t.Fatalf("round stats went from %+v to %+v for one round of %d statements", before, got, statements)
 	}
 	return results
@@ -307,6 +330,97 @@ func TestRoundRefusedUnitFailsWhole(t *testing.T) {
 		}
 		if v := p.values(); fmt.Sprint(v) != fmt.Sprint(map[int]int{1: 1, 2: 0, 3: 1}) {
 			t.Fatalf("table after the round: %v (row 2 as it was, the others updated once)", v)
+		}
+	})
+}
+
+// probeRows and logRows are the heads of single-row inserts into the probe's table and a log
+// table (see withLog), marked as a store's inserts are.
+const (
+	probeRows = "INSERT INTO round_probe (id, v) VALUES "
+	logRows   = "INSERT INTO round_log (id, note) VALUES "
+)
+
+func (p *roundProbe) withLog() {
+	if _, err := p.db.ExecContext(context.Background(), "CREATE TABLE round_log (id INT PRIMARY KEY, note VARCHAR(20) NOT NULL)"); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+func (p *roundProbe) notes() map[int]string {
+	rows, err := p.db.QueryContext(context.Background(), "SELECT id, note FROM round_log")
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[int]string{}
+	for rows.Next() {
+		var id int
+		var note string
+		if err := rows.Scan(&id, &note); err != nil {
+			p.t.Fatal(err)
+		}
+		out[id] = note
+	}
+	return out
+}
+
+// Units of single-row inserts into the same tables share multi-row inserts: a round of two such
+// pairs and two lone inserts sends four statements for seven, and every unit gets its own rows
+// counted.
+func TestRoundMergesInsertsOfUnitsOfOneShape(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		p := newRoundProbeOn(t, db)
+		p.withLog()
+		got := p.sendStatements([][]storage.Statement{
+			{storage.InsertRow(probeRows, "(4, 40)"), storage.InsertRow(logRows, "(4, 'four')")},
+			{storage.Plain("UPDATE round_probe SET v = 5 WHERE id = 1")},
+			{storage.InsertRow(probeRows, "(6, 60)")},
+			{storage.InsertRow(probeRows, "(5, 50)"), storage.InsertRow(logRows, "(5, 'five')")},
+			{storage.InsertRow(probeRows, "(7, 70)")},
+		})
+		want := [][]execResult{{{affected: 1}, {affected: 1}}, {{affected: 1}}, {{affected: 1}}, {{affected: 1}, {affected: 1}}, {{affected: 1}}}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("results %v, want %v", got, want)
+		}
+		if p.sent != 4 {
+			t.Fatalf("the round sent %d statements, want 4 (two merged pairs, an update, two merged lone inserts)", p.sent)
+		}
+		if v := p.values(); fmt.Sprint(v) != fmt.Sprint(map[int]int{1: 5, 2: 0, 3: 0, 4: 40, 5: 50, 6: 60, 7: 70}) {
+			t.Fatalf("table after the round: %v", v)
+		}
+		if n := p.notes(); fmt.Sprint(n) != fmt.Sprint(map[int]string{4: "four", 5: "five"}) {
+			t.Fatalf("log after the round: %v", n)
+		}
+	})
+}
+
+// A merged insert that the database refuses fails only the unit whose row it refused: the
+// round is run again unit by unit, unmerged, and the other units apply once each.
+func TestRoundMergedInsertRefusedFailsOnlyItsUnit(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		p := newRoundProbeOn(t, db)
+		p.withLog()
+		got := p.sendStatements([][]storage.Statement{
+			{storage.InsertRow(probeRows, "(4, 40)"), storage.InsertRow(logRows, "(4, 'four')")},
+			{storage.InsertRow(probeRows, "(3, 30)"), storage.InsertRow(logRows, "(3, 'three')")}, // a duplicate key
+			{storage.InsertRow(probeRows, "(5, 50)"), storage.InsertRow(logRows, "(5, 'five')")},
+		})
+		for j, r := range got[1] {
+			if !storage.IsDuplicateKey(r.err) {
+				t.Fatalf("statement %d of the unit with the duplicate row answered %v, want the duplicate key error", j, r.err)
+			}
+		}
+		for _, i := range []int{0, 2} {
+			if fmt.Sprint(got[i]) != fmt.Sprint([]execResult{{affected: 1}, {affected: 1}}) {
+				t.Fatalf("unit %d: %v, want a row each", i, got[i])
+			}
+		}
+		if v := p.values(); fmt.Sprint(v) != fmt.Sprint(map[int]int{1: 0, 2: 0, 3: 0, 4: 40, 5: 50}) {
+			t.Fatalf("table after the round: %v", v)
+		}
+		if n := p.notes(); fmt.Sprint(n) != fmt.Sprint(map[int]string{4: "four", 5: "five"}) {
+			t.Fatalf("log after the round: %v (the refused unit's note must not be there)", n)
 		}
 	})
 }
