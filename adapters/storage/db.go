@@ -153,13 +153,28 @@ func execEach(ctx context.Context, idb bun.IDB, queries []string) (affected, ins
 }
 
 // insertValues formats an INSERT of row (a bun model), for a unit of statements. It is marked
-// as a single-row insert, which a round may merge with others, unless its table generates keys,
-// whose values a merged insert would not tell apart.
+// as a single-row insert, which a round may merge with others (see statement).
 func (db *DB) insertValues(row any) statement {
-	table, b := db.insertHead(row, " VALUES ")
-	rowAt := len(b)
-	b = db.appendValues(append(b, '('), table, row)
-	st := statement{sql: string(append(b, ')')), rowAt: rowAt}
+	table, b := db.insertHead(row)
+	head := len(b)
+	b = db.appendValues(append(b, "VALUES ("...), table, row)
+	return mergeable(statement{sql: string(append(b, ')')), rowAt: head}, table)
+}
+
+// insertFrom formats an INSERT of row (a bun model) whose values are selected FROM from (a
+// table and a condition, formatted with args): the row is inserted only when the condition
+// holds, which lets a statement of a unit depend on an earlier one's effect. The condition must
+// select at most one row; marked with following, the insert may be merged in a round.
+func (db *DB) insertFrom(row any, from string, args ...any) statement {
+	table, b := db.insertHead(row)
+	head := len(b)
+	b = append(db.appendValues(append(b, "SELECT "...), table, row), " FROM "...)
+	return mergeable(statement{sql: string(db.DB.QueryGen().AppendQuery(b, from, args...)), rowAt: head}, table)
+}
+
+// mergeable keeps st's mark of a single-row insert unless table generates keys, whose values a
+// merged insert would not tell apart.
+func mergeable(st statement, table *schema.Table) statement {
 	for _, f := range table.Fields {
 		if f.AutoIncrement || f.Identity {
 			st.rowAt = 0
@@ -168,17 +183,8 @@ func (db *DB) insertValues(row any) statement {
 	return st
 }
 
-// insertFrom formats an INSERT of row (a bun model) whose values are selected FROM from (a
-// table and a condition, formatted with args): the row is inserted only when the condition
-// holds, which lets a statement of a unit depend on an earlier one's effect.
-func (db *DB) insertFrom(row any, from string, args ...any) statement {
-	table, b := db.insertHead(row, " SELECT ")
-	b = append(db.appendValues(b, table, row), " FROM "...)
-	return statement{sql: string(db.DB.QueryGen().AppendQuery(b, from, args...))}
-}
-
-// insertHead formats "INSERT INTO table (columns)", then between.
-func (db *DB) insertHead(row any, between string) (*schema.Table, []byte) {
+// insertHead formats "INSERT INTO table (columns) ".
+func (db *DB) insertHead(row any) (*schema.Table, []byte) {
 	table := db.DB.Table(reflect.Indirect(reflect.ValueOf(row)).Type())
 	b := append([]byte("INSERT INTO "), table.SQLName...)
 	b = append(b, " ("...)
@@ -188,8 +194,7 @@ func (db *DB) insertHead(row any, between string) (*schema.Table, []byte) {
 		}
 		b = append(b, f.SQLName...)
 	}
-	b = append(b, ')')
-	return table, append(b, between...)
+	return table, append(b, ") "...)
 }
 
 // appendValues appends row's values, in its table's column order, separated by commas.

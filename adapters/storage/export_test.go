@@ -54,9 +54,12 @@ func (st statement) SQL() string { return st.sql }
 // Plain is a statement a round sends as it is.
 func Plain(sql string) Statement { return statement{sql: sql} }
 
-// InsertRow is a single-row insert, head being "INSERT INTO table (columns) VALUES ", marked
-// as insertValues marks it.
+// InsertRow is a single-row insert, head being "INSERT INTO table (columns) " and row its
+// "VALUES (…)" or "SELECT … FROM …", marked as insertValues and insertFrom mark theirs.
 func InsertRow(head, row string) Statement { return statement{sql: head + row, rowAt: len(head)} }
+
+// Following marks st's selected row as following the unit's statement i (see statement).
+func Following(st Statement, i int) Statement { return st.following(i) }
 
 // IsDuplicateKey tells whether err is the database refusing a duplicate key.
 func IsDuplicateKey(err error) bool {

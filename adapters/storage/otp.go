@@ -191,9 +191,9 @@ func (s *OTPStore) CommitLogin(ctx context.Context, l ports.LoginCommit) (bool, 
 	if err != nil {
 		return false, err
 	}
-	queries = append(queries, s.db.insertFrom(event, consumedBy, l.ChallengeID, marker))
+	queries = append(queries, s.db.insertFrom(event, consumedBy, l.ChallengeID, marker).following(0))
 	if l.RefreshToken != nil {
-		queries = append(queries, s.db.insertFrom(refreshTokenToRow(l.RefreshToken), consumedBy, l.ChallengeID, marker))
+		queries = append(queries, s.db.insertFrom(refreshTokenToRow(l.RefreshToken), consumedBy, l.ChallengeID, marker).following(0))
 	}
 	affected, err := s.db.execUnit(ctx, queries...)
 	if err != nil {

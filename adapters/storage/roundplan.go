@@ -8,12 +8,23 @@ import (
 )
 
 // A statement is a formatted statement of a unit (see DB.execUnit). rowAt, when above zero,
-// marks a plain INSERT of one row into a table without generated keys: sql[:rowAt] is its
-// "INSERT INTO table (columns) VALUES " and sql[rowAt:] the row. A round sends such inserts of
-// concurrent units as one multi-row INSERT per table (see planRound).
+// marks an INSERT of one row into a table without generated keys, which a round may send
+// together with other units' rows into the same table (see planRound): sql[:rowAt] is its head,
+// "INSERT INTO table (columns) ", and sql[rowAt:] its row, either "VALUES (…)" or a
+// "SELECT … FROM …" of at most one row. guard, for a selected row, is one more than the index,
+// in its unit, of the statement the row follows: the row is inserted exactly when that earlier
+// statement changed a row (as a login's event follows the consumption that marked its challenge).
 type statement struct {
 	sql   string
 	rowAt int
+	guard int
+}
+
+// following marks st's selected row as inserted exactly when the unit's statement i changed a
+// row.
+func (st statement) following(i int) statement {
+	st.guard = i + 1
+	return st
 }
 
 func sqlOf(statements []statement) []string {
@@ -27,17 +38,21 @@ func sqlOf(statements []statement) []string {
 // roundPlan is what a round sends for its batch of units, and where each unit's statements went.
 type roundPlan struct {
 	statements []string
-	at         [][]int // per unit, per statement of the unit: the index of the statement sent
-	rows       []int   // per statement sent: the units' rows merged into it, 0 for one sent as it is
+	at         [][]int      // per unit, per statement of the unit: the index of the statement sent
+	merged     [][]rowOwner // per statement sent: the units' rows merged into it, nil for one sent as it is
 }
 
-// planRound lays out a round. A unit made only of single-row inserts shares its statements with
-// the other units of the same shape (the same tables, in the same order): their k-th inserts
-// are sent as one multi-row INSERT, where the first of them stood. Each unit's statements stay
-// in their order, and units are concurrent callers', which no order binds; the round is one
-// transaction, so a merged insert applies with the round or not at all. A round with a unit
-// refused is run again unit by unit, unmerged, so that an insert refused (a duplicate key, say)
-// fails only its own unit.
+// rowOwner is a unit's row in a merged insert: the unit, and its statement's guard.
+type rowOwner struct{ unit, guard int }
+
+// planRound lays out a round. Units of the same shape share their inserts: a shape is a
+// number of statements sent as they are, then single-row inserts into given tables in a given
+// order. The units' k-th inserts are sent as one INSERT (values joined into one VALUES list,
+// selected rows by UNION ALL) where the last of those units stood, after the other statements
+// of every unit in it, so that each unit's statements keep their order. Units are concurrent
+// callers', which no order binds, and the round is one transaction, so a merged insert applies
+// with the round or not at all. A round with a statement refused is run again unit by unit,
+// unmerged, so that an insert refused (a duplicate key, say) fails only its own unit.
 //
 // Per insert, MariaDB's parsing, dispatch and answer cost about as much as writing the row:
 // merged, a round costs it a third less per row at three units of a shape, and sends fewer
@@ -45,89 +60,147 @@ type roundPlan struct {
 func planRound(batch []*roundStatement) roundPlan {
 	p := roundPlan{at: make([][]int, len(batch))}
 	shapes := make([]string, len(batch))
-	members := map[string]int{}
+	last := map[string]int{} // per shape met more than once, its last unit
+	seen := map[string]int{}
 	for i, st := range batch {
 		if shapes[i] = shapeOf(st.queries); shapes[i] != "" {
-			members[shapes[i]]++
+			seen[shapes[i]]++
+			last[shapes[i]] = i
 		}
 	}
-	type group struct {
-		first int        // the index of its first statement sent
-		rows  [][]string // per statement of the shape, the units' rows
-	}
-	var groups map[string]*group
+	tails := map[string][][]string{} // per shape, per insert of its tail, the units' rows
 	for i, st := range batch {
-		p.at[i] = make([]int, len(st.queries))
 		shape := shapes[i]
-		if members[shape] < 2 {
+		p.at[i] = make([]int, len(st.queries))
+		if seen[shape] < 2 {
 			for j, q := range st.queries {
-				p.at[i][j] = len(p.statements)
-				p.statements = append(p.statements, q.sql)
-				p.rows = append(p.rows, 0)
+				p.at[i][j] = p.send(q.sql, nil)
 			}
 			continue
 		}
-		g := groups[shape]
-		if g == nil {
-			if groups == nil {
-				groups = map[string]*group{}
-			}
-			g = &group{first: len(p.statements), rows: make([][]string, len(st.queries))}
-			groups[shape] = g
-			for _, q := range st.queries {
-				p.statements = append(p.statements, q.sql[:q.rowAt])
-				p.rows = append(p.rows, 0)
-			}
-		}
+		tail := tails[shape]
 		for j, q := range st.queries {
-			p.at[i][j] = g.first + j
-			g.rows[j] = append(g.rows[j], q.sql[q.rowAt:])
-			p.rows[g.first+j]++
+			if q.rowAt == 0 {
+				p.at[i][j] = p.send(q.sql, nil)
+				continue
+			}
+			k := j - (len(st.queries) - tailLen(st.queries))
+			if tail == nil {
+				tail = make([][]string, tailLen(st.queries))
+			}
+			tail[k] = append(tail[k], q.sql[q.rowAt:])
 		}
-	}
-	for _, g := range groups {
-		for j, rows := range g.rows {
-			p.statements[g.first+j] += strings.Join(rows, ", ")
+		tails[shape] = tail
+		if i != last[shape] {
+			continue
+		}
+		// The last unit of the shape: its tail goes out with every other unit's of the shape.
+		first := len(st.queries) - len(tail)
+		for k, rows := range tail {
+			q := st.queries[first+k]
+			join := ", "
+			if strings.HasPrefix(q.sql[q.rowAt:], "SELECT ") {
+				join = " UNION ALL "
+			} else {
+				rows = trimValues(rows)
+			}
+			owners := make([]rowOwner, 0, len(rows))
+			at := p.send(q.sql[:q.rowAt]+strings.Join(rows, join), nil)
+			for u := range batch {
+				if shapes[u] == shape {
+					p.at[u][first+k] = at
+					owners = append(owners, rowOwner{unit: u, guard: batch[u].queries[first+k].guard})
+				}
+			}
+			p.merged[at] = owners
 		}
 	}
 	return p
 }
 
-// shapeOf is the shape of a unit made only of single-row inserts (the heads of its inserts),
-// "" for any other unit.
-func shapeOf(unit []statement) string {
-	if len(unit) == 1 {
-		if unit[0].rowAt <= 0 {
-			return ""
+// send appends a statement to the round and returns its index.
+func (p *roundPlan) send(sql string, merged []rowOwner) int {
+	p.statements = append(p.statements, sql)
+	p.merged = append(p.merged, merged)
+	return len(p.statements) - 1
+}
+
+// trimValues turns "VALUES (…)" rows into the "(…)" items of one VALUES list, the first keeping
+// its keyword.
+func trimValues(rows []string) []string {
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		if i > 0 {
+			r = strings.TrimPrefix(r, "VALUES ")
 		}
-		return unit[0].sql[:unit[0].rowAt]
+		out[i] = r
 	}
+	return out
+}
+
+// tailLen is the number of single-row inserts that end unit.
+func tailLen(unit []statement) int {
+	n := 0
+	for n < len(unit) && unit[len(unit)-1-n].rowAt > 0 {
+		n++
+	}
+	return n
+}
+
+// shapeOf is the shape of a unit whose inserts can be merged with other units': "" unless it
+// ends in single-row inserts, follows them only with statements sent as they are, and guards
+// its selected rows with those; else the number of the others and its inserts' heads and
+// guards.
+func shapeOf(unit []statement) string {
+	n := tailLen(unit)
+	if n == 0 {
+		return ""
+	}
+	first := len(unit) - n
 	var b strings.Builder
-	for _, q := range unit {
-		if q.rowAt <= 0 {
-			return ""
+	fmt.Fprintf(&b, "%d", first)
+	for _, q := range unit[first:] {
+		selected := strings.HasPrefix(q.sql[q.rowAt:], "SELECT ")
+		if selected != (q.guard > 0) || q.guard > first {
+			return "" // a selected row without its guard, or following another insert
 		}
-		b.WriteString(q.sql[:q.rowAt])
-		b.WriteByte(0)
+		fmt.Fprintf(&b, "\x00%d\x00%s", q.guard, q.sql[:q.rowAt])
 	}
 	return b.String()
 }
 
-// answer returns unit i's results from the round's: a merged insert's row is one row inserted
-// for each of its units, without an insert id (its table has no generated keys).
+// answer returns unit i's results from the round's affected rows and insert ids. A unit's row
+// in a merged insert counts one row inserted, or for a selected row one when its guard changed a
+// row and none otherwise; it has no insert id (its table has no generated keys).
 func (p roundPlan) answer(i int, affected, ids []int64) (unitAffected, unitIDs []int64, err error) {
 	at := p.at[i]
 	unitAffected, unitIDs = make([]int64, len(at)), make([]int64, len(at))
 	for j, k := range at {
-		if p.rows[k] == 0 {
+		if p.merged[k] == nil {
 			unitAffected[j], unitIDs[j] = affected[k], ids[k]
 			continue
 		}
-		if affected[k] != int64(p.rows[k]) {
-			// A plain INSERT inserts every row or fails; this one committed otherwise.
-			return nil, nil, fmt.Errorf("storage: round: %w: an insert of %d rows answered %d", domain.ErrOutcomeUnknown, p.rows[k], affected[k])
+		var want int64
+		for _, o := range p.merged[k] {
+			n := p.rowsOf(o, affected)
+			want += n
+			if o.unit == i {
+				unitAffected[j] = n
+			}
 		}
-		unitAffected[j] = 1
+		if affected[k] != want {
+			// Each row is inserted or not as its guard says; this insert committed otherwise.
+			return nil, nil, fmt.Errorf("storage: round: %w: an insert of %d rows answered %d", domain.ErrOutcomeUnknown, want, affected[k])
+		}
 	}
 	return unitAffected, unitIDs, nil
+}
+
+// rowsOf is the rows o's part of a merged insert inserted: one, or for a selected row one when
+// its guard changed a row.
+func (p roundPlan) rowsOf(o rowOwner, affected []int64) int64 {
+	if o.guard == 0 || affected[p.at[o.unit][o.guard-1]] > 0 {
+		return 1
+	}
+	return 0
 }

@@ -337,8 +337,8 @@ func TestRoundRefusedUnitFailsWhole(t *testing.T) {
 // probeRows and logRows are the heads of single-row inserts into the probe's table and a log
 // table (see withLog), marked as a store's inserts are.
 const (
-	probeRows = "INSERT INTO round_probe (id, v) VALUES "
-	logRows   = "INSERT INTO round_log (id, note) VALUES "
+	probeRows = "INSERT INTO round_probe (id, v) "
+	logRows   = "INSERT INTO round_log (id, note) "
 )
 
 func (p *roundProbe) withLog() {
@@ -373,11 +373,11 @@ func TestRoundMergesInsertsOfUnitsOfOneShape(t *testing.T) {
 		p := newRoundProbeOn(t, db)
 		p.withLog()
 		got := p.sendStatements([][]storage.Statement{
-			{storage.InsertRow(probeRows, "(4, 40)"), storage.InsertRow(logRows, "(4, 'four')")},
+			{storage.InsertRow(probeRows, "VALUES (4, 40)"), storage.InsertRow(logRows, "VALUES (4, 'four')")},
 			{storage.Plain("UPDATE round_probe SET v = 5 WHERE id = 1")},
-			{storage.InsertRow(probeRows, "(6, 60)")},
-			{storage.InsertRow(probeRows, "(5, 50)"), storage.InsertRow(logRows, "(5, 'five')")},
-			{storage.InsertRow(probeRows, "(7, 70)")},
+			{storage.InsertRow(probeRows, "VALUES (6, 60)")},
+			{storage.InsertRow(probeRows, "VALUES (5, 50)"), storage.InsertRow(logRows, "VALUES (5, 'five')")},
+			{storage.InsertRow(probeRows, "VALUES (7, 70)")},
 		})
 		want := [][]execResult{{{affected: 1}, {affected: 1}}, {{affected: 1}}, {{affected: 1}}, {{affected: 1}, {affected: 1}}, {{affected: 1}}}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
@@ -402,9 +402,9 @@ func TestRoundMergedInsertRefusedFailsOnlyItsUnit(t *testing.T) {
 		p := newRoundProbeOn(t, db)
 		p.withLog()
 		got := p.sendStatements([][]storage.Statement{
-			{storage.InsertRow(probeRows, "(4, 40)"), storage.InsertRow(logRows, "(4, 'four')")},
-			{storage.InsertRow(probeRows, "(3, 30)"), storage.InsertRow(logRows, "(3, 'three')")}, // a duplicate key
-			{storage.InsertRow(probeRows, "(5, 50)"), storage.InsertRow(logRows, "(5, 'five')")},
+			{storage.InsertRow(probeRows, "VALUES (4, 40)"), storage.InsertRow(logRows, "VALUES (4, 'four')")},
+			{storage.InsertRow(probeRows, "VALUES (3, 30)"), storage.InsertRow(logRows, "VALUES (3, 'three')")}, // a duplicate key
+			{storage.InsertRow(probeRows, "VALUES (5, 50)"), storage.InsertRow(logRows, "VALUES (5, 'five')")},
 		})
 		for j, r := range got[1] {
 			if !storage.IsDuplicateKey(r.err) {
@@ -421,6 +421,32 @@ func TestRoundMergedInsertRefusedFailsOnlyItsUnit(t *testing.T) {
 		}
 		if n := p.notes(); fmt.Sprint(n) != fmt.Sprint(map[int]string{4: "four", 5: "five"}) {
 			t.Fatalf("log after the round: %v (the refused unit's note must not be there)", n)
+		}
+	})
+}
+
+// Rows selected after a guard statement of their unit share one insert, and each unit's row is
+// inserted, and counted, exactly when its guard changed a row.
+func TestRoundMergesSelectedRowsAfterTheirGuards(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		p := newRoundProbeOn(t, db)
+		p.withLog()
+		unit := func(id, want int) []storage.Statement {
+			return []storage.Statement{
+				storage.Plain(fmt.Sprintf("UPDATE round_probe SET v = 1 WHERE id = %d AND v = %d", id, want)),
+				storage.Following(storage.InsertRow(logRows, fmt.Sprintf("SELECT %d, 'logged' FROM round_probe WHERE id = %d AND v = 1", id, id)), 0),
+			}
+		}
+		got := p.sendStatements([][]storage.Statement{unit(1, 0), unit(2, 5), unit(3, 0)}) // 2's update applies to no row
+		want := [][]execResult{{{affected: 1}, {affected: 1}}, {{affected: 0}, {affected: 0}}, {{affected: 1}, {affected: 1}}}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("results %v, want %v", got, want)
+		}
+		if p.sent != 4 {
+			t.Fatalf("the round sent %d statements, want 4 (three updates, one merged insert)", p.sent)
+		}
+		if n := p.notes(); fmt.Sprint(n) != fmt.Sprint(map[int]string{1: "logged", 3: "logged"}) {
+			t.Fatalf("log after the round: %v", n)
 		}
 	})
 }
