@@ -78,24 +78,23 @@ func planRound(batch []*roundStatement) roundPlan {
 			}
 			continue
 		}
+		first := len(st.queries) - tailLen(st.queries)
 		tail := tails[shape]
-		for j, q := range st.queries {
-			if q.rowAt == 0 {
-				p.at[i][j] = p.send(q.sql, nil)
-				continue
-			}
-			k := j - (len(st.queries) - tailLen(st.queries))
-			if tail == nil {
-				tail = make([][]string, tailLen(st.queries))
-			}
-			tail[k] = append(tail[k], q.sql[q.rowAt:])
+		if tail == nil {
+			tail = make([][]string, len(st.queries)-first)
+			tails[shape] = tail
 		}
-		tails[shape] = tail
+		for j, q := range st.queries {
+			if j < first {
+				p.at[i][j] = p.send(q.sql, nil)
+			} else {
+				tail[j-first] = append(tail[j-first], q.sql[q.rowAt:])
+			}
+		}
 		if i != last[shape] {
 			continue
 		}
 		// The last unit of the shape: its tail goes out with every other unit's of the shape.
-		first := len(st.queries) - len(tail)
 		for k, rows := range tail {
 			q := st.queries[first+k]
 			join := ", "
@@ -160,9 +159,10 @@ func shapeOf(unit []statement) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d", first)
 	for _, q := range unit[first:] {
-		selected := strings.HasPrefix(q.sql[q.rowAt:], "SELECT ")
-		if selected != (q.guard > 0) || q.guard > first {
-			return "" // a selected row without its guard, or following another insert
+		row := q.sql[q.rowAt:]
+		selected := strings.HasPrefix(row, "SELECT ")
+		if !selected && !strings.HasPrefix(row, "VALUES (") || selected != (q.guard > 0) || q.guard > first {
+			return "" // a row of neither form, a selected row without its guard, or following another insert
 		}
 		fmt.Fprintf(&b, "\x00%d\x00%s", q.guard, q.sql[:q.rowAt])
 	}

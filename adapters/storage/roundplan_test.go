@@ -23,22 +23,25 @@ func TestPlanRoundKeepsEachUnitsOrder(t *testing.T) {
 		unitOf(row(b, "VALUES (3)")),
 		unitOf(row(a, "VALUES (4)"), row(b, "VALUES (5)")),
 		unitOf(row(a, "VALUES (6)"), statement{sql: "UPDATE c SET z = 2"}),
+		unitOf(row(a, "VALUES (7)"), statement{sql: "UPDATE c SET z = 3"}, row(b, "VALUES (8)")),
+		unitOf(row(a, "VALUES (9)"), statement{sql: "UPDATE c SET z = 4"}, row(b, "VALUES (10)")),
 	})
-	want := []string{"UPDATE c SET z = 1", b + "VALUES (3)", a + "VALUES (1), (4)", b + "VALUES (2), (5)", a + "VALUES (6)", "UPDATE c SET z = 2"}
+	want := []string{"UPDATE c SET z = 1", b + "VALUES (3)", a + "VALUES (1), (4)", b + "VALUES (2), (5)", a + "VALUES (6)", "UPDATE c SET z = 2",
+		a + "VALUES (7)", "UPDATE c SET z = 3", a + "VALUES (9)", "UPDATE c SET z = 4", b + "VALUES (8), (10)"}
 	if !slices.Equal(plan.statements, want) {
 		t.Fatalf("statements %q, want %q", plan.statements, want)
 	}
-	wantAt := [][]int{{0}, {2, 3}, {1}, {2, 3}, {4, 5}}
+	wantAt := [][]int{{0}, {2, 3}, {1}, {2, 3}, {4, 5}, {6, 7, 10}, {8, 9, 10}}
 	for i := range wantAt {
 		if !slices.Equal(plan.at[i], wantAt[i]) {
 			t.Errorf("unit %d sent at %v, want %v", i, plan.at[i], wantAt[i])
 		}
 	}
-	affected, _, err := plan.answer(3, []int64{1, 1, 2, 2, 1, 1}, make([]int64, 6))
+	affected, _, err := plan.answer(3, []int64{1, 1, 2, 2, 1, 1, 1, 1, 1, 1, 2}, make([]int64, 11))
 	if err != nil || !slices.Equal(affected, []int64{1, 1}) {
 		t.Fatalf("a merged unit's answer: %v, %v; want a row each", affected, err)
 	}
-	if _, _, err := plan.answer(1, []int64{1, 1, 2, 1, 1, 1}, make([]int64, 6)); err == nil {
+	if _, _, err := plan.answer(1, []int64{1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 2}, make([]int64, 11)); err == nil {
 		t.Fatal("a merged insert of 2 rows that answered 1 was taken for each unit's row")
 	}
 }
