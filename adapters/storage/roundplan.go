@@ -60,8 +60,8 @@ type rowOwner struct{ unit, guard int }
 func planRound(batch []*roundStatement) roundPlan {
 	p := roundPlan{at: make([][]int, len(batch))}
 	shapes := make([]string, len(batch))
-	last := map[string]int{} // per shape met more than once, its last unit
-	seen := map[string]int{}
+	seen := map[string]int{} // per shape, its units
+	last := map[string]int{} // per shape, its last unit
 	for i, st := range batch {
 		if shapes[i] = shapeOf(st.queries); shapes[i] != "" {
 			seen[shapes[i]]++
@@ -74,7 +74,7 @@ func planRound(batch []*roundStatement) roundPlan {
 		p.at[i] = make([]int, len(st.queries))
 		if seen[shape] < 2 {
 			for j, q := range st.queries {
-				p.at[i][j] = p.send(q.sql, nil)
+				p.at[i][j] = p.send(q.sql)
 			}
 			continue
 		}
@@ -86,7 +86,7 @@ func planRound(batch []*roundStatement) roundPlan {
 		}
 		for j, q := range st.queries {
 			if j < first {
-				p.at[i][j] = p.send(q.sql, nil)
+				p.at[i][j] = p.send(q.sql)
 			} else {
 				tail[j-first] = append(tail[j-first], q.sql[q.rowAt:])
 			}
@@ -104,7 +104,7 @@ func planRound(batch []*roundStatement) roundPlan {
 				rows = trimValues(rows)
 			}
 			owners := make([]rowOwner, 0, len(rows))
-			at := p.send(q.sql[:q.rowAt]+strings.Join(rows, join), nil)
+			at := p.send(q.sql[:q.rowAt] + strings.Join(rows, join))
 			for u := range batch {
 				if shapes[u] == shape {
 					p.at[u][first+k] = at
@@ -118,9 +118,9 @@ func planRound(batch []*roundStatement) roundPlan {
 }
 
 // send appends a statement to the round and returns its index.
-func (p *roundPlan) send(sql string, merged []rowOwner) int {
+func (p *roundPlan) send(sql string) int {
 	p.statements = append(p.statements, sql)
-	p.merged = append(p.merged, merged)
+	p.merged = append(p.merged, nil)
 	return len(p.statements) - 1
 }
 
