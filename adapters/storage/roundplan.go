@@ -42,77 +42,52 @@ type roundPlan struct {
 	merged     [][]rowOwner // per statement sent: the units' rows merged into it, nil for one sent as it is
 }
 
-// rowOwner is a unit's row in a merged insert: the unit, and its statement's guard.
-type rowOwner struct{ unit, guard int }
+// rowOwner is a unit's row in a merged insert: the unit, its statement's index in the unit, and
+// that statement's guard.
+type rowOwner struct{ unit, index, guard int }
 
-// planRound lays out a round. Units of the same shape share their inserts: a shape is a
-// number of statements sent as they are, then single-row inserts into given tables in a given
-// order. The units' k-th inserts are sent as one INSERT (values joined into one VALUES list,
-// selected rows by UNION ALL) where the last of those units stood, after the other statements
-// of every unit in it, so that each unit's statements keep their order. Units are concurrent
-// callers', which no order binds, and the round is one transaction, so a merged insert applies
-// with the round or not at all. A round with a statement refused is run again unit by unit,
-// unmerged, so that an insert refused (a duplicate key, say) fails only its own unit.
+// planRound lays out a round. Each unit's statements go out in order, those sent as they are
+// in place, and the single-row inserts that end a unit (its tail) at the end of the round, one
+// INSERT per table for every unit's rows into it: values joined into one VALUES list, or, where
+// some row is selected, every row as a SELECT joined by UNION ALL. The tables' inserts follow
+// an order that keeps every tail's own. Units are concurrent callers', which no order binds,
+// and the round is one transaction, so a merged insert applies with the round or not at all. A
+// round with a statement refused is run again unit by unit, unmerged, so that an insert refused
+// (a duplicate key, say) fails only its own unit.
 //
 // Per insert, MariaDB's parsing, dispatch and answer cost about as much as writing the row:
-// merged, a round costs it a third less per row at three units of a shape, and sends fewer
+// merged, a round costs it a third less per row at three units a table, and sends fewer
 // answers to wake the server's reader for.
 func planRound(batch []*roundStatement) roundPlan {
 	p := roundPlan{at: make([][]int, len(batch))}
-	shapes := make([]string, len(batch))
-	seen := map[string]int{} // per shape, its units
-	last := map[string]int{} // per shape, its last unit
+	tails := make([]int, len(batch)) // per unit, where its tail begins
 	for i, st := range batch {
-		if shapes[i] = shapeOf(st.queries); shapes[i] != "" {
-			seen[shapes[i]]++
-			last[shapes[i]] = i
+		p.at[i] = make([]int, len(st.queries))
+		tails[i] = tailStart(st.queries)
+	}
+	tables, order := tablesOf(batch, tails)
+	if order == nil { // tails that order their tables differently: nothing merges
+		for i, st := range batch {
+			tails[i] = len(st.queries)
 		}
 	}
-	tails := map[string][][]string{} // per shape, per insert of its tail, the units' rows
 	for i, st := range batch {
-		shape := shapes[i]
-		p.at[i] = make([]int, len(st.queries))
-		if seen[shape] < 2 {
-			for j, q := range st.queries {
-				p.at[i][j] = p.send(q.sql)
-			}
+		for j, q := range st.queries[:tails[i]] {
+			p.at[i][j] = p.send(q.sql)
+		}
+	}
+	for _, head := range order {
+		t := tables[head]
+		if len(t.owners) == 1 {
+			o := t.owners[0]
+			p.at[o.unit][o.index] = p.send(batch[o.unit].queries[o.index].sql)
 			continue
 		}
-		first := len(st.queries) - tailLen(st.queries)
-		tail := tails[shape]
-		if tail == nil {
-			tail = make([][]string, len(st.queries)-first)
-			tails[shape] = tail
+		at := p.send(t.statement(head))
+		for _, o := range t.owners {
+			p.at[o.unit][o.index] = at
 		}
-		for j, q := range st.queries {
-			if j < first {
-				p.at[i][j] = p.send(q.sql)
-			} else {
-				tail[j-first] = append(tail[j-first], q.sql[q.rowAt:])
-			}
-		}
-		if i != last[shape] {
-			continue
-		}
-		// The last unit of the shape: its tail goes out with every other unit's of the shape.
-		for k, rows := range tail {
-			q := st.queries[first+k]
-			join := ", "
-			if strings.HasPrefix(q.sql[q.rowAt:], "SELECT ") {
-				join = " UNION ALL "
-			} else {
-				rows = trimValues(rows)
-			}
-			owners := make([]rowOwner, 0, len(rows))
-			at := p.send(q.sql[:q.rowAt] + strings.Join(rows, join))
-			for u := range batch {
-				if shapes[u] == shape {
-					p.at[u][first+k] = at
-					owners = append(owners, rowOwner{unit: u, guard: batch[u].queries[first+k].guard})
-				}
-			}
-			p.merged[at] = owners
-		}
+		p.merged[at] = t.owners
 	}
 	return p
 }
@@ -124,49 +99,110 @@ func (p *roundPlan) send(sql string) int {
 	return len(p.statements) - 1
 }
 
-// trimValues turns "VALUES (…)" rows into the "(…)" items of one VALUES list, the first keeping
-// its keyword.
-func trimValues(rows []string) []string {
-	out := make([]string, len(rows))
-	for i, r := range rows {
-		if i > 0 {
-			r = strings.TrimPrefix(r, "VALUES ")
-		}
-		out[i] = r
-	}
-	return out
+// tableRows are the units' rows for one table in a round.
+type tableRows struct {
+	rows     []string
+	selected bool // some row is a SELECT
+	owners   []rowOwner
 }
 
-// tailLen is the number of single-row inserts that end unit.
-func tailLen(unit []statement) int {
-	n := 0
-	for n < len(unit) && unit[len(unit)-1-n].rowAt > 0 {
-		n++
-	}
-	return n
-}
-
-// shapeOf is the shape of a unit whose inserts can be merged with other units': "" unless it
-// ends in single-row inserts, follows them only with statements sent as they are, and guards
-// its selected rows with those; else the number of the others and its inserts' heads and
-// guards.
-func shapeOf(unit []statement) string {
-	n := tailLen(unit)
-	if n == 0 {
-		return ""
-	}
-	first := len(unit) - n
+// statement is one INSERT of every row: one VALUES list, or SELECTs joined by UNION ALL.
+func (t *tableRows) statement(head string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d", first)
-	for _, q := range unit[first:] {
-		row := q.sql[q.rowAt:]
-		selected := strings.HasPrefix(row, "SELECT ")
-		if !selected && !strings.HasPrefix(row, "VALUES (") || selected != (q.guard > 0) || q.guard > first {
-			return "" // a row of neither form, a selected row without its guard, or following another insert
+	b.WriteString(head)
+	for k, row := range t.rows {
+		values, isValues := strings.CutPrefix(row, "VALUES ")
+		switch {
+		case !t.selected && k == 0:
+			b.WriteString(row)
+		case !t.selected:
+			b.WriteString(", ")
+			b.WriteString(values)
+		default:
+			if k > 0 {
+				b.WriteString(" UNION ALL ")
+			}
+			if isValues {
+				row = "SELECT " + values[1:len(values)-1] // "(…)" without its parentheses
+			}
+			b.WriteString(row)
 		}
-		fmt.Fprintf(&b, "\x00%d\x00%s", q.guard, q.sql[:q.rowAt])
 	}
 	return b.String()
+}
+
+// tablesOf gathers the tails' rows by table head and orders the heads so that each tail's
+// inserts keep their order (the heads in the order they are first met, where that allows); nil
+// when two tails order their tables differently.
+func tablesOf(batch []*roundStatement, tails []int) (map[string]*tableRows, []string) {
+	tables := map[string]*tableRows{}
+	var heads []string
+	before := map[string]int{}     // per head, the heads that must precede it, not yet placed
+	after := map[string][]string{} // per head, the heads it must precede
+	for i, st := range batch {
+		prev := ""
+		for j, q := range st.queries[tails[i]:] {
+			head, row := q.sql[:q.rowAt], q.sql[q.rowAt:]
+			t := tables[head]
+			if t == nil {
+				t = &tableRows{}
+				tables[head] = t
+				heads = append(heads, head)
+			}
+			t.rows = append(t.rows, row)
+			t.selected = t.selected || strings.HasPrefix(row, "SELECT ")
+			t.owners = append(t.owners, rowOwner{unit: i, index: tails[i] + j, guard: q.guard})
+			if prev != "" {
+				before[head]++
+				after[prev] = append(after[prev], head)
+			}
+			prev = head
+		}
+	}
+	order := make([]string, 0, len(heads))
+	placed := map[string]bool{}
+	for len(order) < len(heads) {
+		next := ""
+		for _, h := range heads {
+			if !placed[h] && before[h] == 0 {
+				next = h
+				break
+			}
+		}
+		if next == "" {
+			return nil, nil
+		}
+		placed[next] = true
+		order = append(order, next)
+		for _, h := range after[next] {
+			before[h]--
+		}
+	}
+	return tables, order
+}
+
+// tailStart is where unit's tail begins: the single-row inserts that end it, each into a table
+// of its own, a selected one guarded by a statement before the tail (len(unit) when it has
+// none).
+func tailStart(unit []statement) int {
+	first := len(unit)
+	for first > 0 && unit[first-1].rowAt > 0 {
+		first--
+	}
+	for k, q := range unit[first:] {
+		row := q.sql[q.rowAt:]
+		selected := strings.HasPrefix(row, "SELECT ")
+		values := strings.HasPrefix(row, "VALUES (") && strings.HasSuffix(row, ")")
+		if !selected && !values || selected != (q.guard > 0) || q.guard > first {
+			return len(unit) // a row of neither form, or a selected row without its guard
+		}
+		for _, earlier := range unit[first : first+k] {
+			if earlier.sql[:earlier.rowAt] == q.sql[:q.rowAt] {
+				return len(unit) // a table twice
+			}
+		}
+	}
+	return first
 }
 
 // answer returns unit i's results from the round's affected rows and insert ids. A unit's row
