@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -394,7 +395,8 @@ func TestOTPUnknownRecipientLooksKnown(t *testing.T) {
 	})
 }
 
-// Fifty requests submit the same correct code at once: exactly one gets tokens.
+// Fifty requests submit the same correct code at once: exactly one gets tokens, and exactly one
+// login is recorded, although the losers' commits share rounds (and merged inserts) with it.
 func TestOTPCodeRace(t *testing.T) {
 	servertest.Each(t, func(t *testing.T, s *servertest.Server) {
 		e := newOTPEnv(t, s, "ES256", true)
@@ -431,6 +433,70 @@ func TestOTPCodeRace(t *testing.T) {
 		}
 		if ok != 1 {
 			t.Fatalf("%d requests got tokens, want 1", ok)
+		}
+		if l := listAudit(t, s, e.Pool, "type=LOGIN&result=success"); l.Total != 1 {
+			t.Fatalf("%d successful logins recorded for one code, want 1", l.Total)
+		}
+	})
+}
+
+// Concurrent sends and logins of different users share rounds and merged inserts: each send
+// and each login is recorded once, each login with its own user.
+func TestOTPConcurrentLoginsAreEachRecorded(t *testing.T) {
+	servertest.Each(t, func(t *testing.T, s *servertest.Server) {
+		e := newOTPEnv(t, s, "ES256", true)
+		const half = 12
+		phone := func(i int) string { return fmt.Sprintf("1361000%04d", i) }
+		tokens := make([]string, 2*half)
+		send := func(i int) {
+			r, err := s.Send("POST", "/otp/send", e.webAuth(), map[string]any{"phone_number": phone(i), "auth_source_id": e.SMS})
+			var v struct {
+				OTPToken string `json:"otp_token"`
+			}
+			if err != nil || r.Status != 200 || json.Unmarshal(r.Body, &v) != nil {
+				t.Errorf("send %d: %v %v", i, r, err)
+			}
+			tokens[i] = v.OTPToken
+		}
+		codes := make([]string, 2*half)
+		readCodes := func(from int) {
+			for i := from; i < from+half; i++ {
+				codes[i] = lastCode(t, s.DataFile("outbox-sms.jsonl"), "+86"+phone(i))
+			}
+		}
+		login := func(i int) {
+			r, err := e.sendToken(map[string]any{"grant_type": grantSMS, "auth_source_id": e.SMS, "phone_number": phone(i),
+				"otp_token": tokens[i], "otp": codes[i], "auto_signup": true})
+			if err != nil || r.Status != 200 {
+				t.Errorf("login %d: %v %v", i, r, err)
+			}
+		}
+		var wg sync.WaitGroup
+		for i := range half {
+			wg.Go(func() { send(i) })
+		}
+		wg.Wait()
+		readCodes(0)
+		for i := range half { // the first half's logins alongside the second half's sends
+			wg.Go(func() { login(i) })
+			wg.Go(func() { send(half + i) })
+		}
+		wg.Wait()
+		readCodes(half)
+		for i := half; i < 2*half; i++ {
+			wg.Go(func() { login(i) })
+		}
+		wg.Wait()
+		if l := listAudit(t, s, e.Pool, "type=SEND_OTP&result=success"); l.Total != 2*half {
+			t.Fatalf("%d sends recorded, want %d", l.Total, 2*half)
+		}
+		l := listAudit(t, s, e.Pool, "type=LOGIN&result=success&page_size=100")
+		users := map[string]bool{}
+		for _, it := range l.Items {
+			users[it.UserID] = true
+		}
+		if l.Total != 2*half || len(users) != 2*half || users[""] {
+			t.Fatalf("%d logins recorded for %d distinct users, want %d of each", l.Total, len(users), 2*half)
 		}
 	})
 }
