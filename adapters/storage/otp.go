@@ -47,8 +47,8 @@ var _ ports.OTPStore = (*OTPStore)(nil)
 // tables stay small without a background job.
 const sweepOdds = 200
 
-// Create is one unit of statements (see DB.execUnit): on MySQL consecutive statements of a
-// round shared with other sign-ins' writes, so a send waits for one commit.
+// Create is one unit of statements (see DB.execUnit): on MySQL statements of a round shared
+// with other sign-ins' writes, so a send waits for one commit.
 func (s *OTPStore) Create(ctx context.Context, c *domain.OTPChallenge, sent *domain.AuditEvent) error {
 	row := &otpChallengeRow{ID: c.ID, PoolID: c.PoolID, ApplicationID: c.ApplicationID, AuthSourceID: c.AuthSourceID,
 		Channel: c.Channel, Recipient: c.Recipient, Usage: c.Usage, CodeHMAC: c.CodeHMAC, TokenHash: c.TokenHash,
@@ -159,8 +159,8 @@ func recordLoginArgs(at time.Time) []any {
 	return []any{at, at, domain.UserFrozen, domain.LockNone, domain.UserLocked, domain.UserEnabled}
 }
 
-// CommitLogin is one unit of statements (see DB.execUnit): on MySQL consecutive statements of a
-// round, shared with other sign-ins' writes, so a login waits for one commit. The consumption
+// CommitLogin is one unit of statements (see DB.execUnit): on MySQL statements of a round
+// shared with other sign-ins' writes, so a login waits for one commit. The consumption
 // marks the challenge with the event's ID, and the statements after it insert their rows only
 // from a challenge so marked: they apply exactly when the consumption did. On MySQL the
 // consumption and the login record are one multi-table UPDATE, which applies only where the

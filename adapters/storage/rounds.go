@@ -36,7 +36,8 @@ var roundTimeout = 10 * time.Second
 // once. Callers return once their round has committed, so a write is as durable as on its own.
 //
 // A caller may also send a unit: statements that must commit together, in order (execUnit). A
-// unit's statements are consecutive in their round, so they share its transaction.
+// unit's statements go out in its order in one round, so they share its transaction; the
+// single-row inserts that end units share one insert per table (see planRound).
 //
 // On MySQL (mysqlRounds) a round is one multi-statement request,
 //
@@ -100,7 +101,7 @@ func (r *rounds) exec(ctx context.Context, query string) (affected, insertID int
 	return all[0], ids[0], nil
 }
 
-// execUnit runs formatted statements in order, consecutively in the next round, and returns
+// execUnit runs formatted statements in order in the next round, and returns
 // each one's affected rows and insert id once the round has committed: they commit together
 // or not at all. An error wrapping domain.ErrOutcomeUnknown leaves open which.
 func (r *rounds) execUnit(ctx context.Context, queries []statement) (affected, insertIDs []int64, err error) {
