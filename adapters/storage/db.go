@@ -101,10 +101,10 @@ func (db *DB) autocommit() bun.IDB {
 }
 
 // execUnit runs formatted statements in order in one commit and returns each one's affected
-// rows: inside the transaction in ctx if any, otherwise as statements of the next round, in
-// order (see rounds and planRound; in a transaction of their own on a MySQL server without multi-statement
-// requests). They apply together or not at all; an error wrapping domain.ErrOutcomeUnknown
-// leaves open which, and any other error means none applied.
+// rows: inside the transaction in ctx if any, otherwise in the next round (see rounds and
+// planRound; in a transaction of their own on a MySQL server without multi-statement requests).
+// They apply together or not at all; an error wrapping domain.ErrOutcomeUnknown leaves open
+// which, and any other error means none applied.
 func (db *DB) execUnit(ctx context.Context, statements ...statement) ([]int64, error) {
 	if db.rounds != nil && !inTx(ctx) {
 		affected, _, err := db.rounds.execUnit(ctx, statements)
