@@ -75,9 +75,8 @@ var AcceptsMultiStatements = acceptsMultiStatements
 
 // SetRoundTimeout replaces the bound of a round's request until the test ends.
 func SetRoundTimeout(t interface{ Cleanup(func()) }, d time.Duration) {
-	old := roundTimeout
-	roundTimeout = d
-	t.Cleanup(func() { roundTimeout = old })
+	old := roundTimeout.Swap(int64(d))
+	t.Cleanup(func() { roundTimeout.Store(old) })
 }
 
 // SentAndLost exposes sentAndLost, the marking of writes whose outcome is unknown.

@@ -88,7 +88,7 @@ func (r *readRounds) flush(ctx context.Context, batch []*readStatement) error {
 	}
 	r.stats.rounds.Add(1)
 	r.stats.statements.Add(int64(len(queries)))
-	ctx, cancel := context.WithTimeout(ctx, roundTimeout)
+	ctx, cancel := context.WithTimeout(ctx, roundBound())
 	defer cancel()
 	sets, _ := readSets(ctx, r.conns, strings.Join(queries, ";\n"), len(batch))
 	for i, set := range sets {

@@ -24,8 +24,14 @@ const maxRound = 64
 // meets a row lock on MySQL; the bound is for a server that stops answering (a network
 // partition, say), which would otherwise hold the lead, and every sign-in's writes behind it,
 // until TCP keep-alives gave up minutes later. A round cut off by it is every caller's error,
-// as after any failure once the request was sent.
-var roundTimeout = 10 * time.Second
+// as after any failure once the request was sent. Tests shorten it while rounds are in flight,
+// hence the atomic.
+var roundTimeout atomic.Int64
+
+func init() { roundTimeout.Store(int64(10 * time.Second)) }
+
+// roundBound is a round's bound, read as its request goes out.
+func roundBound() time.Duration { return time.Duration(roundTimeout.Load()) }
 
 // rounds commits the writes made outside a transaction together: the sign-in path's limit
 // checks, its units (a challenge with its send's event, a login's consumption with its record,
@@ -123,7 +129,7 @@ func (r *rounds) flush(ctx context.Context, batch []*roundStatement) error {
 	statements := plan.statements
 	r.stats.rounds.Add(1)
 	r.stats.statements.Add(int64(len(statements)))
-	ctx, cancel := context.WithTimeout(ctx, roundTimeout)
+	ctx, cancel := context.WithTimeout(ctx, roundBound())
 	defer cancel()
 	affected, ids, refused, err := r.send(ctx, statements)
 	if err == nil && (len(affected) != len(statements) || len(ids) != len(statements)) {

@@ -484,8 +484,8 @@ func TestRoundBrokenAfterSendingIsEveryCallersError(t *testing.T) {
 // instead of waiting, and the next round goes out on a fresh connection.
 func TestRoundUnansweredIsCutOff(t *testing.T) {
 	p := newRoundProbe(t)
-	storage.SetRoundTimeout(t, 300*time.Millisecond)
 	release := p.hold()
+	storage.SetRoundTimeout(t, 300*time.Millisecond) // after the holding round went out, under the default
 	errs := make(chan error, 2)
 	for i, q := range []string{"UPDATE round_probe SET v = v + 1 WHERE id = 2", "DO SLEEP(60)"} {
 		go func() {
