@@ -29,31 +29,15 @@ type MessageSettingsStore struct{ db *DB }
 
 var _ ports.MessageSettingsStore = (*MessageSettingsStore)(nil)
 
+// Get returns the pool's settings; a pool without a row has empty ones.
 func (s *MessageSettingsStore) Get(ctx context.Context, poolID string) (*domain.MessageSettings, error) {
-	row, err := s.getRow(ctx, poolID)
-	if err != nil {
-		return nil, err
-	}
-	return messageSettingsOf(poolID, row)
-}
-
-// getRow returns the pool's row, nil when it has none.
-func (s *MessageSettingsStore) getRow(ctx context.Context, poolID string) (*messageSettingsRow, error) {
 	var row messageSettingsRow
 	err := s.db.idb(ctx).NewSelect().Model(&row).Where("pool_id = ?", poolID).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
+		return &domain.MessageSettings{PoolID: poolID}, nil
 	}
 	if err != nil {
 		return nil, mapErr(err, "message settings")
-	}
-	return &row, nil
-}
-
-// messageSettingsOf decodes a pool's row; no row means empty settings.
-func messageSettingsOf(poolID string, row *messageSettingsRow) (*domain.MessageSettings, error) {
-	if row == nil {
-		return &domain.MessageSettings{PoolID: poolID}, nil
 	}
 	ms := &domain.MessageSettings{PoolID: row.PoolID, SMSConnectorID: deref(row.SMSConnectorID),
 		EmailConnectorID: deref(row.EmailConnectorID), UpdatedAt: row.UpdatedAt.UTC()}

@@ -242,31 +242,15 @@ type OTPSettingsStore struct{ db *DB }
 
 var _ ports.OTPSettingsStore = (*OTPSettingsStore)(nil)
 
+// Get returns the pool's settings; a pool without a row has the defaults.
 func (s *OTPSettingsStore) Get(ctx context.Context, poolID string) (*domain.OTPSettings, error) {
-	r, err := s.getRow(ctx, poolID)
-	if err != nil {
-		return nil, err
-	}
-	return otpSettingsOf(poolID, r)
-}
-
-// getRow returns the pool's row, nil when it has none.
-func (s *OTPSettingsStore) getRow(ctx context.Context, poolID string) (*otpSettingsRow, error) {
 	var r otpSettingsRow
 	err := s.db.idb(ctx).NewSelect().Model(&r).Where("pool_id = ?", poolID).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
+		return domain.DefaultOTPSettings(poolID), nil
 	}
 	if err != nil {
 		return nil, mapErr(err, "otp settings")
-	}
-	return &r, nil
-}
-
-// otpSettingsOf decodes a pool's row; no row means the defaults.
-func otpSettingsOf(poolID string, r *otpSettingsRow) (*domain.OTPSettings, error) {
-	if r == nil {
-		return domain.DefaultOTPSettings(poolID), nil
 	}
 	out := &domain.OTPSettings{PoolID: r.PoolID, RecipientCooldownSeconds: r.RecipientCooldownSeconds,
 		RecipientHourlyLimit: r.RecipientHourlyLimit, RecipientDailyLimit: r.RecipientDailyLimit, IPLimit: r.IPLimit,
