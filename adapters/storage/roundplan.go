@@ -61,14 +61,19 @@ type rowOwner struct{ unit, index, guard int }
 func planRound(batch []*roundStatement) roundPlan {
 	p := roundPlan{at: make([][]int, len(batch))}
 	tails := make([]int, len(batch)) // per unit, where its tail begins
+	anyTail := false
 	for i, st := range batch {
 		p.at[i] = make([]int, len(st.queries))
 		tails[i] = tailStart(st.queries)
+		anyTail = anyTail || tails[i] < len(st.queries)
 	}
-	tables, order := tablesOf(batch, tails)
-	if order == nil { // tails that order their tables differently: nothing merges
-		for i, st := range batch {
-			tails[i] = len(st.queries)
+	var tables map[string]*tableRows
+	var order []string
+	if anyTail { // most rounds' lone statements have none: no tables to gather
+		if tables, order = tablesOf(batch, tails); order == nil {
+			for i, st := range batch { // tails that order their tables differently: nothing merges
+				tails[i] = len(st.queries)
+			}
 		}
 	}
 	for i, st := range batch {

@@ -86,9 +86,9 @@ type roundStatement struct {
 }
 
 // RoundStats counts the requests sent on round connections so far (a lone statement is a round
-// of one) and the statements they carried (a merged insert counting once), read rounds included. A write run again alone after
-// its round failed goes through the database as any other, and through its query hooks; a read
-// run again alone counts as a round of one.
+// of one) and the statements they carried (a merged insert counting once), read rounds
+// included. A write run again alone after its round failed goes through the database as any
+// other, and through its query hooks; a read run again alone counts as a round of one.
 type RoundStats struct{ Rounds, Statements int64 }
 
 func newRounds(send roundSender, alone runAlone) *rounds {
