@@ -155,13 +155,8 @@ func TestReadRoundTakesPlainSelectsOnly(t *testing.T) {
 		}
 		done <- err
 	}()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("SELECT ... INTO through the reader: %v", err)
-		}
-	case <-time.After(10 * time.Second): // a guard against a hang, not a timing check
-		t.Fatalf("SELECT ... INTO waited for the read round in flight (%d queued)", storage.ReadsQueued(p.db))
+	if err := p.answer(done, 10*time.Second, "SELECT ... INTO waited for the read round in flight"); err != nil {
+		t.Fatalf("SELECT ... INTO through the reader: %v", err)
 	}
 	if err := release(); err != nil {
 		t.Fatalf("the holding read: %v", err)
@@ -190,13 +185,8 @@ func TestReadCallerLeavesARoundInFlight(t *testing.T) {
 	}
 	p.awaitRunning("read_second") // the round with the leaving read is in flight
 	leave()
-	select {
-	case err := <-left:
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("the leaving read answered %v", err)
-		}
-	case <-time.After(10 * time.Second): // a guard against a hang, not a timing check
-		t.Fatal("a reader whose context ended waited for its round")
+	if err := p.answer(left, 10*time.Second, "a reader whose context ended waited for its round"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("the leaving read answered %v", err)
 	}
 	if err := releaseSecond(); err != nil {
 		t.Fatalf("the second round's leader: %v", err)

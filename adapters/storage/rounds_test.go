@@ -117,6 +117,19 @@ func (p *roundProbe) running(text string) (connID int64, running bool) {
 	return connID, err == nil
 }
 
+// answer returns the error an operation sends on ch, failing the test with hung if none comes
+// within the guard, which is against a hang and not a timing check.
+func (p *roundProbe) answer(ch <-chan error, guard time.Duration, hung string) error {
+	p.t.Helper()
+	select {
+	case err := <-ch:
+		return err
+	case <-time.After(guard):
+		p.t.Fatal(hung)
+		return nil
+	}
+}
+
 func (p *roundProbe) waitQueued(n int) {
 	p.t.Helper()
 	p.await(fmt.Sprintf("%d statements queued for a round", n), func() bool { return storage.RoundsQueued(p.db) == n })
@@ -212,14 +225,20 @@ func (p *roundProbe) sendRound(units [][]storage.Statement, asUnits bool) [][]ex
 }
 
 func (p *roundProbe) values() map[int]int {
-	rows, err := p.db.QueryContext(context.Background(), "SELECT id, v FROM round_probe")
+	return byID[int](p, "SELECT id, v FROM round_probe")
+}
+
+// byID reads query's rows, an id and a value each, into a map.
+func byID[V any](p *roundProbe, query string) map[int]V {
+	rows, err := p.db.QueryContext(context.Background(), query)
 	if err != nil {
 		p.t.Fatal(err)
 	}
 	defer rows.Close()
-	out := map[int]int{}
+	out := map[int]V{}
 	for rows.Next() {
-		var id, v int
+		var id int
+		var v V
 		if err := rows.Scan(&id, &v); err != nil {
 			p.t.Fatal(err)
 		}
@@ -348,21 +367,18 @@ func (p *roundProbe) withLog() {
 }
 
 func (p *roundProbe) notes() map[int]string {
-	rows, err := p.db.QueryContext(context.Background(), "SELECT id, note FROM round_log")
-	if err != nil {
-		p.t.Fatal(err)
+	return byID[string](p, "SELECT id, note FROM round_log")
+}
+
+// expectTables fails the test unless the probe's table and its log hold exactly values and notes.
+func (p *roundProbe) expectTables(values map[int]int, notes map[int]string) {
+	p.t.Helper()
+	if v := p.values(); fmt.Sprint(v) != fmt.Sprint(values) {
+		p.t.Fatalf("table after the round: %v, want %v", v, values)
 	}
-	defer rows.Close()
-	out := map[int]string{}
-	for rows.Next() {
-		var id int
-		var note string
-		if err := rows.Scan(&id, &note); err != nil {
-			p.t.Fatal(err)
-		}
-		out[id] = note
+	if n := p.notes(); fmt.Sprint(n) != fmt.Sprint(notes) {
+		p.t.Fatalf("log after the round: %v, want %v", n, notes)
 	}
-	return out
 }
 
 // Units' single-row inserts into one table share one insert: a round of two pairs, an update and
@@ -385,12 +401,7 @@ func TestRoundMergesInsertsIntoOneTable(t *testing.T) {
 		if p.sent != 3 {
 			t.Fatalf("the round sent %d statements, want 3 (an update, an insert per table)", p.sent)
 		}
-		if v := p.values(); fmt.Sprint(v) != fmt.Sprint(map[int]int{1: 5, 2: 0, 3: 0, 4: 40, 5: 50, 6: 60, 7: 70}) {
-			t.Fatalf("table after the round: %v", v)
-		}
-		if n := p.notes(); fmt.Sprint(n) != fmt.Sprint(map[int]string{4: "four", 5: "five"}) {
-			t.Fatalf("log after the round: %v", n)
-		}
+		p.expectTables(map[int]int{1: 5, 2: 0, 3: 0, 4: 40, 5: 50, 6: 60, 7: 70}, map[int]string{4: "four", 5: "five"})
 	})
 }
 
@@ -415,12 +426,7 @@ func TestRoundMergedInsertRefusedFailsOnlyItsUnit(t *testing.T) {
 				t.Fatalf("unit %d: %v, want a row each", i, got[i])
 			}
 		}
-		if v := p.values(); fmt.Sprint(v) != fmt.Sprint(map[int]int{1: 0, 2: 0, 3: 0, 4: 40, 5: 50}) {
-			t.Fatalf("table after the round: %v", v)
-		}
-		if n := p.notes(); fmt.Sprint(n) != fmt.Sprint(map[int]string{4: "four", 5: "five"}) {
-			t.Fatalf("log after the round: %v (the refused unit's note must not be there)", n)
-		}
+		p.expectTables(map[int]int{1: 0, 2: 0, 3: 0, 4: 40, 5: 50}, map[int]string{4: "four", 5: "five"}) // nothing of the refused unit
 	})
 }
 
@@ -446,9 +452,7 @@ func TestRoundMergesSelectedRowsAfterTheirGuards(t *testing.T) {
 		if p.sent != 4 {
 			t.Fatalf("the round sent %d statements, want 4 (three updates, one merged insert)", p.sent)
 		}
-		if n := p.notes(); fmt.Sprint(n) != fmt.Sprint(map[int]string{1: "logged", 3: "logged", 9: "values"}) {
-			t.Fatalf("log after the round: %v", n)
-		}
+		p.expectTables(map[int]int{1: 1, 2: 0, 3: 1}, map[int]string{1: "logged", 3: "logged", 9: "values"})
 	})
 }
 
@@ -496,13 +500,9 @@ func TestRoundUnansweredIsCutOff(t *testing.T) {
 	}
 	release()
 	for range 2 {
-		select {
-		case err := <-errs:
-			if !errors.Is(err, domain.ErrOutcomeUnknown) {
-				t.Fatalf("a statement of a round cut off by its bound: %v, want an unknown outcome", err)
-			}
-		case <-time.After(30 * time.Second): // a guard against a hang, far below the SLEEP
-			t.Fatal("a round that got no answer held its callers")
+		// The guard is far below the SLEEP.
+		if err := p.answer(errs, 30*time.Second, "a round that got no answer held its callers"); !errors.Is(err, domain.ErrOutcomeUnknown) {
+			t.Fatalf("a statement of a round cut off by its bound: %v, want an unknown outcome", err)
 		}
 	}
 	// The server may still run the sleep of the abandoned connection: end it.
