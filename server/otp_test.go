@@ -441,7 +441,8 @@ func TestOTPCodeRace(t *testing.T) {
 }
 
 // Concurrent sends and logins of different users share rounds and merged inserts: each send
-// and each login is recorded once, each login with its own user.
+// and each login is recorded once, each login with its own user, and each login's refresh token
+// (inserted, as its event, from the challenge its consumption marked) works.
 func TestOTPConcurrentLoginsAreEachRecorded(t *testing.T) {
 	servertest.Each(t, func(t *testing.T, s *servertest.Server) {
 		e := newOTPEnv(t, s, "ES256", true)
@@ -464,12 +465,17 @@ func TestOTPConcurrentLoginsAreEachRecorded(t *testing.T) {
 				codes[i] = lastCode(t, s.DataFile("outbox-sms.jsonl"), "+86"+phone(i))
 			}
 		}
+		refresh := make([]string, 2*half)
 		login := func(i int) {
 			r, err := e.sendToken(map[string]any{"grant_type": grantSMS, "auth_source_id": e.SMS, "phone_number": phone(i),
 				"otp_token": tokens[i], "otp": codes[i], "auto_signup": true})
-			if err != nil || r.Status != 200 {
+			var v struct {
+				RefreshToken string `json:"refresh_token"`
+			}
+			if err != nil || r.Status != 200 || json.Unmarshal(r.Body, &v) != nil {
 				t.Errorf("login %d: %v %v", i, r, err)
 			}
+			refresh[i] = v.RefreshToken
 		}
 		var wg sync.WaitGroup
 		for i := range half {
@@ -497,6 +503,9 @@ func TestOTPConcurrentLoginsAreEachRecorded(t *testing.T) {
 		}
 		if l.Total != 2*half || len(users) != 2*half || users[""] {
 			t.Fatalf("%d logins recorded for %d distinct users, want %d of each", l.Total, len(users), 2*half)
+		}
+		for _, rt := range refresh {
+			e.token(map[string]any{"grant_type": "refresh_token", "refresh_token": rt}).Expect(200)
 		}
 	})
 }
