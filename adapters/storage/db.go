@@ -81,6 +81,18 @@ func (db *DB) reader(ctx context.Context) bun.IDB {
 	return db.roundsDB
 }
 
+// lookup scans into dest (q's model when there is none) the rows of q whose column equals key,
+// q being a SELECT made on db.reader(ctx) with every condition but the key's. Outside a
+// transaction on MySQL it is a lookup of the read rounds, which send the lookups of one query
+// queued together as one statement (see readRounds).
+func (db *DB) lookup(ctx context.Context, q *bun.SelectQuery, column, key string, dest ...any) error {
+	if db.reads == nil || inTx(ctx) {
+		return q.Where("? = ?", bun.Safe(column), key).Scan(ctx, dest...)
+	}
+	l := &lookup{column: column[strings.LastIndexByte(column, '.')+1:], key: key, literal: db.DB.QueryGen().FormatQuery("?", key)}
+	return q.Where("? IN (?)", bun.Safe(column), bun.Safe(lookupMark)).Scan(withLookup(ctx, l), dest...)
+}
+
 // shared is where a single-statement write goes: the transaction in ctx if any, otherwise
 // autocommit.
 func (db *DB) shared(ctx context.Context) bun.IDB {

@@ -3,6 +3,8 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -100,3 +102,58 @@ func SendMySQLRound(ctx context.Context, conns *sql.DB, statements []string) (re
 
 // RoundConnStats reports the database/sql pool of the round connector's connections.
 func RoundConnStats(db *DB) sql.DBStats { return db.roundsDB.DB.Stats() }
+
+// Lookup runs q, a SELECT made on Reader(ctx, db), as a lookup of the rows whose column equals
+// key (see DB.lookup).
+func Lookup(ctx context.Context, db *DB, q *bun.SelectQuery, column, key string, dest ...any) error {
+	return db.lookup(ctx, q, column, key, dest...)
+}
+
+// ReadStatement is a caller's part of a read round.
+type ReadStatement = readStatement
+
+// PlainRead is a read round's caller of query.
+func PlainRead(query string) *ReadStatement { return &readStatement{query: query} }
+
+// LookupRead is a read round's caller of a lookup of key by column, marked being the query
+// with ? for its list of keys.
+func LookupRead(marked, column, key string) *ReadStatement {
+	literal := "'" + key + "'"
+	l := &lookup{marked: strings.Replace(marked, "?", lookupMark, 1), column: column, key: key, literal: literal}
+	return &readStatement{query: strings.Replace(marked, "?", literal, 1), lookup: l}
+}
+
+// PlanReads plans a read round of batch: its statements, and how many callers each answers.
+func PlanReads(batch ...*ReadStatement) (queries []string, callers []int) {
+	queries, answers := planReads(batch)
+	for _, a := range answers {
+		callers = append(callers, len(a))
+	}
+	return queries, callers
+}
+
+// ByKey hands out the rows of a merged lookup of keys by column k, its result set being one
+// column of values, and returns each key's values.
+func ByKey(columns, values []string, keys ...string) ([][]string, bool) {
+	set := &resultSet{columns: columns}
+	for _, v := range values {
+		row := make([]driver.Value, len(columns))
+		row[0] = []byte(v)
+		set.rows = append(set.rows, row)
+	}
+	var lookups []*readStatement
+	for _, k := range keys {
+		lookups = append(lookups, &readStatement{lookup: &lookup{column: "k", key: k}})
+	}
+	rows, ok := set.byKey(lookups)
+	if !ok {
+		return nil, false
+	}
+	got := make([][]string, len(rows))
+	for i, rs := range rows {
+		for _, r := range rs {
+			got[i] = append(got[i], string(r[0].([]byte)))
+		}
+	}
+	return got, true
+}

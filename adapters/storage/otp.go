@@ -107,8 +107,8 @@ func (s *OTPStore) GetByTokenWithUser(ctx context.Context, poolID, tokenHash str
 		return nil, nil, domain.Internal("otp challenge with user", errUnknownKey(key))
 	}
 	var r otpChallengeWithUser
-	err := s.db.reader(ctx).NewSelect().Model(&r).Relation(relation).
-		Where("c.token_hash = ? AND c.pool_id = ?", tokenHash, poolID).Scan(ctx)
+	err := s.db.lookup(ctx, s.db.reader(ctx).NewSelect().Model(&r).Relation(relation).Where("c.pool_id = ?", poolID),
+		"c.token_hash", tokenHash)
 	if err != nil {
 		return nil, nil, mapErr(err, "otp challenge")
 	}

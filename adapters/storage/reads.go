@@ -3,11 +3,13 @@ package storage
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -21,6 +23,13 @@ import (
 // the next one, a single multi-statement request, and each caller gets its own result set. On
 // this path a read costs the database less than its round trip does (the wake-ups of both
 // ends, the packets), and a login makes two. A lone read goes out at once, as it is.
+//
+// Lookups (DB.lookup: the rows of one query whose key column equals a key) of the same query
+// with different keys that queue for one read round go out as one statement, the query with
+// "column IN (key, ...)", and each caller gets the rows of its own key. The database parses,
+// plans and answers one statement instead of one each: for four user lookups a third of the
+// CPU. A row that no caller's key matches bytewise (a key column compared otherwise than by
+// its bytes, say) leaves those callers to run their lookups alone.
 //
 // Reads change nothing, so a failed read round is safe to repeat: a caller whose result set did
 // not come back (the server refused an earlier statement, or the connection broke) runs its
@@ -39,7 +48,43 @@ type readRounds struct {
 // when the round did not deliver it).
 type readStatement struct {
 	query  string
+	lookup *lookup // when the SELECT is a lookup; query then holds its key
 	result *resultSet
+}
+
+// lookupMark stands for the list of keys in a lookup's query as bun formats it (see
+// DB.lookup). It is random, so that no value in a query holds it but by design; a query that
+// holds it twice is refused rather than cut in the wrong place.
+var lookupMark = "/*keys " + rand.Text() + "*/"
+
+// lookup is what a read round needs to merge a lookup with others of its query.
+type lookup struct {
+	marked  string // the query with lookupMark for its list of keys
+	column  string // the name, in the result set, of the column compared with the key
+	key     string
+	literal string // key as an SQL literal
+}
+
+type lookupKey struct{}
+
+// withLookup makes the query that ctx runs, whose text holds lookupMark once, the lookup l
+// (made for this query alone).
+func withLookup(ctx context.Context, l *lookup) context.Context {
+	return context.WithValue(ctx, lookupKey{}, l)
+}
+
+// lookupQuery is the lookup ctx makes of query, if any, with query's text for it alone.
+func lookupQuery(ctx context.Context, query string) (*lookup, string, error) {
+	l, ok := ctx.Value(lookupKey{}).(*lookup)
+	if !ok || !strings.Contains(query, lookupMark) {
+		return nil, query, nil // no lookup, or another query run with the lookup's context
+	}
+	head, tail, _ := strings.Cut(query, lookupMark)
+	if strings.Contains(tail, lookupMark) {
+		return nil, "", errors.New("storage: a lookup whose query holds its mark twice")
+	}
+	l.marked = query
+	return l, head + l.literal + tail, nil
 }
 
 func newReadRounds(conns, alone *sql.DB) *readRounds {
@@ -48,11 +93,16 @@ func newReadRounds(conns, alone *sql.DB) *readRounds {
 	return r
 }
 
-// query runs a formatted SELECT in the next read round, or alone when the round did not
-// deliver its result or the query is no plain SELECT, and returns its rows.
+// query runs a formatted SELECT (a lookup, when ctx makes it one) in the next read round, or
+// alone when the round did not deliver its result or the query is no plain SELECT, and returns
+// its rows.
 func (r *readRounds) query(ctx context.Context, query string) (*resultSet, error) {
+	l, query, err := lookupQuery(ctx, query)
+	if err != nil {
+		return nil, err
+	}
 	if plainSelect(query) {
-		st := &readStatement{query: query}
+		st := &readStatement{query: query, lookup: l}
 		// A reader whose ctx ends leaves, even with its round in flight: nothing waits on a
 		// read's outcome, and st is the round's to fill meanwhile.
 		if err := r.batch.DoOrAbandon(ctx, st); err != nil && !errors.Is(err, groupcommit.ErrFlushPanicked) {
@@ -65,7 +115,6 @@ func (r *readRounds) query(ctx context.Context, query string) (*resultSet, error
 	// A connection the driver finds dead before sending is retried on another, as database/sql
 	// does for its own queries.
 	var sets []*resultSet
-	var err error
 	for range 3 {
 		r.stats.rounds.Add(1)
 		r.stats.statements.Add(1)
@@ -82,19 +131,98 @@ func (r *readRounds) query(ctx context.Context, query string) (*resultSet, error
 // flush sends a read round and hands each caller its result set. A failure is nobody's error:
 // a caller left without a result set runs its query alone.
 func (r *readRounds) flush(ctx context.Context, batch []*readStatement) error {
-	queries := make([]string, len(batch))
-	for i, st := range batch {
-		queries[i] = st.query
-	}
+	queries, callers := planReads(batch)
 	r.stats.rounds.Add(1)
 	r.stats.statements.Add(int64(len(queries)))
 	ctx, cancel := context.WithTimeout(ctx, roundBound())
 	defer cancel()
-	sets, _ := readSets(ctx, r.conns, strings.Join(queries, ";\n"), len(batch))
+	sets, _ := readSets(ctx, r.conns, strings.Join(queries, ";\n"), len(queries))
 	for i, set := range sets {
-		batch[i].result = set
+		if len(callers[i]) == 1 {
+			callers[i][0].result = set
+			continue
+		}
+		if rows, ok := set.byKey(callers[i]); ok {
+			for j, st := range callers[i] {
+				st.result = &resultSet{columns: set.columns, rows: rows[j]}
+			}
+		}
 	}
 	return nil
+}
+
+// planReads makes a read round's statements of its callers' queries, in their order: a
+// caller's own, or one for every lookup of the same query, with their keys in its IN list.
+// callers[i] are the callers statement i answers.
+func planReads(batch []*readStatement) (queries []string, callers [][]*readStatement) {
+	merged := map[string]int{} // a lookup's marked query: its statement
+	for _, st := range batch {
+		if st.lookup == nil {
+			queries, callers = append(queries, st.query), append(callers, []*readStatement{st})
+			continue
+		}
+		if i, ok := merged[st.lookup.marked]; ok {
+			callers[i] = append(callers[i], st)
+			continue
+		}
+		merged[st.lookup.marked] = len(queries)
+		queries, callers = append(queries, st.query), append(callers, []*readStatement{st})
+	}
+	for i, sts := range callers {
+		if len(sts) == 1 {
+			continue
+		}
+		literals := make([]string, 0, len(sts))
+		for _, st := range sts {
+			if !slices.Contains(literals, st.lookup.literal) {
+				literals = append(literals, st.lookup.literal)
+			}
+		}
+		head, tail, _ := strings.Cut(sts[0].lookup.marked, lookupMark)
+		queries[i] = head + strings.Join(literals, ", ") + tail
+	}
+	return queries, callers
+}
+
+// byKey hands out the rows of a merged lookup: rows[i] are those whose key column equals
+// lookups[i]'s key, compared as a _bin collation does: bytewise, trailing spaces aside. It
+// reports false when some row matches no lookup's key, or the key column is not found once.
+func (set *resultSet) byKey(lookups []*readStatement) (rows [][][]driver.Value, ok bool) {
+	column := -1
+	for i, name := range set.columns {
+		if name == lookups[0].lookup.column {
+			if column >= 0 {
+				return nil, false
+			}
+			column = i
+		}
+	}
+	if column < 0 {
+		return nil, false
+	}
+	rows = make([][][]driver.Value, len(lookups))
+	for _, row := range set.rows {
+		var value string
+		switch v := row[column].(type) {
+		case []byte:
+			value = string(v)
+		case string:
+			value = v
+		default:
+			return nil, false
+		}
+		value = strings.TrimRight(value, " ")
+		matched := false
+		for i, st := range lookups {
+			if strings.TrimRight(st.lookup.key, " ") == value {
+				rows[i], matched = append(rows[i], row), true
+			}
+		}
+		if !matched {
+			return nil, false
+		}
+	}
+	return rows, true
 }
 
 // resultSet is a result set read to its end: its columns, and its rows' values as the driver

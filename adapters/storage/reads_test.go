@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/uptrace/bun"
 
 	"github.com/gatehouse-iam/gatehouse/adapters/storage"
 )
@@ -43,17 +45,23 @@ func (p *roundProbe) lockedRead(tag string) (release func() error) {
 // readTogether sends queries as one read round, behind a read that waits for a named lock the
 // test holds, and returns each query's rows (the v column) or error.
 func (p *roundProbe) readTogether(queries []string) ([][]int, []error) {
+	values := make([][]int, len(queries))
+	errs := p.readsTogether(len(queries), func(ctx context.Context, i int) error {
+		return storage.Reader(ctx, p.db).NewRaw(queries[i]).Scan(ctx, &values[i])
+	})
+	return values, errs
+}
+
+// readsTogether runs n reads (read(i) for each i) in one read round, behind a read that waits
+// for a named lock the test holds, and returns their errors.
+func (p *roundProbe) readsTogether(n int, read func(ctx context.Context, i int) error) []error {
 	ctx := context.Background()
 	release := p.lockedRead("read_hold")
 	p.awaitRunning("read_hold")
-	values, errs := make([][]int, len(queries)), make([]error, len(queries))
+	errs := make([]error, n)
 	var wg sync.WaitGroup
-	for i, q := range queries {
-		wg.Go(func() {
-			var vs []int
-			errs[i] = storage.Reader(ctx, p.db).NewRaw(q).Scan(ctx, &vs)
-			values[i] = vs
-		})
+	for i := range n {
+		wg.Go(func() { errs[i] = read(ctx, i) })
 		p.await(fmt.Sprintf("%d reads queued", i+1), func() bool { return storage.ReadsQueued(p.db) == i+1 })
 	}
 	before := p.db.RoundStats()
@@ -61,10 +69,10 @@ func (p *roundProbe) readTogether(queries []string) ([][]int, []error) {
 		p.t.Fatalf("the holding read: %v", err)
 	}
 	wg.Wait()
-	if got := p.db.RoundStats(); got.Rounds < before.Rounds+1 || got.Statements < before.Statements+int64(len(queries)) {
-		p.t.Fatalf("round stats went from %+v to %+v for a read round of %d queries", before, got, len(queries))
+	if got := p.db.RoundStats(); got.Rounds < before.Rounds+1 {
+		p.t.Fatalf("round stats went from %+v to %+v for a read round", before, got)
 	}
-	return values, errs
+	return errs
 }
 
 // Reads queued while a read round is in flight go out together as the next one, and each gets
@@ -190,5 +198,130 @@ func TestReadCallerLeavesARoundInFlight(t *testing.T) {
 	}
 	if err := releaseSecond(); err != nil {
 		t.Fatalf("the second round's leader: %v", err)
+	}
+}
+
+// lookupProbe is a row of lookup_probe: a key compared bytewise (k) and one compared
+// case-insensitively (ci).
+type lookupProbe struct {
+	bun.BaseModel `bun:"table:lookup_probe,alias:l"`
+
+	ID int    `bun:"id"`
+	K  string `bun:"k"`
+	CI string `bun:"ci"`
+}
+
+func newLookupProbe(t *testing.T) *roundProbe {
+	p := newRoundProbe(t)
+	for _, q := range []string{
+		"CREATE TABLE lookup_probe (id INT PRIMARY KEY, k VARCHAR(16) COLLATE utf8mb4_bin NOT NULL, ci VARCHAR(16) COLLATE utf8mb4_general_ci NOT NULL)",
+		"INSERT INTO lookup_probe VALUES (1, 'a', 'x'), (2, 'b', 'Y'), (3, 'm', 'z'), (4, 'm', 'w')",
+	} {
+		if _, err := p.db.ExecContext(context.Background(), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return p
+}
+
+// lookups runs a lookup of lookup_probe by column for each key in one read round, those with
+// a true odd[i] among rows of odd id only, and returns each one's ids.
+func (p *roundProbe) lookups(column string, keys []string, odd []bool) [][]int {
+	rows := make([][]lookupProbe, len(keys))
+	errs := p.readsTogether(len(keys), func(ctx context.Context, i int) error {
+		q := storage.Reader(ctx, p.db).NewSelect().Model(&rows[i]).OrderExpr("l.id")
+		if odd != nil && odd[i] {
+			q = q.Where("l.id % 2 = 1")
+		}
+		return storage.Lookup(ctx, p.db, q, column, keys[i])
+	})
+	ids := make([][]int, len(keys))
+	for i, err := range errs {
+		if err != nil {
+			p.t.Fatalf("lookup of %q: %v", keys[i], err)
+		}
+		for _, r := range rows[i] {
+			ids[i] = append(ids[i], r.ID)
+		}
+	}
+	return ids
+}
+
+// Lookups of one query queued together go out as one statement, and each gets the rows of its
+// own key: none, one or several, also when two ask for the same key.
+func TestReadRoundMergesLookups(t *testing.T) {
+	p := newLookupProbe(t)
+	before := p.db.RoundStats()
+	ids := p.lookups("l.k", []string{"b", "zz", "m", "a", "b"}, nil)
+	for i, want := range [][]int{{2}, nil, {3, 4}, {1}, {2}} {
+		if !slices.Equal(ids[i], want) {
+			t.Errorf("lookup %d got ids %v, want %v", i, ids[i], want)
+		}
+	}
+	if got := p.db.RoundStats(); got.Rounds != before.Rounds+2 || got.Statements != before.Statements+2 {
+		t.Fatalf("round stats went from %+v to %+v, want the holding read and one round of one statement", before, got)
+	}
+}
+
+// Lookups of different queries share a round but not a statement.
+func TestReadRoundMergesLookupsOfOneQueryOnly(t *testing.T) {
+	p := newLookupProbe(t)
+	before := p.db.RoundStats()
+	ids := p.lookups("l.k", []string{"m", "m", "b", "a"}, []bool{false, true, false, true})
+	for i, want := range [][]int{{3, 4}, {3}, {2}, {1}} {
+		if !slices.Equal(ids[i], want) {
+			t.Errorf("lookup %d got ids %v, want %v", i, ids[i], want)
+		}
+	}
+	if got := p.db.RoundStats(); got.Rounds != before.Rounds+2 || got.Statements != before.Statements+3 {
+		t.Fatalf("round stats went from %+v to %+v, want the holding read and one round of two statements", before, got)
+	}
+}
+
+// A merged lookup whose rows the keys do not match bytewise (here a case-insensitive column)
+// cannot be handed out: its callers run their lookups alone, and get what the database matches.
+func TestReadRoundLookupsOfUnmatchedRowsRunAlone(t *testing.T) {
+	p := newLookupProbe(t)
+	before := p.db.RoundStats()
+	ids := p.lookups("l.ci", []string{"X", "y", "q"}, nil)
+	for i, want := range [][]int{{1}, {2}, nil} {
+		if !slices.Equal(ids[i], want) {
+			t.Errorf("lookup %d got ids %v, want %v", i, ids[i], want)
+		}
+	}
+	if got := p.db.RoundStats(); got.Rounds != before.Rounds+5 {
+		t.Fatalf("round stats went from %+v to %+v, want the holding read, the merged round and three lookups alone", before, got)
+	}
+}
+
+// planReads merges the lookups of one query, each key once, where the first of them stood, and
+// leaves other queries as they are; byKey hands out the rows as a _bin collation compares.
+func TestPlanReads(t *testing.T) {
+	queries, callers := storage.PlanReads(
+		storage.LookupRead("SELECT k FROM t WHERE k IN (?)", "k", "b"),
+		storage.PlainRead("SELECT 1"),
+		storage.LookupRead("SELECT k FROM t WHERE k IN (?)", "k", "a"),
+		storage.LookupRead("SELECT k FROM u WHERE k IN (?)", "k", "a"),
+		storage.LookupRead("SELECT k FROM t WHERE k IN (?)", "k", "b"),
+	)
+	want := []string{"SELECT k FROM t WHERE k IN ('b', 'a')", "SELECT 1", "SELECT k FROM u WHERE k IN ('a')"}
+	if !slices.Equal(queries, want) || !slices.Equal(callers, []int{3, 1, 1}) {
+		t.Fatalf("planReads: %q answering %v callers each, want %q answering [3 1 1]", queries, callers, want)
+	}
+	for _, c := range []struct {
+		columns []string
+		rows    []string
+		want    [][]string
+	}{
+		{[]string{"k"}, []string{"a", "b  ", "b"}, [][]string{{"b  ", "b"}, {"a"}}},
+		{[]string{"k"}, []string{"a", "B"}, nil},   // a row no key matches
+		{[]string{"k", "k"}, []string{"a"}, nil},   // the key column twice
+		{[]string{"other"}, []string{"a"}, nil},    // no key column
+		{[]string{"k"}, nil, [][]string{nil, nil}}, // no rows
+	} {
+		got, ok := storage.ByKey(c.columns, c.rows, "b", "a")
+		if ok != (c.want != nil) || !reflect.DeepEqual(got, c.want) {
+			t.Errorf("byKey of columns %q and rows %q: %q, %v; want %q", c.columns, c.rows, got, ok, c.want)
+		}
 	}
 }

@@ -113,9 +113,9 @@ var userKeyColumns = map[ports.UserKey]string{
 	ports.ByPhone:    "u.phone_number",
 }
 
-// keyWhere is the condition (with pool_id and value as arguments) selecting the user whose key
-// is value; no user has an empty key.
-func keyWhere(key ports.UserKey, value string) (string, error) {
+// keyColumn is the column holding the users' key, whose value is value; no user has an empty
+// key.
+func keyColumn(key ports.UserKey, value string) (string, error) {
 	col, ok := userKeyColumns[key]
 	if !ok {
 		return "", domain.Internal("find user", errUnknownKey(key))
@@ -123,24 +123,24 @@ func keyWhere(key ports.UserKey, value string) (string, error) {
 	if value == "" {
 		return "", domain.NotFound("user")
 	}
-	return "u.pool_id = ? AND " + col + " = ?", nil
+	return col, nil
 }
 
 func (s *UserStore) FindBy(ctx context.Context, poolID string, key ports.UserKey, value string) (*domain.User, error) {
-	where, err := keyWhere(key, value)
+	col, err := keyColumn(key, value)
 	if err != nil {
 		return nil, err
 	}
-	return s.getWhere(ctx, where, poolID, value)
+	return s.getWhere(ctx, "u.pool_id = ? AND "+col+" = ?", poolID, value)
 }
 
 func (s *UserStore) FindRow(ctx context.Context, poolID string, key ports.UserKey, value string) (*domain.User, error) {
-	where, err := keyWhere(key, value)
+	col, err := keyColumn(key, value)
 	if err != nil {
 		return nil, err
 	}
 	var row userRow
-	if err := s.db.reader(ctx).NewSelect().Model(&row).Where(where, poolID, value).Scan(ctx); err != nil {
+	if err := s.db.lookup(ctx, s.db.reader(ctx).NewSelect().Model(&row).Where("u.pool_id = ?", poolID), col, value); err != nil {
 		return nil, mapErr(err, "user")
 	}
 	return row.alone(), nil
