@@ -248,49 +248,37 @@ func (p *roundProbe) lookups(column string, keys []string, odd []bool) [][]int {
 }
 
 // Lookups of one query queued together go out as one statement, and each gets the rows of its
-// own key: none, one or several, also when two ask for the same key.
+// own key: none, one or several, also when two ask for the same key. Lookups of different
+// queries share a round but not a statement. A merged lookup whose rows the keys do not match
+// bytewise (a case-insensitive column) cannot be handed out: its callers run their lookups
+// alone, and get what the database matches.
 func TestReadRoundMergesLookups(t *testing.T) {
-	p := newLookupProbe(t)
-	before := p.db.RoundStats()
-	ids := p.lookups("l.k", []string{"b", "zz", "m", "a", "b"}, nil)
-	for i, want := range [][]int{{2}, nil, {3, 4}, {1}, {2}} {
-		if !slices.Equal(ids[i], want) {
-			t.Errorf("lookup %d got ids %v, want %v", i, ids[i], want)
-		}
-	}
-	if got := p.db.RoundStats(); got.Rounds != before.Rounds+2 || got.Statements != before.Statements+2 {
-		t.Fatalf("round stats went from %+v to %+v, want the holding read and one round of one statement", before, got)
-	}
-}
-
-// Lookups of different queries share a round but not a statement.
-func TestReadRoundMergesLookupsOfOneQueryOnly(t *testing.T) {
-	p := newLookupProbe(t)
-	before := p.db.RoundStats()
-	ids := p.lookups("l.k", []string{"m", "m", "b", "a"}, []bool{false, true, false, true})
-	for i, want := range [][]int{{3, 4}, {3}, {2}, {1}} {
-		if !slices.Equal(ids[i], want) {
-			t.Errorf("lookup %d got ids %v, want %v", i, ids[i], want)
-		}
-	}
-	if got := p.db.RoundStats(); got.Rounds != before.Rounds+2 || got.Statements != before.Statements+3 {
-		t.Fatalf("round stats went from %+v to %+v, want the holding read and one round of two statements", before, got)
-	}
-}
-
-// A merged lookup whose rows the keys do not match bytewise (here a case-insensitive column)
-// cannot be handed out: its callers run their lookups alone, and get what the database matches.
-func TestReadRoundLookupsOfUnmatchedRowsRunAlone(t *testing.T) {
-	p := newLookupProbe(t)
-	before := p.db.RoundStats()
-	ids := p.lookups("l.ci", []string{"X", "y", "q"}, nil)
-	for i, want := range [][]int{{1}, {2}, nil} {
-		if !slices.Equal(ids[i], want) {
-			t.Errorf("lookup %d got ids %v, want %v", i, ids[i], want)
-		}
-	}
-	if got := p.db.RoundStats(); got.Rounds != before.Rounds+5 {
-		t.Fatalf("round stats went from %+v to %+v, want the holding read, the merged round and three lookups alone", before, got)
+	for _, c := range []struct {
+		name, column string
+		keys         []string
+		odd          []bool // the lookups among rows of odd id only
+		want         [][]int
+		rounds       int64 // beside the holding read's
+		statements   int64 // beside the holding read's; 0: not counted
+	}{
+		{"one query", "l.k", []string{"b", "zz", "m", "a", "b"}, nil, [][]int{{2}, nil, {3, 4}, {1}, {2}}, 1, 1},
+		{"two queries", "l.k", []string{"m", "m", "b", "a"}, []bool{false, true, false, true}, [][]int{{3, 4}, {3}, {2}, {1}}, 1, 2},
+		{"unmatched rows", "l.ci", []string{"X", "y", "q"}, nil, [][]int{{1}, {2}, nil}, 4, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := newLookupProbe(t)
+			before := p.db.RoundStats()
+			ids := p.lookups(c.column, c.keys, c.odd)
+			for i, want := range c.want {
+				if !slices.Equal(ids[i], want) {
+					t.Errorf("lookup %d got ids %v, want %v", i, ids[i], want)
+				}
+			}
+			got := p.db.RoundStats()
+			if got.Rounds != before.Rounds+1+c.rounds || c.statements > 0 && got.Statements != before.Statements+1+c.statements {
+				t.Fatalf("round stats went from %+v to %+v, want the holding read and %d rounds of %d statements", before, got, c.rounds, c.statements)
+			}
+		})
 	}
 }
 
