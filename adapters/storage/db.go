@@ -82,11 +82,11 @@ func (db *DB) reader(ctx context.Context) bun.IDB {
 }
 
 // lookup scans into dest (q's model when there is none) the rows of q whose column equals key,
-// q being a SELECT made on db.reader(ctx) with every condition but the key's. Outside a
-// transaction on MySQL it is a lookup of the read rounds, which send the lookups of one query
-// queued together as one statement (see readRounds).
+// q being a SELECT with every condition but the key's. Made on db.reader(ctx) outside a
+// transaction on MySQL, it is a lookup of the read rounds, which send the lookups of one query
+// queued together as one statement (see readRounds); made anywhere else, a plain SELECT.
 func (db *DB) lookup(ctx context.Context, q *bun.SelectQuery, column, key string, dest ...any) error {
-	if db.reads == nil || inTx(ctx) {
+	if db.reads == nil || q.DB() != db.roundsDB {
 		return q.Where("? = ?", bun.Safe(column), key).Scan(ctx, dest...)
 	}
 	l := &lookup{column: column[strings.LastIndexByte(column, '.')+1:], key: key, literal: db.DB.QueryGen().FormatQuery("?", key)}

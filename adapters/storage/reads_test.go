@@ -313,3 +313,21 @@ func TestPlanReads(t *testing.T) {
 		}
 	}
 }
+
+// A lookup whose query is made on the database itself, not on its reader, is a plain SELECT by
+// its key: it needs no read round and gets its rows all the same.
+func TestLookupOffTheReaderIsPlain(t *testing.T) {
+	p := newLookupProbe(t)
+	ctx := context.Background()
+	var rows []lookupProbe
+	before := p.db.RoundStats()
+	if err := storage.Lookup(ctx, p.db, p.db.NewSelect().Model(&rows), "l.k", "m"); err != nil {
+		t.Fatalf("a lookup on the database: %v", err)
+	}
+	if len(rows) != 2 || rows[0].K != "m" || rows[1].K != "m" {
+		t.Fatalf("a lookup on the database got %+v, want the two rows of key m", rows)
+	}
+	if got := p.db.RoundStats(); got != before {
+		t.Fatalf("round stats went from %+v to %+v for a lookup off the reader", before, got)
+	}
+}
