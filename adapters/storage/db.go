@@ -461,26 +461,18 @@ func (db *DB) Migrator() (*migrate.Migrator, error) {
 
 // MigrateUp applies every pending migration and returns how many ran.
 func (db *DB) MigrateUp(ctx context.Context) (int, error) {
-	m, err := db.Migrator()
-	if err != nil {
-		return 0, err
-	}
-	if err := m.Init(ctx); err != nil {
-		return 0, fmt.Errorf("init migrations: %w", err)
-	}
-	if err := m.Lock(ctx); err != nil {
-		return 0, fmt.Errorf("lock migrations: %w", err)
-	}
-	defer func() { _ = m.Unlock(ctx) }()
-	group, err := m.Migrate(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("migrate up: %w", err)
-	}
-	return len(group.Migrations), nil
+	return db.migrateLocked(ctx, "migrate up", (*migrate.Migrator).Migrate)
 }
 
 // MigrateDown rolls back the last applied group of migrations and returns how many it undid.
 func (db *DB) MigrateDown(ctx context.Context) (int, error) {
+	return db.migrateLocked(ctx, "migrate down", (*migrate.Migrator).Rollback)
+}
+
+// migrateLocked runs one step of the migrator under its lock, so that instances starting
+// together do not apply the same migration twice, and returns how many migrations it moved.
+func (db *DB) migrateLocked(ctx context.Context, what string,
+	step func(*migrate.Migrator, context.Context, ...migrate.MigrationOption) (*migrate.MigrationGroup, error)) (int, error) {
 	m, err := db.Migrator()
 	if err != nil {
 		return 0, err
@@ -492,9 +484,9 @@ func (db *DB) MigrateDown(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("lock migrations: %w", err)
 	}
 	defer func() { _ = m.Unlock(ctx) }()
-	group, err := m.Rollback(ctx)
+	group, err := step(m, ctx)
 	if err != nil {
-		return 0, fmt.Errorf("migrate down: %w", err)
+		return 0, fmt.Errorf("%s: %w", what, err)
 	}
 	return len(group.Migrations), nil
 }
