@@ -4,6 +4,7 @@
 package application
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -89,18 +90,8 @@ func cloneProcess(p domain.Process) domain.Process {
 // record writes one admin change of an application; before or after is nil for a create or
 // delete. The views are taken before the call, as the stored object may change afterwards.
 func (s *Service) record(ctx context.Context, action, verb string, before, after *auditView, poolID string) error {
-	v := after
-	if v == nil {
-		v = before
-	}
-	var b, a any
-	if before != nil {
-		b = before
-	}
-	if after != nil {
-		a = after
-	}
-	return s.Audit.AdminChange(ctx, poolID, action, "application", v.ID, verb+" application "+v.Name, b, a)
+	v := cmp.Or(after, before)
+	return s.Audit.AdminChange(ctx, poolID, action, "application", v.ID, verb+" application "+v.Name, before, after)
 }
 
 // randomToken is n random bytes, URL-safe base64 without padding.

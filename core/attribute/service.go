@@ -5,6 +5,7 @@
 package attribute
 
 import (
+	"cmp"
 	"context"
 
 	"github.com/gatehouse-iam/gatehouse/core/audit"
@@ -51,24 +52,18 @@ type auditView struct {
 }
 
 func viewOf(a *domain.Attribute) *auditView {
+	if a == nil {
+		return nil
+	}
 	return &auditView{ID: a.ID, Name: a.Name, Label: a.Label, Source: string(a.Source), Type: string(a.Type),
 		Options: a.Options, Masking: a.Masking.Rule, KeepFirst: a.Masking.KeepFirst, KeepLast: a.Masking.KeepLast,
 		Regex: a.Regex, RegexError: a.RegexError, Enabled: a.Enabled}
 }
 
+// record writes one admin change of an attribute; before or after is nil for a create or delete.
 func (s *Service) record(ctx context.Context, action, verb string, before, after *domain.Attribute) error {
-	a := after
-	if a == nil {
-		a = before
-	}
-	var b, af any
-	if before != nil {
-		b = viewOf(before)
-	}
-	if after != nil {
-		af = viewOf(after)
-	}
-	return s.Audit.AdminChange(ctx, a.PoolID, action, "attribute", a.ID, verb+" attribute "+a.Name, b, af)
+	a := cmp.Or(after, before)
+	return s.Audit.AdminChange(ctx, a.PoolID, action, "attribute", a.ID, verb+" attribute "+a.Name, viewOf(before), viewOf(after))
 }
 
 // View is an attribute with whether any user of its pool has a value for it.

@@ -7,6 +7,7 @@
 package authsource
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -82,18 +83,8 @@ func viewOf(src *domain.AuthSource) *auditView {
 
 // record writes one admin change of a source; before or after is nil for a create or delete.
 func (s *Service) record(ctx context.Context, action, verb string, before, after *auditView, poolID string) error {
-	v := after
-	if v == nil {
-		v = before
-	}
-	var b, a any
-	if before != nil {
-		b = before
-	}
-	if after != nil {
-		a = after
-	}
-	return s.Audit.AdminChange(ctx, poolID, action, "auth_source", v.ID, verb+" authentication source "+v.Name, b, a)
+	v := cmp.Or(after, before)
+	return s.Audit.AdminChange(ctx, poolID, action, "auth_source", v.ID, verb+" authentication source "+v.Name, before, after)
 }
 
 // CodeTooLong is the code of an OTP source whose code is longer than the pool's connector for

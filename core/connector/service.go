@@ -5,6 +5,7 @@ package connector
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"slices"
@@ -76,18 +77,8 @@ func (s *Service) viewOf(ctx context.Context, c *domain.Connector) *auditView {
 
 // record writes one admin change of a connector; before or after is nil for a create or delete.
 func (s *Service) record(ctx context.Context, action, verb string, before, after *auditView, poolID string) error {
-	v := after
-	if v == nil {
-		v = before
-	}
-	var b, a any
-	if before != nil {
-		b = before
-	}
-	if after != nil {
-		a = after
-	}
-	return s.Audit.AdminChange(ctx, poolID, action, "connector", v.ID, verb+" connector "+v.Name, b, a)
+	v := cmp.Or(after, before)
+	return s.Audit.AdminChange(ctx, poolID, action, "connector", v.ID, verb+" connector "+v.Name, before, after)
 }
 
 // Types lists the connector types the server can run.

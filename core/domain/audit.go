@@ -283,9 +283,10 @@ func redactValue(v any) any {
 	}
 }
 
-// AuditSnapshot turns v into a redacted JSON object for AuditEvent.Before/After: nil stays
-// nil, a map[string]any is copied, anything else goes through encoding/json (so use a struct
-// with snake_case json tags, or a map, to name the keys as the API does).
+// AuditSnapshot turns v into a redacted JSON object for AuditEvent.Before/After: nil and a nil
+// pointer stay nil (no state: a create's before, a delete's after), a map[string]any is copied,
+// anything else goes through encoding/json (so use a struct with snake_case json tags, or a
+// map, to name the keys as the API does).
 func AuditSnapshot(v any) (map[string]any, error) {
 	switch x := v.(type) {
 	case nil:
@@ -301,7 +302,7 @@ func AuditSnapshot(v any) (map[string]any, error) {
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return nil, Internal("audit snapshot: not a JSON object", err)
 	}
-	return Redact(m), nil
+	return Redact(m), nil // nil where v was a nil pointer, which encodes as null
 }
 
 // RequestInfo is who made the current request and from where; the HTTP layer puts it in the

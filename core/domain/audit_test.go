@@ -66,6 +66,10 @@ func TestAuditSnapshotUsesJSONNamesAndRedacts(t *testing.T) {
 	if m, err := domain.AuditSnapshot(nil); m != nil || err != nil {
 		t.Fatalf("nil: %v %v", m, err)
 	}
+	// A nil pointer is no state (a create's before), not an empty object.
+	if m, err := domain.AuditSnapshot((*client)(nil)); m != nil || err != nil {
+		t.Fatalf("nil pointer: %v %v", m, err)
+	}
 	if _, err := domain.AuditSnapshot([]int{1}); domain.KindOf(err) != domain.KindInternal {
 		t.Fatalf("a non-object must be refused: %v", err)
 	}

@@ -4,6 +4,7 @@
 package group
 
 import (
+	"cmp"
 	"context"
 
 	"github.com/gatehouse-iam/gatehouse/core/audit"
@@ -47,16 +48,13 @@ type auditView struct {
 
 // record writes one admin change of group g; before or after is nil for a create or delete.
 func (s *Service) record(ctx context.Context, action, verb string, before, after *domain.Group) error {
-	g := after
+	g := cmp.Or(after, before)
+	return s.Audit.AdminChange(ctx, g.PoolID, action, "group", g.ID, verb+" group "+g.Name, viewOf(before), viewOf(after))
+}
+
+func viewOf(g *domain.Group) *auditView {
 	if g == nil {
-		g = before
+		return nil
 	}
-	var b, a any
-	if before != nil {
-		b = &auditView{ID: before.ID, Name: before.Name, Description: before.Description}
-	}
-	if after != nil {
-		a = &auditView{ID: after.ID, Name: after.Name, Description: after.Description}
-	}
-	return s.Audit.AdminChange(ctx, g.PoolID, action, "group", g.ID, verb+" group "+g.Name, b, a)
+	return &auditView{ID: g.ID, Name: g.Name, Description: g.Description}
 }

@@ -4,6 +4,7 @@
 package user
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -69,18 +70,8 @@ func viewOf(u *domain.User) *auditView {
 
 // record writes one admin change of a user; before or after is nil for a create or delete.
 func (s *Service) record(ctx context.Context, action, details string, before, after *domain.User) error {
-	u := after
-	if u == nil {
-		u = before
-	}
-	var b, a any
-	if before != nil {
-		b = viewOf(before)
-	}
-	if after != nil {
-		a = viewOf(after)
-	}
-	return s.Audit.AdminChange(ctx, u.PoolID, action, "user", u.ID, details+" user "+u.UserName, b, a)
+	u := cmp.Or(after, before)
+	return s.Audit.AdminChange(ctx, u.PoolID, action, "user", u.ID, details+" user "+u.UserName, viewOf(before), viewOf(after))
 }
 
 // Limits of the user fields.
