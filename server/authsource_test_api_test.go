@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"regexp"
 	"testing"
 
@@ -70,17 +69,7 @@ func TestAuthSourceTestSendsAnOTP(t *testing.T) {
 
 		// The test goes through the pool's free quota like any message on the platform connector.
 		s.Do("POST", base+"/"+sms+"/enable", nil).Expect(200)
-		var settings struct {
-			Quota map[string]struct {
-				Remaining int `json:"remaining"`
-			} `json:"quota"`
-		}
-		s.Do("GET", "/admin/v1/pools/"+p.ID+"/message-settings", nil).Expect(200).Decode(&settings)
-		for range settings.Quota["sms"].Remaining {
-			if _, err := s.App.Messages().Send(context.Background(), messageTo(p.ID)); err != nil {
-				t.Fatal(err)
-			}
-		}
+		spendFreeSMSQuota(t, s, p.ID)
 		s.Do("POST", base+"/"+sms+"/test", map[string]any{"phone_number": "13612345678"}).ExpectError(400, "insufficient_sms_quota")
 	})
 }

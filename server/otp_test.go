@@ -395,6 +395,83 @@ func TestOTPUnknownRecipientLooksKnown(t *testing.T) {
 	})
 }
 
+// A pretended send fails where a real one would fail before reaching the provider: a pool
+// that cannot deliver answers a known and an unknown recipient alike.
+func TestOTPUnknownRecipientFailsLikeKnown(t *testing.T) {
+	servertest.Each(t, func(t *testing.T, s *servertest.Server) {
+		e := newOTPEnv(t, s, "ES256", false)
+		s.Do("PUT", "/admin/v1/pools/"+e.Pool+"/otp-settings", map[string]any{"recipient_cooldown_seconds": 0,
+			"recipient_hourly_limit": 1000, "recipient_daily_limit": 1000, "ip_limit": 1000, "ip_window_seconds": 300,
+			"pool_daily_limit": 100000}).Expect(200)
+		s.Do("POST", "/admin/v1/pools/"+e.Pool+"/users", map[string]any{"user_name": "known", "email": "known@example.org",
+			"phone_number": "13612345678", "password": "Passw0rd!x"}).Expect(201)
+		both := func(usage string, status int, code string) {
+			t.Helper()
+			for _, phone := range []string{"13612345678", "13612349999"} {
+				e.send(map[string]any{"usage": usage, "phone_number": phone}).ExpectError(status, code)
+			}
+		}
+		spendFreeSMSQuota(t, s, e.Pool)
+		both("reset_password", 400, "insufficient_sms_quota")
+
+		// The pool's own connector has no template for the usage.
+		body := smsConnectorBody(filepath.Join(t.TempDir(), "sms.jsonl"))
+		body["templates"] = []map[string]any{{"usage": "login", "id": "T-LOGIN", "params": []string{"code"}}}
+		var c connectorJSON
+		s.Do("POST", "/admin/v1/pools/"+e.Pool+"/connectors", body).Expect(201).Decode(&c)
+		s.Do("PUT", "/admin/v1/pools/"+e.Pool+"/message-settings", map[string]any{"sms_connector_id": c.ID}).Expect(200)
+		both("reset_password", 503, "temporarily_unavailable")
+	})
+}
+
+// A pretended send takes as long as this pool's real sends on the channel, not the average of
+// other pools' or channels' faster ones.
+func TestOTPUnknownRecipientTakesThePoolsSendTime(t *testing.T) {
+	s := servertest.Start(t, "sqlite")
+	e := newOTPEnv(t, s, "ES256", false)
+	s.Do("PUT", "/admin/v1/pools/"+e.Pool+"/otp-settings", map[string]any{"recipient_cooldown_seconds": 0,
+		"recipient_hourly_limit": 1000, "recipient_daily_limit": 1000, "ip_limit": 1000, "ip_window_seconds": 300,
+		"pool_daily_limit": 100000}).Expect(200)
+	const providerDelay = 300 * time.Millisecond
+	body := smsConnectorBody(filepath.Join(t.TempDir(), "sms.jsonl"))
+	body["config"].(map[string]any)["delay_ms"] = providerDelay.Milliseconds()
+	var c connectorJSON
+	s.Do("POST", "/admin/v1/pools/"+e.Pool+"/connectors", body).Expect(201).Decode(&c)
+	s.Do("PUT", "/admin/v1/pools/"+e.Pool+"/message-settings", map[string]any{"sms_connector_id": c.ID}).Expect(200)
+	s.Do("POST", "/admin/v1/pools/"+e.Pool+"/users", map[string]any{"user_name": "known", "email": "known@example.org",
+		"phone_number": "13612345678", "password": "Passw0rd!x"}).Expect(201)
+	// A real, slow SMS, then fast real emails through the platform connector.
+	e.send(map[string]any{"phone_number": "13612345678", "auth_source_id": e.SMS}).Expect(200)
+	for range 20 {
+		e.send(map[string]any{"email": "known@example.org", "auth_source_id": e.Email}).Expect(200)
+	}
+	start := time.Now()
+	e.send(map[string]any{"phone_number": "13612349999", "auth_source_id": e.SMS}).Expect(200)
+	if took := time.Since(start); took < providerDelay*3/4 {
+		t.Fatalf("an unknown recipient was answered in %v; this pool's SMS take %v", took, providerDelay)
+	}
+}
+
+// A machine-to-machine application has no users to sign in: it may neither send codes nor use
+// the OTP grants.
+func TestOTPRefusesMachineClients(t *testing.T) {
+	s := servertest.Start(t, "sqlite")
+	e := newOTPEnv(t, s, "ES256", true)
+	var m struct {
+		Client string `json:"client_id"`
+		Secret string `json:"client_secret"`
+	}
+	s.Do("POST", "/admin/v1/pools/"+e.Pool+"/applications", map[string]any{"type": "m2m", "name": "batch job",
+		"process": map[string]any{"login": map[string]any{"enabled": true, "preferred_source_id": e.SMS}}}).Expect(201).Decode(&m)
+	s.DoWith("POST", "/otp/send", servertest.BasicAuth(m.Client, m.Secret),
+		map[string]any{"phone_number": "13612345678", "auth_source_id": e.SMS}).ExpectError(400, "unauthorized_client")
+	tok := e.sendOK(t, map[string]any{"phone_number": "13612345678", "auth_source_id": e.SMS})
+	code := lastCode(t, s.DataFile("outbox-sms.jsonl"), "+8613612345678")
+	s.DoWith("POST", "/oauth2/token", "", map[string]any{"grant_type": grantSMS, "client_id": m.Client, "client_secret": m.Secret,
+		"auth_source_id": e.SMS, "phone_number": "13612345678", "otp_token": tok, "otp": code, "auto_signup": true}).
+		ExpectError(400, "unauthorized_client")
+}
+
 // Fifty requests submit the same correct code at once: exactly one gets tokens, and exactly one
 // login is recorded, although the losers' commits share rounds (and merged inserts) with it.
 func TestOTPCodeRace(t *testing.T) {

@@ -60,30 +60,39 @@ type SendRequest struct {
 // SendWith delivers a message through one connector instance and returns the provider's
 // receipt and the latency.
 func (s *Service) SendWith(ctx context.Context, req SendRequest) (domain.Delivery, error) {
-	to, err := NormalizeRecipient(req.Connector.Channel, req.To)
+	msg, cfg, err := s.prepare(req)
 	if err != nil {
 		return domain.Delivery{}, err
+	}
+	return s.Sender.Send(ctx, req.Connector.Type, cfg, msg)
+}
+
+// prepare checks a message for its connector instance (the recipient for the channel, a
+// template for the usage) and opens the instance's configuration: all that can fail before the
+// connector is called.
+func (s *Service) prepare(req SendRequest) (domain.OutboundMessage, []byte, error) {
+	to, err := NormalizeRecipient(req.Connector.Channel, req.To)
+	if err != nil {
+		return domain.OutboundMessage{}, nil, err
 	}
 	usage := req.Usage
 	if usage == "" {
 		usage = domain.UsageTest
 	}
 	if !domain.IsCanonicalUsage(usage) {
-		return domain.Delivery{}, domain.InvalidField("usage", "must be one of the canonical usages")
+		return domain.OutboundMessage{}, nil, domain.InvalidField("usage", "must be one of the canonical usages")
 	}
 	tpl, ok := domain.ResolveTemplate(req.Connector.Templates, usage, req.Locale, DefaultLocale)
 	if !ok {
-		return domain.Delivery{}, domain.Invalid("template_not_found",
+		return domain.OutboundMessage{}, nil, domain.Invalid("template_not_found",
 			"The connector has no template for usage "+usage+" and no generic template.",
 			domain.FieldError{Field: "usage", Reason: "has no template"})
 	}
 	cfg, err := s.FullConfig(req.Connector)
 	if err != nil {
-		return domain.Delivery{}, err
+		return domain.OutboundMessage{}, nil, err
 	}
-	return s.Sender.Send(ctx, req.Connector.Type, cfg, domain.OutboundMessage{
-		To: to, Usage: usage, Locale: req.Locale, Template: tpl, Variables: req.Variables,
-	})
+	return domain.OutboundMessage{To: to, Usage: usage, Locale: req.Locale, Template: tpl, Variables: req.Variables}, cfg, nil
 }
 
 // NormalizeRecipient checks to for the channel: an E.164 phone number for SMS (11-digit

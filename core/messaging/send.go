@@ -49,6 +49,30 @@ func (s *Service) Send(ctx context.Context, m Message) (domain.Delivery, error) 
 	return d, err
 }
 
+// Rehearse makes the checks Send makes before it calls the connector: that the pool has a
+// connector for the channel, with free quota left when it is the platform's, that the recipient
+// suits the channel and a template the usage, and that the configuration opens. It sends
+// nothing and consumes no quota. A sign-in that answers as if it sent (to a recipient who gets
+// nothing) rehearses, so that it fails where a real send would fail before reaching the
+// provider, and its answer does not tell the two apart.
+func (s *Service) Rehearse(ctx context.Context, m Message) error {
+	conn, platform, err := s.connectorFor(ctx, m.PoolID, m.Channel)
+	if err != nil {
+		return err
+	}
+	if platform {
+		used, err := s.Quotas.Used(ctx, m.PoolID)
+		if err != nil {
+			return err
+		}
+		if used[m.Channel] >= s.FreeQuota[m.Channel] {
+			return domain.InsufficientQuota(m.Channel)
+		}
+	}
+	_, _, err = s.prepare(SendRequest{Connector: conn, To: m.To, Usage: m.Usage, Locale: m.Locale, Variables: m.Variables})
+	return err
+}
+
 // connectorFor returns the connector instance carrying the pool's messages on channel, with the
 // pool's own templates in front of the connector's, and whether it is the platform's.
 func (s *Service) connectorFor(ctx context.Context, poolID, channel string) (*domain.Connector, bool, error) {

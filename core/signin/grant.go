@@ -37,6 +37,9 @@ func (s *Service) OTPLogin(ctx context.Context, channel string, app *domain.Appl
 }
 
 func (s *Service) otpLogin(ctx context.Context, channel string, app *domain.Application, req session.GrantRequest, ev domain.AuditEvent) (*session.TokenResponse, *domain.User, error) {
+	if app.Type == domain.AppM2M {
+		return nil, nil, errMachineClient()
+	}
 	var p domain.Problems
 	for _, f := range []struct{ name, v string }{{"auth_source_id", req.AuthSourceID}, {"otp_token", req.OTPToken}, {"otp", req.OTP}} {
 		if f.v == "" {

@@ -55,6 +55,9 @@ func (s *Service) Send(ctx context.Context, req SendRequest) (*SendResponse, err
 // is understood, and send records the success itself.
 func (s *Service) send(ctx context.Context, req SendRequest, ev *domain.AuditEvent) (*SendResponse, error) {
 	app, usage := req.App, req.Usage
+	if app.Type == domain.AppM2M {
+		return nil, errMachineClient()
+	}
 	if !domain.IsOTPUsage(usage) {
 		return nil, domain.InvalidField("usage", "must be login, signup, update_userinfo or reset_password")
 	}
@@ -138,9 +141,7 @@ func (s *Service) send(ctx context.Context, req SendRequest, ev *domain.AuditEve
 	// The code goes out (or, for a recipient who gets nothing, a send's time passes); then the
 	// challenge and the send's event are stored in one commit, so a send waits for one. The
 	// client learns the otp_token only once both are stored.
-	if pretend {
-		s.pretendSend(ctx)
-	} else if err := s.sendCode(ctx, app, channel, usage, recipient, req.Locale, code, ttl, user); err != nil {
+	if err := s.sendCode(ctx, app, channel, usage, recipient, req.Locale, code, ttl, user, pretend); err != nil {
 		return nil, err
 	}
 	done := *ev
@@ -165,19 +166,29 @@ func (s *Service) send(ctx context.Context, req SendRequest, ev *domain.AuditEve
 
 // sendCode sends code to recipient through the pool's connector for channel. A failure is 503
 // temporarily_unavailable unless it is the platform quota's or internal; no challenge is stored
-// for it, so no token can use a code that may never have arrived.
-func (s *Service) sendCode(ctx context.Context, app *domain.Application, channel, usage, recipient, locale, code string, ttl int, user *domain.User) error {
+// for it, so no token can use a code that may never have arrived. When pretend, the recipient
+// gets nothing: the send is rehearsed, so that it fails where a real one would fail before
+// reaching the provider, and then takes as long as the pool's real sends on the channel.
+func (s *Service) sendCode(ctx context.Context, app *domain.Application, channel, usage, recipient, locale, code string, ttl int, user *domain.User, pretend bool) error {
 	vars := map[string]string{"code": code, "otp": code, "mailverifycode": code, "ttl_seconds": strconv.Itoa(ttl),
 		"time": strconv.Itoa(ttl), "ttl_minutes": strconv.Itoa((ttl + 59) / 60), "app_name": app.Name}
 	if user != nil {
 		vars["name"], vars["username"] = user.UserName, user.UserName
 	}
-	start := time.Now()
-	_, err := s.Messages.Send(ctx, messaging.Message{PoolID: app.PoolID, Channel: channel, Usage: usage, To: recipient,
-		Locale: locale, Variables: vars})
+	m := messaging.Message{PoolID: app.PoolID, Channel: channel, Usage: usage, To: recipient, Locale: locale, Variables: vars}
+	var err error
+	if pretend {
+		if err = s.Messages.Rehearse(ctx, m); err == nil {
+			s.pretendSend(ctx, app.PoolID, channel)
+		}
+	} else {
+		start := time.Now()
+		if _, err = s.Messages.Send(ctx, m); err == nil {
+			s.sendTimes.record(app.PoolID, channel, time.Since(start))
+		}
+	}
 	switch reason := domain.CodeOf(err); {
 	case err == nil:
-		s.recordSendLatency(time.Since(start))
 		return nil
 	case reason == domain.CodeInsufficientSMSQuota || reason == domain.CodeInsufficientEmailQuota:
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -102,25 +103,58 @@ func TestTogether(t *testing.T) {
 	}
 }
 
-// A send to an unknown recipient waits about as long as real sends have been taking, so its
-// answer does not come sooner; a client that hangs up ends the wait.
-func TestPretendSendWaitsASendsTime(t *testing.T) {
+// A send to an unknown recipient waits about as long as the pool's real sends on the channel
+// have been taking, not another pool's or channel's; a client that hangs up ends the wait.
+func TestPretendSendWaitsThePoolsSendTime(t *testing.T) {
 	s := &Service{}
-	s.recordSendLatency(40 * time.Millisecond)
-	s.recordSendLatency(40 * time.Millisecond)
-	start := time.Now()
-	s.pretendSend(context.Background())
-	if waited := time.Since(start); waited < 40*time.Millisecond {
-		t.Fatalf("pretended a send in %v, real ones take 40ms", waited)
+	s.sendTimes.record("slow", domain.ChannelSMS, 80*time.Millisecond)
+	s.sendTimes.record("slow", domain.ChannelSMS, 80*time.Millisecond)
+	for range 20 {
+		s.sendTimes.record("fast", domain.ChannelSMS, time.Millisecond)
+		s.sendTimes.record("slow", domain.ChannelEmail, time.Millisecond)
 	}
-	s.recordSendLatency(time.Hour) // folded in at 1/8: far longer than the test
+	timed := func(pool, channel string) time.Duration {
+		start := time.Now()
+		s.pretendSend(context.Background(), pool, channel)
+		return time.Since(start)
+	}
+	if d := timed("slow", domain.ChannelSMS); d < 80*time.Millisecond {
+		t.Errorf("pretended the slow pool's SMS in %v, its real ones take 80ms", d)
+	}
+	if d := timed("fast", domain.ChannelSMS); d > 60*time.Millisecond {
+		t.Errorf("pretended the fast pool's SMS in %v, its real ones take 1ms", d)
+	}
+	if got := s.sendTimes.typical("new", domain.ChannelSMS); got != unmeasuredSendTime {
+		t.Errorf("a pool that has not sent yet pretends %v, want %v", got, unmeasuredSendTime)
+	}
+
+	s.sendTimes.record("slow", domain.ChannelSMS, time.Hour) // folded in at 1/8: far longer than the test
 	hungUp, cancel := context.WithCancel(context.Background())
 	cancel()
 	done := make(chan struct{})
-	go func() { s.pretendSend(hungUp); close(done) }()
+	go func() { s.pretendSend(hungUp, "slow", domain.ChannelSMS); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):
 		t.Fatal("a pretended send outlived its request")
+	}
+}
+
+// Concurrent sends fold into one average without losing any (run with -race).
+func TestSendTimesConcurrentRecords(t *testing.T) {
+	var st sendTimes
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 100 {
+				st.record("p", domain.ChannelSMS, 50*time.Millisecond)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := st.typical("p", domain.ChannelSMS); got != 50*time.Millisecond {
+		t.Fatalf("average of equal sends is %v, want 50ms", got)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -46,9 +47,9 @@ type Service struct {
 	// CodeKey keys the HMAC under which codes are stored (a sub-key of the master key).
 	CodeKey []byte
 
-	// sendNanos is a moving average of successful send latencies: a pretended send (to an
+	// sendTimes are how long real sends take per pool and channel: a pretended send (to an
 	// unknown recipient) waits about as long, so timing does not tell who has an account.
-	sendNanos atomic.Int64
+	sendTimes sendTimes
 }
 
 // Errors of the OTP grant, as the seed words them.
@@ -56,6 +57,9 @@ func errUnknownToken() error { return domain.Invalid("invalid_grant", "Unknown o
 func errUnknownOTP() error   { return domain.Invalid("invalid_grant", "Unknown or expired OTP") }
 func errUserNotFound() error { return domain.Invalid("invalid_grant", "User not found") }
 func errAbnormalUser() error { return domain.Invalid("invalid_grant", "Abnormal user status") }
+func errMachineClient() error {
+	return domain.Invalid("unauthorized_client", "Machine-to-machine applications cannot sign users in.")
+}
 func errMismatch() error {
 	return domain.Invalid(domain.CodeInvalidRequest, "Mismatched OTP token and OTP sending parameters")
 }
@@ -107,19 +111,50 @@ func (s *Service) codeMAC(c *domain.OTPChallenge, code string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// recordSendLatency folds one real send's duration into the moving average (weight 1/8).
-func (s *Service) recordSendLatency(d time.Duration) {
-	old := s.sendNanos.Load()
-	if old == 0 {
-		s.sendNanos.Store(int64(d))
-		return
-	}
-	s.sendNanos.Store(old + (int64(d)-old)/8)
+// sendTimes keeps a moving average (weight 1/8) of real send durations per pool and channel.
+// Each pool's own connector decides how long its sends take, so a single average would let a
+// pool whose provider is slower, or faster, than the others tell known recipients from unknown
+// ones by the time of the answer.
+type sendTimes struct {
+	byKey sync.Map // pool ID + "/" + channel → *atomic.Int64, nanoseconds
 }
 
-// pretendSend waits about as long as a real send takes (capped at two seconds).
-func (s *Service) pretendSend(ctx context.Context) {
-	d := min(time.Duration(s.sendNanos.Load()), 2*time.Second)
+const (
+	// unmeasuredSendTime is what a pretended send waits before the pool has sent a code on the
+	// channel through this instance: a provider's API call takes some hundreds of milliseconds.
+	unmeasuredSendTime = 300 * time.Millisecond
+	// maxPretendedSendTime bounds a pretended send's wait, as the connector call's own
+	// deadline bounds a real send's.
+	maxPretendedSendTime = 10 * time.Second
+)
+
+func (t *sendTimes) record(poolID, channel string, d time.Duration) {
+	v, loaded := t.byKey.LoadOrStore(poolID+"/"+channel, new(atomic.Int64))
+	avg := v.(*atomic.Int64)
+	if !loaded {
+		avg.Store(int64(d))
+		return
+	}
+	for {
+		old := avg.Load()
+		if avg.CompareAndSwap(old, old+(int64(d)-old)/8) {
+			return
+		}
+	}
+}
+
+// typical is the average of the pool's real sends on channel, or unmeasuredSendTime.
+func (t *sendTimes) typical(poolID, channel string) time.Duration {
+	if v, ok := t.byKey.Load(poolID + "/" + channel); ok {
+		return time.Duration(v.(*atomic.Int64).Load())
+	}
+	return unmeasuredSendTime
+}
+
+// pretendSend waits about as long as the pool's real sends on channel take; a client that
+// hangs up ends the wait.
+func (s *Service) pretendSend(ctx context.Context, poolID, channel string) {
+	d := min(s.sendTimes.typical(poolID, channel), maxPretendedSendTime)
 	if d <= 0 {
 		return
 	}
