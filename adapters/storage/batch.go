@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"github.com/uptrace/bun"
@@ -62,7 +63,11 @@ func (w *writeBatcher[R]) flush(ctx context.Context, batch []*pendingWrite[R]) e
 	}
 	db := w.db.autocommit() // a flush is never in a transaction: Write handles those itself
 	err := w.write(ctx, db, rows)
-	if err == nil || len(batch) == 1 {
+	// Rows are written again alone only when the database refused the batch, which then wrote
+	// none of them. A batch whose outcome is unknown (its round cut off, its connection lost
+	// after sending) may yet commit: written again, its rows would collide with it, or be stored
+	// twice.
+	if err == nil || len(batch) == 1 || errors.Is(err, domain.ErrOutcomeUnknown) {
 		for _, p := range batch {
 			p.err = err
 		}

@@ -157,3 +157,6 @@ func ByKey(columns, values []string, keys ...string) ([][]string, bool) {
 	}
 	return got, true
 }
+
+// AuditQueued tells how many events wait for the audit log's next batched insert.
+func AuditQueued(s *AuditLog) int { return s.writes.batch.Queued() }

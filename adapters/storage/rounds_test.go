@@ -514,6 +514,66 @@ func TestRoundUnansweredIsCutOff(t *testing.T) {
 	}
 }
 
+// A batched write (two audit events in one INSERT) whose round is cut off has an unknown
+// outcome, and its rows are not written again one by one: the cut-off INSERT may yet commit on
+// the server (here it does, once the lock it waits for is freed), and rows sent again would
+// then either collide with it, a definite failure for rows that are stored, or be stored twice.
+func TestBatchedWriteCutOffIsNotSentAgain(t *testing.T) {
+	p := newRoundProbe(t)
+	ctx := context.Background()
+	audit := storage.NewStores(p.db).Audit
+	now := time.Now().UTC().Truncate(time.Second)
+	if _, err := p.db.ExecContext(ctx, "INSERT INTO pools (id, name, created_at, updated_at) VALUES ('p1', 'p1', NOW(), NOW()), ('p2', 'p2', NOW(), NOW())"); err != nil {
+		t.Fatal(err)
+	}
+	event := func(id, pool string) *domain.AuditEvent {
+		return &domain.AuditEvent{ID: id, PoolID: pool, Time: now, Type: domain.AuditType("login"), Result: domain.AuditResult("success")}
+	}
+	// A transaction of the test's holds pool p2's row: an insert of its events waits for it.
+	tx, err := p.db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = tx.Rollback() })
+	if _, err := tx.ExecContext(ctx, "SELECT id FROM pools WHERE id = 'p2' FOR UPDATE"); err != nil {
+		t.Fatal(err)
+	}
+	release := p.hold()
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	wg.Go(func() { errs[0] = audit.Record(ctx, event("e1", "p1")) }) // leads the audit batcher
+	p.waitQueued(1)
+	for i, id := range []string{"e2", "e3"} {
+		wg.Go(func() { errs[i+1] = audit.Record(ctx, event(id, "p2")) })
+		p.await("events queued in the audit batcher", func() bool { return storage.AuditQueued(audit) == i+1 })
+	}
+	storage.SetRoundTimeout(t, 300*time.Millisecond)
+	release() // e1's round, then one INSERT of e2 and e3, which waits for p2's row
+	p.awaitRunning("'e3'")
+	storage.SetRoundTimeout(t, time.Minute) // later rounds are not cut off
+	// The next round holds the rounds after it (those that send e2 and e3 again) until the
+	// cut-off INSERT, still waiting on the server for p2's row, has run.
+	holdRetries := p.hold() // runs once the INSERT's round has been cut off, at 300 ms
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	p.await("the cut-off INSERT to commit on the server", func() bool {
+		var n int
+		_ = p.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM audit_logs WHERE id IN ('e2', 'e3')").Scan(&n)
+		return n == 2
+	})
+	holdRetries()
+	wg.Wait()
+	if errs[0] != nil {
+		t.Errorf("event e1, in a round of its own: %v", errs[0])
+	}
+	for i := 1; i < 3; i++ {
+		if !errors.Is(errs[i], domain.ErrOutcomeUnknown) {
+			t.Errorf("event e%d, whose batched round was cut off: %v, want an unknown outcome (the round must not be sent again)", i+1, errs[i])
+		}
+	}
+}
+
 // A round that waits for a row lock is refused after a second; its statements then run alone,
 // concurrently and outside the lead, so the next rounds go out while one of them still waits.
 func TestRoundLockWaitDoesNotHoldUpLaterRounds(t *testing.T) {
