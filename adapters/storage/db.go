@@ -85,6 +85,8 @@ func (db *DB) reader(ctx context.Context) bun.IDB {
 // q being a SELECT with every condition but the key's. Made on db.reader(ctx) outside a
 // transaction on MySQL, it is a lookup of the read rounds, which send the lookups of one query
 // queued together as one statement (see readRounds); made anywhere else, a plain SELECT.
+// column must compare bytewise, as every text column here does (utf8mb4_bin): the merged
+// statement's rows are handed to the lookups by comparing keys byte for byte.
 func (db *DB) lookup(ctx context.Context, q *bun.SelectQuery, column, key string, dest ...any) error {
 	if db.reads == nil || q.DB() != db.roundsDB {
 		return q.Where("? = ?", bun.Safe(column), key).Scan(ctx, dest...)

@@ -152,20 +152,24 @@ func (r *readRounds) flush(ctx context.Context, batch []*readStatement) error {
 }
 
 // planReads makes a read round's statements of its callers' queries, in their order: a
-// caller's own, or one for every lookup of the same query, with their keys in its IN list.
-// callers[i] are the callers statement i answers.
+// caller's own, or one for the lookups of the same query, with their keys in its IN list.
+// callers[i] are the callers statement i answers. Keys that differ only in letter case or
+// trailing spaces go to different statements: a key column compared case-insensitively would
+// match both to the same rows, one without padding tell them apart, and byKey, which compares
+// as a _bin collation does, could hand those rows to neither or to both.
 func planReads(batch []*readStatement) (queries []string, callers [][]*readStatement) {
-	merged := map[string]int{} // a lookup's marked query: its statement
+	merged := map[string][]int{} // a lookup's marked query: its statements
 	for _, st := range batch {
 		if st.lookup == nil {
 			queries, callers = append(queries, st.query), append(callers, []*readStatement{st})
 			continue
 		}
-		if i, ok := merged[st.lookup.marked]; ok {
-			callers[i] = append(callers[i], st)
+		statements := merged[st.lookup.marked]
+		if i := slices.IndexFunc(statements, func(i int) bool { return !alikeKeys(callers[i], st) }); i >= 0 {
+			callers[statements[i]] = append(callers[statements[i]], st)
 			continue
 		}
-		merged[st.lookup.marked] = len(queries)
+		merged[st.lookup.marked] = append(statements, len(queries))
 		queries, callers = append(queries, st.query), append(callers, []*readStatement{st})
 	}
 	for i, sts := range callers {
@@ -182,6 +186,18 @@ func planReads(batch []*readStatement) (queries []string, callers [][]*readState
 		queries[i] = head + strings.Join(literals, ", ") + tail
 	}
 	return queries, callers
+}
+
+// alikeKeys tells whether st's key and a different key of lookups are the same but for letter
+// case or trailing spaces.
+func alikeKeys(lookups []*readStatement, st *readStatement) bool {
+	key := strings.TrimRight(st.lookup.key, " ")
+	for _, other := range lookups {
+		if other.lookup.key != st.lookup.key && strings.EqualFold(strings.TrimRight(other.lookup.key, " "), key) {
+			return true
+		}
+	}
+	return false
 }
 
 // byKey hands out the rows of a merged lookup: rows[i] are those whose key column equals

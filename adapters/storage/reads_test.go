@@ -206,16 +206,18 @@ func TestReadCallerLeavesARoundInFlight(t *testing.T) {
 type lookupProbe struct {
 	bun.BaseModel `bun:"table:lookup_probe,alias:l"`
 
-	ID int    `bun:"id"`
-	K  string `bun:"k"`
-	CI string `bun:"ci"`
+	ID    int    `bun:"id"`
+	K     string `bun:"k"`
+	CI    string `bun:"ci"`
+	NoPad string `bun:"nopad"`
 }
 
 func newLookupProbe(t *testing.T) *roundProbe {
 	p := newRoundProbe(t)
 	for _, q := range []string{
-		"CREATE TABLE lookup_probe (id INT PRIMARY KEY, k VARCHAR(16) COLLATE utf8mb4_bin NOT NULL, ci VARCHAR(16) COLLATE utf8mb4_general_ci NOT NULL)",
-		"INSERT INTO lookup_probe VALUES (1, 'a', 'x'), (2, 'b', 'Y'), (3, 'm', 'z'), (4, 'm', 'w')",
+		"CREATE TABLE lookup_probe (id INT PRIMARY KEY, k VARCHAR(16) COLLATE utf8mb4_bin NOT NULL, " +
+			"ci VARCHAR(16) COLLATE utf8mb4_general_ci NOT NULL, nopad VARBINARY(16) NOT NULL)",
+		"INSERT INTO lookup_probe VALUES (1, 'a', 'x', 'b'), (2, 'b', 'Y', 'b '), (3, 'm', 'z', 'c'), (4, 'm', 'w', 'd')",
 	} {
 		if _, err := p.db.ExecContext(context.Background(), q); err != nil {
 			t.Fatal(err)
@@ -251,7 +253,8 @@ func (p *roundProbe) lookups(column string, keys []string, odd []bool) [][]int {
 // own key: none, one or several, also when two ask for the same key. Lookups of different
 // queries share a round but not a statement. A merged lookup whose rows the keys do not match
 // bytewise (a case-insensitive column) cannot be handed out: its callers run their lookups
-// alone, and get what the database matches.
+// alone, and get what the database matches. Keys alike but for case or trailing spaces go to
+// separate statements of the round, so each gets what its lookup alone would.
 func TestReadRoundMergesLookups(t *testing.T) {
 	for _, c := range []struct {
 		name, column string
@@ -264,6 +267,8 @@ func TestReadRoundMergesLookups(t *testing.T) {
 		{"one query", "l.k", []string{"b", "zz", "m", "a", "b"}, nil, [][]int{{2}, nil, {3, 4}, {1}, {2}}, 1, 1},
 		{"two queries", "l.k", []string{"m", "m", "b", "a"}, []bool{false, true, false, true}, [][]int{{3, 4}, {3}, {2}, {1}}, 1, 2},
 		{"unmatched rows", "l.ci", []string{"X", "y", "q"}, nil, [][]int{{1}, {2}, nil}, 4, 0},
+		{"keys alike but for case", "l.ci", []string{"x", "X", "z"}, nil, [][]int{{1}, {1}, {3}}, 1, 2},
+		{"keys alike but for trailing spaces", "l.nopad", []string{"b", "b ", "c"}, nil, [][]int{{1}, {2}, {3}}, 1, 2},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			p := newLookupProbe(t)
@@ -295,6 +300,17 @@ func TestPlanReads(t *testing.T) {
 	want := []string{"SELECT k FROM t WHERE k IN ('b', 'a')", "SELECT 1", "SELECT k FROM u WHERE k IN ('a')"}
 	if !slices.Equal(queries, want) || !slices.Equal(callers, []int{3, 1, 1}) {
 		t.Fatalf("planReads: %q answering %v callers each, want %q answering [3 1 1]", queries, callers, want)
+	}
+	queries, callers = storage.PlanReads(
+		storage.LookupRead("SELECT k FROM t WHERE k IN (?)", "k", "x"),
+		storage.LookupRead("SELECT k FROM t WHERE k IN (?)", "k", "X"),
+		storage.LookupRead("SELECT k FROM t WHERE k IN (?)", "k", "b"),
+		storage.LookupRead("SELECT k FROM t WHERE k IN (?)", "k", "b "),
+		storage.LookupRead("SELECT k FROM t WHERE k IN (?)", "k", "x"),
+	)
+	want = []string{"SELECT k FROM t WHERE k IN ('x', 'b')", "SELECT k FROM t WHERE k IN ('X', 'b ')"}
+	if !slices.Equal(queries, want) || !slices.Equal(callers, []int{3, 2}) {
+		t.Fatalf("planReads of keys alike but for case or spaces: %q answering %v callers each, want %q answering [3 2]", queries, callers, want)
 	}
 	for _, c := range []struct {
 		columns []string

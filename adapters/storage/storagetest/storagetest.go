@@ -97,7 +97,9 @@ func NewMySQL(tb testing.TB) *storage.DB {
 		tb.Fatalf("connect to MySQL: %v", err)
 	}
 	defer adminDB.Close()
-	if _, err := adminDB.ExecContext(ctx, "CREATE DATABASE `"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
+	// A case-insensitive default, as many servers have, unlike the utf8mb4_bin every table
+	// declares: a table or column that left its collation out would show in the tests.
+	if _, err := adminDB.ExecContext(ctx, "CREATE DATABASE `"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci"); err != nil {
 		tb.Fatalf("create database: %v", err)
 	}
 	tb.Cleanup(func() {
