@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/adapters/storage/storagetest"
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 	"github.com/gatehouse-iam/gatehouse/core/session"
+	"github.com/gatehouse-iam/gatehouse/server"
 	"github.com/gatehouse-iam/gatehouse/server/servertest"
 )
 
@@ -425,6 +427,15 @@ func TestRevoke(t *testing.T) {
 		// Its refresh token is another matter: it still works.
 		f.mustRefresh(t, live.RefreshToken)
 
+		// A token revoked while its user is frozen stays revoked when the user is unfrozen.
+		frozen := f.signIn(t, f.app, f.user)
+		userPath := "/admin/v1/pools/" + f.pool + "/users/" + f.user.ID
+		f.s.Do(http.MethodPost, userPath+"/freeze", nil).Expect(200)
+		f.revoke(t, f.clientID, f.secret, frozen.AccessToken)
+		f.s.Do(http.MethodPost, userPath+"/unfreeze", nil).Expect(200)
+		f.expectUserinfoRefused(t, frozen.AccessToken)
+		f.expectInactive(t, frozen.AccessToken)
+
 		// Unknown tokens, and tokens of another client, answer 200 and change nothing.
 		f.revoke(t, f.clientID, f.secret, "unknown")
 		f.revoke(t, f.clientID, f.secret, "a.b.c")
@@ -449,7 +460,7 @@ func TestRevoke(t *testing.T) {
 		if status, _, _ := f.post(t, "/pools/"+otherPool+"/oauth2/revoke", f.clientID, f.secret, url.Values{"token": {"x"}}); status != 401 {
 			t.Fatalf("client of another pool: %d", status)
 		}
-		if n := f.auditCount(t, "LOGOUT", "success"); n != 2 {
+		if n := f.auditCount(t, "LOGOUT", "success"); n != 3 {
 			t.Fatalf("LOGOUT events: %d", n)
 		}
 	})
@@ -485,7 +496,69 @@ func TestIntrospect(t *testing.T) {
 			t.Fatalf("refresh token: %s", r.Body)
 		}
 		f.s.DoWith(http.MethodPost, "/oauth2/introspect", "", map[string]any{"token": tok.RefreshToken}).ExpectError(401, "invalid_client")
+		// A public client proves nothing by its client_id: it may not scan tokens.
+		_, spaID, _ := f.newApp(t, f.pool, map[string]any{"type": "spa", "name": "SPA"})
+		if status, _, body := f.post(t, "/oauth2/introspect", spaID, "", url.Values{"token": {tok.RefreshToken}}); status != 401 ||
+			!strings.Contains(string(body), `"invalid_client"`) || strings.Contains(string(body), "active") {
+			t.Fatalf("a public client introspected: %d %s", status, body)
+		}
 	})
+}
+
+// Tokens, malformed or forged in every part, are inactive to introspection, nothing to revoke
+// and refused by userinfo: never a server error.
+func TestMalformedTokens(t *testing.T) {
+	eachOAuth(t, func(t *testing.T, f *oauthFixture) {
+		tok := f.signIn(t, f.app, f.user)
+		parts := strings.Split(tok.AccessToken, ".")
+		enc := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+		header := func() (h struct{ Kid string }) {
+			raw, err := base64.RawURLEncoding.DecodeString(parts[0])
+			if err != nil || json.Unmarshal(raw, &h) != nil {
+				t.Fatalf("the token's header %q", parts[0])
+			}
+			return h
+		}()
+		iss := f.s.URL + "/pools/" + f.pool
+		for _, bad := range []string{
+			"..", "a..", ".b.", "..c", parts[0] + ".." + parts[2], parts[0] + "." + parts[1] + ".",
+			enc(`{"alg":"none"}`) + "." + parts[1] + ".",
+			enc(`{"alg":"RS256","kid":123}`) + "." + parts[1] + "." + parts[2],
+			enc(`{"alg":"RS256","kid":"x","b64":false,"crit":["b64"]}`) + "." + parts[1] + "." + parts[2],
+			enc(`[]`) + "." + enc(`{"iss":"`+iss+`"}`) + ".x",
+			enc(`{"alg":"HS256","kid":"`+header.Kid+`"}`) + "." + parts[1] + "." + parts[2],
+			enc(`{"alg":"RS256"}`) + "." + enc(`{"iss":"`+f.s.URL+`/pools/%2e%2e"}`) + "." + parts[2],
+			enc(`{"alg":"RS256","kid":"k"}`) + "." + enc(`{"iss":"`+f.s.URL+`/pools/`+strings.Repeat("x", 5000)+`"}`) + "." + parts[2],
+		} {
+			for _, path := range []string{"/oauth2/introspect", "/oauth2/revoke"} {
+				status, _, body := f.post(t, path, f.clientID, f.secret, url.Values{"token": {bad}})
+				if status != 200 || path == "/oauth2/introspect" && strings.TrimSpace(string(body)) != `{"active":false}` {
+					t.Errorf("%s %q: %d %s", path, bad, status, body)
+				}
+			}
+			if status, _, m := f.userinfo(t, http.MethodGet, "/oauth2/userinfo", "Bearer "+bad, nil); status != 401 {
+				t.Errorf("userinfo %q: %d %v", bad, status, m)
+			}
+		}
+	})
+}
+
+// An application may have a longer token lifetime than the server allows (the operator can
+// lower GATEHOUSE_MAX_TOKEN_TTL at any time): its tokens then live as long as the server allows.
+func TestTokenLifetimeWithinServerMaximum(t *testing.T) {
+	clock := servertest.NewClock(time.Now().UTC().Truncate(time.Second))
+	s := servertest.Start(t, "sqlite", servertest.WithClock(clock), func(c *server.Config, _ *server.Overrides) {
+		c.MaxTokenTTL = time.Hour
+	})
+	pool := createPool(t, s, "Shop")
+	m2m := createApp(t, s, pool, map[string]any{"type": "m2m", "name": "M", "access_token_ttl_seconds": 7200})
+	r := s.DoWith(http.MethodPost, "/oauth2/token", servertest.BasicAuth(m2m["client_id"].(string), m2m["client_secret"].(string)),
+		map[string]any{"grant_type": "client_credentials"}).Expect(200)
+	tok := r.Map()
+	claims := servertest.Claims(t, tok["access_token"].(string))
+	if tok["expires_in"] != float64(3600) || claims["exp"].(float64)-claims["iat"].(float64) != 3600 {
+		t.Fatalf("expires_in %v, exp-iat %v; want the server's maximum, 3600", tok["expires_in"], claims["exp"].(float64)-claims["iat"].(float64))
+	}
 }
 
 func TestUserinfo(t *testing.T) {

@@ -15,23 +15,33 @@ func invalidToken(description string) error {
 // base64url alphabet has no dot.
 func looksLikeJWT(tok string) bool { return strings.Count(tok, ".") == 2 }
 
-// accessToken checks an access token of the pool: signature, issuer and lifetime (token.Verify),
-// that it is an access token (it carries client_id; an ID token carries azp instead), that it
-// was not revoked, and that its user (none for a client's own token) still exists and may use
-// tokens. Every refusal is invalid_token; only infrastructure failures are other errors.
-func (s *Service) accessToken(ctx context.Context, poolID, tok string) (map[string]any, *domain.User, error) {
-	claims, err := s.Tokens.Verify(ctx, poolID, tok)
+// accessClaims checks that tok is an access token the pool issued: its signature, issuer and
+// lifetime (token.Verify), and that it is an access token (it carries client_id, sub and jti;
+// an ID token carries azp instead). Every refusal is invalid_token; only infrastructure
+// failures are other errors.
+func (s *Service) accessClaims(ctx context.Context, poolID, tok string) (claims map[string]any, clientID, sub, jti string, err error) {
+	claims, err = s.Tokens.Verify(ctx, poolID, tok)
 	if err != nil {
 		if domain.KindOf(err) == domain.KindInternal || domain.KindOf(err) == domain.KindUnavailable {
-			return nil, nil, err
+			return nil, "", "", "", err
 		}
-		return nil, nil, invalidToken("The access token is invalid or expired.")
+		return nil, "", "", "", invalidToken("The access token is invalid or expired.")
 	}
-	clientID, _ := claims["client_id"].(string)
-	sub, _ := claims["sub"].(string)
-	jti, _ := claims["jti"].(string)
+	clientID, _ = claims["client_id"].(string)
+	sub, _ = claims["sub"].(string)
+	jti, _ = claims["jti"].(string)
 	if clientID == "" || sub == "" || jti == "" {
-		return nil, nil, invalidToken("The token is not an access token.")
+		return nil, "", "", "", invalidToken("The token is not an access token.")
+	}
+	return claims, clientID, sub, jti, nil
+}
+
+// accessToken checks an access token of the pool as accessClaims does, and that it was not
+// revoked and its user (none for a client's own token) still exists and may use tokens.
+func (s *Service) accessToken(ctx context.Context, poolID, tok string) (map[string]any, *domain.User, error) {
+	claims, clientID, sub, jti, err := s.accessClaims(ctx, poolID, tok)
+	if err != nil {
+		return nil, nil, err
 	}
 	revoked, err := s.Revoked.IsRevoked(ctx, poolID, jti)
 	if err != nil {

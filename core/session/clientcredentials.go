@@ -3,7 +3,6 @@ package session
 import (
 	"context"
 	"strings"
-	"time"
 
 	"github.com/gatehouse-iam/gatehouse/core/domain"
 	"github.com/gatehouse-iam/gatehouse/core/token"
@@ -27,7 +26,7 @@ func (s *Service) ClientCredentials(ctx context.Context, app *domain.Application
 		}
 		scope = []string{"openid"}
 	}
-	ttl := time.Duration(app.AccessTokenTTL) * time.Second
+	ttl := s.Tokens.Lifetime(app.AccessTokenTTL)
 	tokens, err := s.Tokens.MintAccessOnly(ctx, token.MintRequest{PoolID: app.PoolID, ClientID: app.ClientID,
 		Alg: string(app.SigningAlg), AccessTTL: ttl, IDTokenTTL: ttl, Subject: app.ClientID, Scope: scope})
 	if err != nil {

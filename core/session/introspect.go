@@ -23,11 +23,15 @@ type Introspection struct {
 var inactive = &Introspection{}
 
 // Introspect tells an authenticated client of a pool whether a token of that pool is active.
-// Any client of the pool may ask about any of the pool's tokens (resource servers introspect
-// tokens issued to other clients); another pool's tokens are inactive. A token is active when
-// it verifies, has not expired, was not revoked (nor, for a refresh token, rotated) and its user
-// may still sign in.
+// Any confidential client of the pool may ask about any of the pool's tokens (resource servers
+// introspect tokens issued to other clients); a public client, which proves nothing by its
+// client_id alone, may not (RFC 7662 §2.1 requires the caller's authorization, against token
+// scanning). Another pool's tokens are inactive. A token is active when it verifies, has not
+// expired, was not revoked (nor, for a refresh token, rotated) and its user may still sign in.
 func (s *Service) Introspect(ctx context.Context, app *domain.Application, tok string) (*Introspection, error) {
+	if !app.Type.Confidential() {
+		return nil, domain.Unauthenticated("invalid_client", "Public clients may not introspect tokens.")
+	}
 	if tok == "" {
 		return nil, domain.Invalid(domain.CodeInvalidRequest, "The token parameter is required.")
 	}

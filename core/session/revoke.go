@@ -30,19 +30,24 @@ func (s *Service) Revoke(ctx context.Context, app *domain.Application, req Revok
 	event := domain.AuditEvent{PoolID: app.PoolID, Type: domain.AuditLogout, Result: domain.AuditSuccess,
 		ApplicationID: app.ID, IP: req.IP, UserAgent: req.UserAgent}
 	if looksLikeJWT(req.Token) {
-		claims, user, err := s.accessToken(ctx, app.PoolID, req.Token)
+		// The token alone decides: a token whose user is frozen, locked or deleted is revoked
+		// all the same, so that it stays revoked should the user come back.
+		claims, clientID, sub, jti, err := s.accessClaims(ctx, app.PoolID, req.Token)
 		if domain.KindOf(err) == domain.KindUnauthenticated {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		if claims["client_id"] != app.ClientID {
+		if clientID != app.ClientID {
 			return nil
 		}
+		if revoked, err := s.Revoked.IsRevoked(ctx, app.PoolID, jti); err != nil || revoked {
+			return err
+		}
 		exp, _ := claims["exp"].(float64)
-		if user != nil {
-			event.UserID = user.ID
+		if sub != clientID {
+			event.UserID = sub
 		}
 		event.Details = "access token revoked"
 		return s.Tx.Run(ctx, func(ctx context.Context) error {
@@ -50,7 +55,7 @@ func (s *Service) Revoke(ctx context.Context, app *domain.Application, req Revok
 			if err := s.Revoked.SweepExpired(ctx, now); err != nil {
 				return err
 			}
-			if err := s.Revoked.Revoke(ctx, app.PoolID, claims["jti"].(string), time.Unix(int64(exp), 0), now); err != nil {
+			if err := s.Revoked.Revoke(ctx, app.PoolID, jti, time.Unix(int64(exp), 0), now); err != nil {
 				return err
 			}
 			return s.Audit.Record(ctx, event)

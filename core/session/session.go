@@ -127,7 +127,7 @@ func (s *Service) Prepare(ctx context.Context, req IssueRequest) (*Issued, error
 // before its transaction so no lock is held while signing).
 func (s *Service) mint(ctx context.Context, req IssueRequest) (*TokenResponse, error) {
 	app, user := req.App, req.User
-	ttl := time.Duration(app.AccessTokenTTL) * time.Second
+	ttl := s.Tokens.Lifetime(app.AccessTokenTTL)
 	tokens, err := s.Tokens.Mint(ctx, token.MintRequest{
 		PoolID: app.PoolID, ClientID: app.ClientID, Alg: string(app.SigningAlg),
 		AccessTTL: ttl, IDTokenTTL: ttl, Subject: user.ID, Scope: []string{"openid"},

@@ -46,6 +46,13 @@ func (s *Service) PoolIssuer(ctx context.Context, poolID string) (string, error)
 	return s.Issuer(poolID), nil
 }
 
+// Lifetime is an application's token lifetime within the server's longest: an application may
+// have been given more than the operator allows (GATEHOUSE_MAX_TOKEN_TTL, which can be lowered
+// at any time), and its tokens then live as long as the server allows.
+func (s *Service) Lifetime(seconds int) time.Duration {
+	return min(time.Duration(seconds)*time.Second, s.maxTTL())
+}
+
 func (s *Service) maxTTL() time.Duration {
 	if s.MaxTTL <= 0 {
 		return DefaultMaxTTL
