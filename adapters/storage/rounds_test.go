@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/uptrace/bun"
 
 	"github.com/gatehouse-iam/gatehouse/adapters/storage"
 	"github.com/gatehouse-iam/gatehouse/adapters/storage/storagetest"
@@ -41,6 +42,20 @@ func newRoundProbeOn(t *testing.T, db *storage.DB) *roundProbe {
 		}
 	}
 	return &roundProbe{t: t, db: db}
+}
+
+// lockRows runs query, a locking read, in a transaction of the test's and returns it: the rows
+// stay locked until it commits or the test ends.
+func (p *roundProbe) lockRows(query string) bun.Tx {
+	tx, err := p.db.BeginTx(context.Background(), nil)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	p.t.Cleanup(func() { _ = tx.Rollback() })
+	if _, err := tx.ExecContext(context.Background(), query); err != nil {
+		p.t.Fatal(err)
+	}
+	return tx
 }
 
 // hold starts a lone round statement that waits for a lock the test holds and returns the
@@ -530,14 +545,7 @@ func TestBatchedWriteCutOffIsNotSentAgain(t *testing.T) {
 		return &domain.AuditEvent{ID: id, PoolID: pool, Time: now, Type: domain.AuditType("login"), Result: domain.AuditResult("success")}
 	}
 	// A transaction of the test's holds pool p2's row: an insert of its events waits for it.
-	tx, err := p.db.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = tx.Rollback() })
-	if _, err := tx.ExecContext(ctx, "SELECT id FROM pools WHERE id = 'p2' FOR UPDATE"); err != nil {
-		t.Fatal(err)
-	}
+	tx := p.lockRows("SELECT id FROM pools WHERE id = 'p2' FOR UPDATE")
 	release := p.hold()
 	errs := make([]error, 3)
 	var wg sync.WaitGroup
@@ -579,14 +587,7 @@ func TestBatchedWriteCutOffIsNotSentAgain(t *testing.T) {
 func TestRoundLockWaitDoesNotHoldUpLaterRounds(t *testing.T) {
 	p := newRoundProbe(t)
 	ctx := context.Background()
-	tx, err := p.db.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = tx.Rollback() })
-	if _, err := tx.ExecContext(ctx, "SELECT v FROM round_probe WHERE id = 2 FOR UPDATE"); err != nil {
-		t.Fatal(err)
-	}
+	tx := p.lockRows("SELECT v FROM round_probe WHERE id = 2 FOR UPDATE")
 	release := p.hold()
 	errs := make([]error, 2)
 	var wg sync.WaitGroup
