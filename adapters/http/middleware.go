@@ -97,3 +97,19 @@ func requireAdmin(v AdminVerifier) gin.HandlerFunc {
 		c.Next()
 	}
 }
+
+// exactPathIDs answers 404 for a path parameter (an id or a name) with surrounding white
+// space. No id or name has any, and MySQL's utf8mb4_bin ignores trailing spaces when it
+// compares: such a parameter would find the object there and not on SQLite, and the server's
+// own exact comparisons (is this group an application's registration group?) would miss it.
+func exactPathIDs(c *gin.Context) {
+	for _, p := range c.Params {
+		if strings.TrimSpace(p.Value) != p.Value {
+			writeError(c, &domain.Error{Kind: domain.KindNotFound, Code: domain.CodeNotFound,
+				Description: "Nothing has this " + p.Key + "."})
+			c.Abort()
+			return
+		}
+	}
+	c.Next()
+}

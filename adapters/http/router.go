@@ -76,7 +76,7 @@ func New(d Deps) *gin.Engine {
 		d.Logger.Error("trusted proxies ignored", "error", err)
 		_ = r.SetTrustedProxies(nil)
 	}
-	r.Use(withRequestID, accessLog(d.Logger), recoverPanics, withRequestInfo)
+	r.Use(withRequestID, accessLog(d.Logger), recoverPanics, withRequestInfo, exactPathIDs)
 	r.NoRoute(func(c *gin.Context) {
 		writeError(c, &domain.Error{Kind: domain.KindNotFound, Code: domain.CodeNotFound, Description: "No such endpoint."})
 	})

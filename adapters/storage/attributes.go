@@ -37,7 +37,7 @@ func attributeToRow(a *domain.Attribute) *attributeRow {
 		MaskLast: a.Masking.KeepLast, Regex: a.Regex, RegexError: a.RegexError, Enabled: a.Enabled,
 		CreatedAt: a.CreatedAt.UTC(), UpdatedAt: a.UpdatedAt.UTC()}
 	if len(a.Options) > 0 {
-		b, _ := json.Marshal(a.Options)
+		b, _ := storedJSON(a.Options)
 		s := string(b)
 		row.Options = &s
 	}

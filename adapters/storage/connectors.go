@@ -29,12 +29,12 @@ type connectorRow struct {
 }
 
 func connectorToRow(c *domain.Connector) (*connectorRow, error) {
-	cfg, err := json.Marshal(orEmpty(c.Config))
+	cfg, err := storedJSON(orEmpty(c.Config))
 	if err != nil {
 		return nil, domain.Internal("encode connector config", err)
 	}
-	set, _ := json.Marshal(orEmptySlice(c.SecretsSet))
-	templates, err := json.Marshal(orEmptySlice(c.Templates))
+	set, _ := storedJSON(orEmptySlice(c.SecretsSet))
+	templates, err := storedJSON(orEmptySlice(c.Templates))
 	if err != nil {
 		return nil, domain.Internal("encode connector templates", err)
 	}
@@ -58,6 +58,19 @@ func (r *connectorRow) domain() (*domain.Connector, error) {
 		return nil, domain.Internal("decode connector templates", err)
 	}
 	return c, nil
+}
+
+// storedJSON encodes v for a JSON text column as it is, without encoding/json's escaping of
+// <, > and & for HTML (six bytes each), which would let text within the API's limits (enum
+// options, templates) outgrow a MySQL TEXT column.
+func storedJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 func orEmpty(m map[string]any) map[string]any {

@@ -51,8 +51,8 @@ func (s *MessageSettingsStore) Get(ctx context.Context, poolID string) (*domain.
 }
 
 func (s *MessageSettingsStore) Put(ctx context.Context, ms *domain.MessageSettings) error {
-	sms, _ := json.Marshal(orEmptySlice(ms.SMSTemplates))
-	email, _ := json.Marshal(orEmptySlice(ms.EmailTemplates))
+	sms, _ := storedJSON(orEmptySlice(ms.SMSTemplates))
+	email, _ := storedJSON(orEmptySlice(ms.EmailTemplates))
 	row := &messageSettingsRow{PoolID: ms.PoolID, SMSConnectorID: nullString(ms.SMSConnectorID), EmailConnectorID: nullString(ms.EmailConnectorID),
 		SMSTemplates: string(sms), EmailTemplates: string(email), UpdatedAt: ms.UpdatedAt.UTC()}
 	return mapErr(s.db.upsert(ctx, row, []string{"pool_id"},

@@ -262,7 +262,7 @@ func (s *OTPSettingsStore) Get(ctx context.Context, poolID string) (*domain.OTPS
 }
 
 func (s *OTPSettingsStore) Put(ctx context.Context, o *domain.OTPSettings) error {
-	domains, err := json.Marshal(orEmptySlice(o.BlockedEmailDomains))
+	domains, err := storedJSON(orEmptySlice(o.BlockedEmailDomains))
 	if err != nil {
 		return domain.Internal("encode blocked email domains", err)
 	}
