@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 
@@ -83,7 +84,7 @@ func checkConfig(sch *jsonschema.Schema, config []byte) []domain.FieldError {
 			if len(e.InstanceLocation) > 0 {
 				field += "." + strings.Join(e.InstanceLocation, ".")
 			}
-			out = append(out, domain.FieldError{Field: field, Reason: e.ErrorKind.LocalizedString(printer)})
+			out = append(out, domain.FieldError{Field: field, Reason: violation(e.ErrorKind)})
 			return
 		}
 		for _, c := range e.Causes {
@@ -92,4 +93,32 @@ func checkConfig(sch *jsonschema.Schema, config []byte) []domain.FieldError {
 	}
 	walk(ve)
 	return out
+}
+
+// violation says what a config value should have been without quoting it: the validator's own
+// messages quote the value (a pattern's, a format's, a bound's), which would echo a secret
+// pasted into the wrong field. Kinds whose messages carry no value keep them.
+func violation(k jsonschema.ErrorKind) string {
+	switch k := k.(type) {
+	case *kind.Type, *kind.Required, *kind.AdditionalProperties, *kind.MinLength, *kind.MaxLength,
+		*kind.MinItems, *kind.MaxItems, *kind.MinProperties, *kind.MaxProperties, *kind.UniqueItems:
+		return k.LocalizedString(printer)
+	case *kind.Pattern:
+		return "does not match pattern " + k.Want
+	case *kind.Format:
+		return "is not a valid " + k.Want
+	case *kind.Enum:
+		return "is not one of the allowed values"
+	case *kind.Const:
+		return "is not the allowed value"
+	case *kind.Minimum:
+		return "must be at least " + k.Want.RatString()
+	case *kind.Maximum:
+		return "must be at most " + k.Want.RatString()
+	case *kind.ExclusiveMinimum:
+		return "must be more than " + k.Want.RatString()
+	case *kind.ExclusiveMaximum:
+		return "must be less than " + k.Want.RatString()
+	}
+	return "does not match the connector's schema"
 }
