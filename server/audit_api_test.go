@@ -298,3 +298,27 @@ func TestAuditLogBelievesOnlyTrustedProxies(t *testing.T) {
 		})
 	}
 }
+
+// last_7_days is 7 × 24 h before the request whatever tz says, also across a daylight-saving
+// change (New York's ended on 2026-11-01).
+func TestAuditLast7DaysIgnoresDaylightSaving(t *testing.T) {
+	now := time.Date(2026, 11, 5, 17, 0, 0, 0, time.UTC)
+	eachAt(t, now, func(t *testing.T, s *servertest.Server) {
+		p := createPool(t, s, "Shop")
+		l := listAudit(t, s, p.ID, "range=last_7_days&tz=America/New_York")
+		if want := now.Add(-7 * 24 * time.Hour); !l.From.Equal(want) {
+			t.Errorf("from = %s, want %s", l.From, want)
+		}
+	})
+}
+
+// A search typed as the text was stored finds it, non-ASCII capitals included (SQLite's LIKE
+// ignores the case of ASCII letters only).
+func TestAuditSearchNonASCII(t *testing.T) {
+	servertest.Each(t, func(t *testing.T, s *servertest.Server) {
+		p := createPool(t, s, "École")
+		if l := listAudit(t, s, p.ID, "search="+url.QueryEscape("École")); len(l.Items) != 1 {
+			t.Errorf("search=École found %d rows, want the pool's creation", len(l.Items))
+		}
+	})
+}

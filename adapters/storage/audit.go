@@ -200,13 +200,18 @@ func (s *AuditLog) filter(q *bun.SelectQuery, poolID string, aq ports.AuditQuery
 		// characters in a search, so a match cannot span two columns) costs a fifth of five
 		// LIKEs. '!' is the escape character because a backslash means different things in
 		// MySQL and SQLite string literals.
-		q = q.Where(s.searchExpr()+" LIKE ? ESCAPE '!'", likeContains(strings.ToLower(aq.Search)))
+		term := aq.Search
+		if s.db.Dialect == "mysql" {
+			term = strings.ToLower(term) // as the row text is (searchExpr)
+		}
+		q = q.Where(s.searchExpr()+" LIKE ? ESCAPE '!'", likeContains(term))
 	}
 	return q
 }
 
 // searchExpr is the searched text of a row, lowercased where the dialect's LIKE would be
-// case-sensitive: SQLite's LIKE already ignores ASCII case, MySQL's under utf8mb4_bin does not.
+// case-sensitive: SQLite's LIKE already ignores ASCII case (and only ASCII case, so its term is
+// not lowercased either: École finds École there, not école), MySQL's under utf8mb4_bin does not.
 func (s *AuditLog) searchExpr() string {
 	if s.db.Dialect == "mysql" {
 		return "LOWER(CONCAT_WS(CHAR(10 USING utf8mb4), details, action, object_id, user_id, ip))"

@@ -169,10 +169,10 @@ func (s *Service) timeRange(req ListRequest, p *domain.Problems) (from, to time.
 		return startOfDay(0).UTC(), startOfDay(1).UTC()
 	case RangeYesterday:
 		return startOfDay(-1).UTC(), startOfDay(0).UTC()
-	case RangeLast7Days:
-		return now.AddDate(0, 0, -7).UTC(), time.Time{}
+	case RangeLast7Days: // 7 × 24 h whatever tz says: a daylight-saving change does not move it
+		return now.Add(-7 * 24 * time.Hour).UTC(), time.Time{}
 	case RangeLast30Days:
-		return now.AddDate(0, 0, -30).UTC(), time.Time{}
+		return now.Add(-30 * 24 * time.Hour).UTC(), time.Time{}
 	case RangeCustom:
 		var errFrom, errTo error
 		from, errFrom = parseTime(req.From)
