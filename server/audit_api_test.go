@@ -322,3 +322,23 @@ func TestAuditSearchNonASCII(t *testing.T) {
 		}
 	})
 }
+
+// A PATCH naming no field changes nothing: no audit row, and updated_at stays.
+func TestEmptyPatchWritesNoAuditRow(t *testing.T) {
+	servertest.Each(t, func(t *testing.T, s *servertest.Server) {
+		p := createPool(t, s, "Shop")
+		base := "/admin/v1/pools/" + p.ID
+		app := s.Do("POST", base+"/applications", map[string]any{"type": "spa", "name": "SPA"}).Expect(201).Map()
+		src := s.Do("POST", base+"/auth-sources", map[string]any{"type": "sms_otp", "name": "SMS", "enabled": false}).Expect(201).Map()
+		before := listAudit(t, s, p.ID, "type=ADMIN_CHANGE&page_size=100").Total
+		patchedApp := s.Do("PATCH", base+"/applications/"+app["id"].(string), map[string]any{}).Expect(200).Map()
+		patchedSrc := s.Do("PATCH", base+"/auth-sources/"+src["id"].(string), map[string]any{}).Expect(200).Map()
+		if after := listAudit(t, s, p.ID, "type=ADMIN_CHANGE&page_size=100").Total; after != before {
+			t.Errorf("empty PATCHes wrote %d audit rows, want none", after-before)
+		}
+		if patchedApp["updated_at"] != app["updated_at"] || patchedSrc["updated_at"] != src["updated_at"] {
+			t.Errorf("empty PATCHes moved updated_at: %v -> %v, %v -> %v", app["updated_at"], patchedApp["updated_at"],
+				src["updated_at"], patchedSrc["updated_at"])
+		}
+	})
+}

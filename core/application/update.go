@@ -19,6 +19,9 @@ type UpdateRequest struct {
 // authentication sources it points at cannot be disabled or deleted meanwhile. A replaced icon
 // is removed.
 func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.Application, error) {
+	if req.Type == nil && req.Settings == (Settings{}) {
+		return s.Get(ctx, req.PoolID, req.ID) // naming no field, it changes nothing, not even updated_at
+	}
 	var iconType string
 	if req.Icon != nil && len(*req.Icon) > 0 {
 		var err error

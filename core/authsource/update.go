@@ -18,6 +18,9 @@ type UpdateRequest struct {
 // first). A replaced icon is removed. It holds the pool lock, as a change of the message
 // settings does, so the code length is checked against the connector that stays in place.
 func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.AuthSource, error) {
+	if req.Type == nil && req.Settings == (Settings{}) {
+		return s.Get(ctx, req.PoolID, req.ID) // naming no field, it changes nothing, not even updated_at
+	}
 	var iconType string
 	if req.Icon != nil && len(*req.Icon) > 0 {
 		var err error
