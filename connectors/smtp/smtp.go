@@ -318,15 +318,25 @@ func (p *pool) get(ctx context.Context) (c *conn, reused bool, err error) {
 	}
 	p.mu.Unlock()
 	if c == nil {
-		if c, err = p.dial(ctx); err != nil {
-			return nil, false, err
-		}
-	} else {
-		reused = true
+		return p.fresh(ctx)
 	}
+	watch(ctx, c)
+	return c, true, nil
+}
+
+// fresh dials a new session, watched as get's are.
+func (p *pool) fresh(ctx context.Context) (c *conn, reused bool, err error) {
+	if c, err = p.dial(ctx); err != nil {
+		return nil, false, err
+	}
+	watch(ctx, c)
+	return c, false, nil
+}
+
+// watch closes c's socket if ctx ends while c is in use (until c.stop).
+func watch(ctx context.Context, c *conn) {
 	raw := c.raw
 	c.stop = context.AfterFunc(ctx, func() { raw.Close() })
-	return c, reused, nil
 }
 
 // put returns a healthy session for reuse.
@@ -396,8 +406,9 @@ func (p *pool) close() {
 }
 
 // send delivers m on an idle session when there is one. A reused session found dead before
-// anything was transmitted (go-mail's NOOP check fails) is replaced by a fresh one once; that
-// is reconnecting, not retrying a delivery.
+// anything was transmitted (go-mail's NOOP check fails) is replaced by a freshly dialled one
+// once, not by another idle one, which the server may have closed as well; that is
+// reconnecting, not retrying a delivery.
 func (p *pool) send(ctx context.Context, m *mail.Msg) error {
 	c, reused, err := p.get(ctx)
 	if err != nil {
@@ -407,7 +418,7 @@ func (p *pool) send(ctx context.Context, m *mail.Msg) error {
 	var se *mail.SendError
 	if err != nil && reused && ctx.Err() == nil && errors.As(err, &se) && se.Reason == mail.ErrConnCheck {
 		p.discard(c)
-		if c, _, err = p.get(ctx); err != nil {
+		if c, _, err = p.fresh(ctx); err != nil {
 			return err
 		}
 		err = p.mc.SendWithSMTPClient(c.client, m)

@@ -205,6 +205,38 @@ func TestReconnectsWhenIdleConnectionDied(t *testing.T) {
 	}
 }
 
+// Two idle sessions, both closed by the server (its idle timeout, say): the dead one a send
+// picks is replaced by a newly dialled session, not by the other dead one.
+func TestReconnectsWhenEveryIdleConnectionDied(t *testing.T) {
+	ca := newTestCA(t)
+	b := &backend{user: testUser, pass: testPass}
+	port := startServer(t, SecuritySSL, ca, b)
+	s := New()
+	cfg := config(t, SecuritySSL, port, ca)
+	if _, err := s.Send(context.Background(), cfg, message()); err != nil {
+		t.Fatal(err)
+	}
+	p := poolFor(t, s, cfg)
+	// A second session, as left by two concurrent sends.
+	c2, err := p.dial(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.put(c2)
+	p.mu.Lock()
+	if len(p.idle) != 2 {
+		p.mu.Unlock()
+		t.Fatalf("%d idle sessions, want 2", len(p.idle))
+	}
+	for _, c := range p.idle {
+		c.raw.Close()
+	}
+	p.mu.Unlock()
+	if _, err := s.Send(context.Background(), cfg, message()); err != nil {
+		t.Fatalf("send after both idle sessions died: %v", err)
+	}
+}
+
 func poolFor(t *testing.T, s *SMTP, raw connector.Config) *pool {
 	t.Helper()
 	cfg, err := decode(raw)
