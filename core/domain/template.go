@@ -1,7 +1,10 @@
 package domain
 
 import (
+	"errors"
 	"fmt"
+	htmltemplate "html/template"
+	"io"
 	"strings"
 	"text/template"
 	"text/template/parse"
@@ -60,7 +63,9 @@ func ValidateTemplates(t ConnectorType, templates []MessageTemplate) error {
 			}
 			checkContent(&p, t, field("subject"), tpl.Subject)
 			checkContent(&p, t, field("body"), tpl.Body)
-			checkContent(&p, t, field("html_body"), tpl.HTMLBody)
+			if checkContent(&p, t, field("html_body"), tpl.HTMLBody) {
+				checkHTML(&p, t, field("html_body"), tpl.HTMLBody)
+			}
 		}
 	}
 	if len(p) == 0 {
@@ -72,21 +77,50 @@ func ValidateTemplates(t ConnectorType, templates []MessageTemplate) error {
 // checkContent parses src as a text/template and refuses any variable that is not one of the
 // type's placeholders, so a typo is caught when the template is saved, not when a user waits
 // for a code.
-func checkContent(p *Problems, t ConnectorType, field, src string) {
+// It reports whether src is a usable template (or empty).
+func checkContent(p *Problems, t ConnectorType, field, src string) bool {
 	if src == "" {
-		return
+		return true
 	}
 	tree, err := template.New("t").Option("missingkey=error").Parse(src)
 	if err != nil {
 		p.Add(field, "does not parse: "+strings.TrimPrefix(err.Error(), "template: t:"))
-		return
+		return false
 	}
+	ok := true
 	seen := map[string]bool{}
 	for _, name := range templateFields(tree.Tree.Root) {
 		if !seen[name] && !t.HasPlaceholder(name) {
 			p.Add(field, fmt.Sprintf("unknown placeholder %q", name))
+			ok = false
 		}
 		seen[name] = true
+	}
+	return ok
+}
+
+// checkHTML renders src as connectors render an HTML body, with html/template, on a sample
+// value for every placeholder: its escaper refuses some templates only when it runs them (an
+// attribute left unquoted at the end, say), which would otherwise fail every send.
+func checkHTML(p *Problems, t ConnectorType, field, src string) {
+	if src == "" {
+		return
+	}
+	tpl, err := htmltemplate.New("t").Option("missingkey=error").Parse(src)
+	if err == nil {
+		sample := map[string]string{}
+		for _, name := range t.Placeholders {
+			sample[name] = "0"
+		}
+		err = tpl.Execute(io.Discard, sample)
+	}
+	var he *htmltemplate.Error
+	if errors.As(err, &he) {
+		// Its description ends with the escaper's internal state, which says nothing to an admin.
+		reason, _, _ := strings.Cut(he.Description, ": {")
+		p.Add(field, "does not render as HTML: "+reason+" (an unclosed quote, tag or comment?)")
+	} else if err != nil {
+		p.Add(field, "does not render as HTML")
 	}
 }
 

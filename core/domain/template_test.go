@@ -65,6 +65,9 @@ func TestValidateTemplates(t *testing.T) {
 			{Usage: "login", Subject: "{{.app_name}} code", Body: "Code {{.code}}, valid {{.ttl_minutes}} min", HTMLBody: "<b>{{.code}}</b>"},
 			{Usage: "mfa", Subject: "x", Body: `{{if .code}}{{.code}}{{else}}none{{end}}{{range $i, $c := .code}}{{$c}}{{end}}`},
 		}, nil},
+		{"html body that does not render", email, []MessageTemplate{
+			{Usage: "login", Subject: "x", Body: "Code {{.code}}", HTMLBody: `<p title="{{.code}}>Your code</p>`},
+		}, []FieldError{{"templates[0].html_body", "does not render as HTML: ends in a non-text context (an unclosed quote, tag or comment?)"}}},
 		{"unknown usage", sms, []MessageTemplate{{Usage: "Register", ID: "1"}},
 			[]FieldError{{"templates[0].usage", `unknown usage "Register"`}}},
 		{"usage not supported by type", sms, []MessageTemplate{{Usage: "mfa", ID: "1"}},
