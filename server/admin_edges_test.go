@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gatehouse-iam/gatehouse/server"
 	"github.com/gatehouse-iam/gatehouse/server/servertest"
 )
 
@@ -60,4 +61,39 @@ func TestEnumOptionsAtTheLimit(t *testing.T) {
 			t.Fatalf("options read back differ: %d options, first %q", len(a.Options), a.Options[:min(1, len(a.Options))])
 		}
 	})
+}
+
+// hookHasher runs hook (once) as it hashes a password: after the user use case has checked the
+// request's attribute values and before it opens its transaction.
+type hookHasher struct{ hook func() }
+
+func (h *hookHasher) Hash(pw string) (string, error) {
+	if f := h.hook; f != nil {
+		h.hook = nil
+		f()
+	}
+	return servertest.CheapHasher.Hash(pw)
+}
+
+func (h *hookHasher) Verify(enc, pw string) (bool, error) {
+	return servertest.CheapHasher.Verify(enc, pw)
+}
+
+// An attribute renamed while a user with a value for it is being created: the value is checked
+// again under the pool lock the rename holds, so the create is refused rather than storing a
+// value under a name the pool no longer has.
+func TestUserCreateRacingAnAttributeRename(t *testing.T) {
+	h := &hookHasher{}
+	servertest.Each(t, func(t *testing.T, s *servertest.Server) {
+		base := "/admin/v1/pools/" + createPool(t, s, "Race").ID
+		s.Do("POST", base+"/attributes", map[string]any{"name": "lvl", "label": "Level", "field_type": "string"}).Expect(201)
+		h.hook = func() {
+			s.Do("PATCH", base+"/attributes/lvl", map[string]any{"name": "rank", "field_type": "number"}).Expect(200)
+		}
+		s.Do("POST", base+"/users", map[string]any{"user_name": "a", "email": "a@example.com", "password": "Passw0rd!long",
+			"attributes": map[string]any{"lvl": "gold"}}).ExpectError(400, "invalid_request")
+		if h.hook != nil {
+			t.Fatal("the rename did not run while the user was created")
+		}
+	}, func(_ *server.Config, ov *server.Overrides) { ov.PasswordHasher = h })
 }

@@ -133,7 +133,7 @@ func Build(ctx context.Context, cfg Config, db *storage.DB, logger *slog.Logger,
 	attributes := &attribute.Service{Pools: config.Pools, Attributes: stores.Attributes, Apps: config.Applications,
 		Locker: stores.PoolLocker, Tx: db, Clock: clock, IDs: ids, Audit: recorder}
 	users := &user.Service{Pools: config.Pools, Attributes: stores.Attributes, Users: stores.Users, Hasher: hasher,
-		Tx: db, Clock: clock, IDs: ids, Audit: recorder}
+		Locker: stores.PoolLocker, Tx: db, Clock: clock, IDs: ids, Audit: recorder}
 	clientSecrets, err := clientsecret.New(master)
 	if err != nil {
 		return nil, err

@@ -51,6 +51,9 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*domain.User, 
 		PasswordHash: hash, Source: domain.SourceAdmin, Attributes: set, GroupIDs: groups, CreatedAt: now, UpdatedAt: now}
 	u.RefreshStatus()
 	err = s.Tx.Run(ctx, func(ctx context.Context) error {
+		if err := s.recheckValues(ctx, req.PoolID, values, fields); err != nil {
+			return err
+		}
 		if err := s.Users.Create(ctx, u); err != nil {
 			return err
 		}

@@ -22,9 +22,12 @@ type Service struct {
 	Attributes ports.AttributeStore
 	Users      ports.UserStore
 	Hasher     ports.PasswordHasher
-	Tx         ports.Tx
-	Clock      ports.Clock
-	IDs        ports.IDs
+	// Locker is the pool lock an attribute's rename, retype or delete holds; a write of
+	// attribute values takes it to check them again (see recheckValues). Nil skips that check.
+	Locker ports.PoolLocker
+	Tx     ports.Tx
+	Clock  ports.Clock
+	IDs    ports.IDs
 	// Audit records every change inside the change's transaction.
 	Audit audit.Recorder
 }
@@ -96,6 +99,26 @@ func (s *Service) attributes(ctx context.Context, poolID string) (map[string]dom
 		return nil, err
 	}
 	return domain.AttributesByName(list), nil
+}
+
+// recheckValues checks the attribute values of a request again inside its transaction, under
+// the pool lock: they were checked before it (and before the password's slow hash), and an
+// attribute renamed, retyped or deleted meanwhile would otherwise be given a value under a name
+// the pool no longer has.
+func (s *Service) recheckValues(ctx context.Context, poolID string, values map[string]any, fields map[string]string) error {
+	if s.Locker == nil || len(values) == 0 {
+		return nil
+	}
+	if err := s.Locker.LockPool(ctx, poolID); err != nil {
+		return err
+	}
+	attrs, err := s.attributes(ctx, poolID)
+	if err != nil {
+		return err
+	}
+	var p problems
+	checkValues(&p, attrs, values, fields)
+	return p.err()
 }
 
 // problems gathers field errors from several checks into one answer. When one of them carries

@@ -53,6 +53,9 @@ func (s *Service) Update(ctx context.Context, req UpdateRequest) (*domain.User, 
 	}
 	var updated, before *domain.User
 	err = s.Tx.Run(ctx, func(ctx context.Context) error {
+		if err := s.recheckValues(ctx, req.PoolID, values, fields); err != nil {
+			return err
+		}
 		updated, err = s.Users.Update(ctx, req.PoolID, req.ID, func(u *domain.User) error {
 			before = snapshot(u)
 			if req.UserName != nil {
