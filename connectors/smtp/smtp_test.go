@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"reflect"
 	"strings"
@@ -179,61 +180,44 @@ func TestConnectionReusedForSequentialSends(t *testing.T) {
 	}
 }
 
-func TestReconnectsWhenIdleConnectionDied(t *testing.T) {
-	ca := newTestCA(t)
-	b := &backend{user: testUser, pass: testPass}
-	port := startServer(t, SecuritySSL, ca, b)
-	s := New()
-	cfg := config(t, SecuritySSL, port, ca)
-	if _, err := s.Send(context.Background(), cfg, message()); err != nil {
-		t.Fatal(err)
-	}
-	// Kill the idle session behind the pool's back, as a server idle timeout would.
-	p := poolFor(t, s, cfg)
-	p.mu.Lock()
-	if len(p.idle) != 1 {
-		p.mu.Unlock()
-		t.Fatalf("%d idle sessions, want 1", len(p.idle))
-	}
-	p.idle[0].raw.Close()
-	p.mu.Unlock()
-	if _, err := s.Send(context.Background(), cfg, message()); err != nil {
-		t.Fatalf("send after the connection died: %v", err)
-	}
-	if n, c := len(b.Messages()), b.conns.Load(); n != 2 || c != 2 {
-		t.Fatalf("messages=%d connections=%d, want 2 and 2", n, c)
-	}
-}
-
-// Two idle sessions, both closed by the server (its idle timeout, say): the dead one a send
-// picks is replaced by a newly dialled session, not by the other dead one.
-func TestReconnectsWhenEveryIdleConnectionDied(t *testing.T) {
-	ca := newTestCA(t)
-	b := &backend{user: testUser, pass: testPass}
-	port := startServer(t, SecuritySSL, ca, b)
-	s := New()
-	cfg := config(t, SecuritySSL, port, ca)
-	if _, err := s.Send(context.Background(), cfg, message()); err != nil {
-		t.Fatal(err)
-	}
-	p := poolFor(t, s, cfg)
-	// A second session, as left by two concurrent sends.
-	c2, err := p.dial(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.put(c2)
-	p.mu.Lock()
-	if len(p.idle) != 2 {
-		p.mu.Unlock()
-		t.Fatalf("%d idle sessions, want 2", len(p.idle))
-	}
-	for _, c := range p.idle {
-		c.raw.Close()
-	}
-	p.mu.Unlock()
-	if _, err := s.Send(context.Background(), cfg, message()); err != nil {
-		t.Fatalf("send after both idle sessions died: %v", err)
+// Idle sessions closed by the server (its idle timeout, say): the dead one a send picks is
+// replaced by a newly dialled session, not by another idle one that may be dead as well.
+func TestReconnectsWhenIdleConnectionsDied(t *testing.T) {
+	for _, idle := range []int{1, 2} {
+		t.Run(fmt.Sprintf("idle=%d", idle), func(t *testing.T) {
+			ca := newTestCA(t)
+			b := &backend{user: testUser, pass: testPass}
+			port := startServer(t, SecuritySSL, ca, b)
+			s := New()
+			cfg := config(t, SecuritySSL, port, ca)
+			if _, err := s.Send(context.Background(), cfg, message()); err != nil {
+				t.Fatal(err)
+			}
+			p := poolFor(t, s, cfg)
+			for range idle - 1 { // more sessions, as concurrent sends leave them
+				c, err := p.dial(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				p.put(c)
+			}
+			// Kill the idle sessions behind the pool's back.
+			p.mu.Lock()
+			if len(p.idle) != idle {
+				p.mu.Unlock()
+				t.Fatalf("%d idle sessions, want %d", len(p.idle), idle)
+			}
+			for _, c := range p.idle {
+				c.raw.Close()
+			}
+			p.mu.Unlock()
+			if _, err := s.Send(context.Background(), cfg, message()); err != nil {
+				t.Fatalf("send after the connections died: %v", err)
+			}
+			if n, c := len(b.Messages()), b.conns.Load(); n != 2 || c != int32(idle+1) {
+				t.Fatalf("messages=%d connections=%d, want 2 and %d", n, c, idle+1)
+			}
+		})
 	}
 }
 
