@@ -318,19 +318,21 @@ func (p *pool) get(ctx context.Context) (c *conn, reused bool, err error) {
 	}
 	p.mu.Unlock()
 	if c == nil {
-		return p.fresh(ctx)
+		c, err = p.fresh(ctx)
+		return c, false, err
 	}
 	watch(ctx, c)
 	return c, true, nil
 }
 
 // fresh dials a new session, watched as get's are.
-func (p *pool) fresh(ctx context.Context) (c *conn, reused bool, err error) {
-	if c, err = p.dial(ctx); err != nil {
-		return nil, false, err
+func (p *pool) fresh(ctx context.Context) (*conn, error) {
+	c, err := p.dial(ctx)
+	if err != nil {
+		return nil, err
 	}
 	watch(ctx, c)
-	return c, false, nil
+	return c, nil
 }
 
 // watch closes c's socket if ctx ends while c is in use (until c.stop).
@@ -418,7 +420,7 @@ func (p *pool) send(ctx context.Context, m *mail.Msg) error {
 	var se *mail.SendError
 	if err != nil && reused && ctx.Err() == nil && errors.As(err, &se) && se.Reason == mail.ErrConnCheck {
 		p.discard(c)
-		if c, _, err = p.fresh(ctx); err != nil {
+		if c, err = p.fresh(ctx); err != nil {
 			return err
 		}
 		err = p.mc.SendWithSMTPClient(c.client, m)

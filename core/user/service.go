@@ -112,12 +112,12 @@ func (s *Service) recheckValues(ctx context.Context, poolID string, values map[s
 	if err := s.Locker.LockPool(ctx, poolID); err != nil {
 		return err
 	}
-	attrs, err := s.attributes(ctx, poolID)
+	list, err := s.Attributes.List(ctx, poolID) // the pool was read before, and is locked now
 	if err != nil {
 		return err
 	}
 	var p problems
-	checkValues(&p, attrs, values, fields)
+	checkValues(&p, domain.AttributesByName(list), values, fields)
 	return p.err()
 }
 
