@@ -60,19 +60,6 @@ func (r *connectorRow) domain() (*domain.Connector, error) {
 	return c, nil
 }
 
-// storedJSON encodes v for a JSON text column as it is, without encoding/json's escaping of
-// <, > and & for HTML (six bytes each), which would let text within the API's limits (enum
-// options, templates) outgrow a MySQL TEXT column.
-func storedJSON(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
-}
-
 func orEmpty(m map[string]any) map[string]any {
 	if m == nil {
 		return map[string]any{}

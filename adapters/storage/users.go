@@ -403,7 +403,7 @@ func (s *UserStore) insertValues(ctx context.Context, u *domain.User, values map
 	}
 	rows := make([]userValueRow, 0, len(values))
 	for _, name := range slices.Sorted(maps.Keys(values)) {
-		b, err := json.Marshal(values[name])
+		b, err := storedJSON(values[name])
 		if err != nil {
 			return domain.Internal("user attribute value "+name, err)
 		}
